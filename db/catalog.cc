@@ -1,0 +1,182 @@
+#include "db/catalog.h"
+
+#include "db/bytes.h"
+
+namespace cirrus::db {
+namespace {
+
+constexpr uint8_t kCatalogVersion = 1;
+
+// Field tags. On disk: never renumber or reuse.
+enum Field : uint64_t {
+  kFieldName = 1,
+  kFieldTableId = 2,
+  kFieldStorageId = 3,
+  kFieldPartitionKey = 4,
+  kFieldSortKey = 5,
+  kFieldAttributeDefinition = 6,  // repeated
+  kFieldPartitionCount = 7,
+  kFieldCreationTime = 8,
+  kFieldBillingMode = 9,
+  kFieldReadCapacity = 10,
+  kFieldWriteCapacity = 11,
+  kFieldLastIncrease = 12,
+  kFieldLastDecrease = 13,
+  kFieldDecreasesToday = 14,
+  kFieldPayPerRequestSince = 15,
+  kFieldDeletionProtection = 16,
+  kFieldTableClass = 17,
+  kFieldTag = 18,  // repeated: key:bytes value:bytes
+};
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+class FieldWriter {
+ public:
+  explicit FieldWriter(std::string* out) : out_(out) {}
+  void Bytes(Field f, std::string_view v) {
+    PutVarint(f, out_);
+    PutBytes(v, out_);
+  }
+  void Int(Field f, int64_t v) {
+    std::string tmp;
+    PutVarint(ZigZag(v), &tmp);
+    Bytes(f, tmp);
+  }
+  void Key(Field f, const KeyAttribute& a) {
+    std::string tmp;
+    PutBytes(a.name, &tmp);
+    tmp.push_back(static_cast<char>(a.type));
+    Bytes(f, tmp);
+  }
+
+ private:
+  std::string* out_;
+};
+
+bool ReadInt(std::string_view bytes, int64_t* v) {
+  ByteReader r(bytes);
+  uint64_t u;
+  if (!r.Varint(&u) || !r.empty()) return false;
+  *v = UnZigZag(u);
+  return true;
+}
+
+bool ReadKey(std::string_view bytes, KeyAttribute* a) {
+  ByteReader r(bytes);
+  std::string_view name;
+  uint8_t type;
+  if (!r.Bytes(&name) || !r.U8(&type) || !r.empty() || type < 1 || type > 3) return false;
+  a->name = std::string(name);
+  a->type = static_cast<ScalarType>(type);
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeTableDefinition(const TableDefinition& d) {
+  std::string out;
+  out.push_back(static_cast<char>(kCatalogVersion));
+  FieldWriter w(&out);
+  w.Bytes(kFieldName, d.name);
+  w.Bytes(kFieldTableId, d.table_id);
+  w.Int(kFieldStorageId, d.storage_id);
+  w.Key(kFieldPartitionKey, d.key_schema.partition_key);
+  if (d.key_schema.sort_key) w.Key(kFieldSortKey, *d.key_schema.sort_key);
+  for (const KeyAttribute& a : d.attribute_definitions) w.Key(kFieldAttributeDefinition, a);
+  w.Int(kFieldPartitionCount, d.partition_count);
+  w.Int(kFieldCreationTime, d.creation_time_us);
+  w.Int(kFieldBillingMode, static_cast<int64_t>(d.billing_mode));
+  w.Int(kFieldReadCapacity, d.throughput.read_capacity_units);
+  w.Int(kFieldWriteCapacity, d.throughput.write_capacity_units);
+  w.Int(kFieldLastIncrease, d.throughput.last_increase_us);
+  w.Int(kFieldLastDecrease, d.throughput.last_decrease_us);
+  w.Int(kFieldDecreasesToday, d.throughput.decreases_today);
+  w.Int(kFieldPayPerRequestSince, d.pay_per_request_since_us);
+  w.Int(kFieldDeletionProtection, d.deletion_protection ? 1 : 0);
+  w.Bytes(kFieldTableClass, d.table_class);
+  for (const auto& [key, value] : d.tags) {
+    std::string tmp;
+    PutBytes(key, &tmp);
+    PutBytes(value, &tmp);
+    w.Bytes(kFieldTag, tmp);
+  }
+  return out;
+}
+
+Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
+  Status corrupt = InternalError("corrupt catalog record");
+  ByteReader r(stored);
+  uint8_t version;
+  if (!r.U8(&version) || version != kCatalogVersion) return corrupt;
+  TableDefinition d;
+  while (!r.empty()) {
+    uint64_t field;
+    std::string_view bytes;
+    if (!r.Varint(&field) || !r.Bytes(&bytes)) return corrupt;
+    int64_t i = 0;
+    bool ok = true;
+    switch (field) {
+      case kFieldName: d.name = std::string(bytes); break;
+      case kFieldTableId: d.table_id = std::string(bytes); break;
+      case kFieldTableClass: d.table_class = std::string(bytes); break;
+      case kFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
+      case kFieldSortKey: {
+        KeyAttribute a;
+        ok = ReadKey(bytes, &a);
+        d.key_schema.sort_key = std::move(a);
+        break;
+      }
+      case kFieldAttributeDefinition: {
+        KeyAttribute a;
+        ok = ReadKey(bytes, &a);
+        d.attribute_definitions.push_back(std::move(a));
+        break;
+      }
+      case kFieldTag: {
+        ByteReader t(bytes);
+        std::string_view key, value;
+        ok = t.Bytes(&key) && t.Bytes(&value) && t.empty();
+        d.tags.emplace_back(std::string(key), std::string(value));
+        break;
+      }
+      case kFieldStorageId:
+      case kFieldPartitionCount:
+      case kFieldCreationTime:
+      case kFieldBillingMode:
+      case kFieldReadCapacity:
+      case kFieldWriteCapacity:
+      case kFieldLastIncrease:
+      case kFieldLastDecrease:
+      case kFieldDecreasesToday:
+      case kFieldPayPerRequestSince:
+      case kFieldDeletionProtection:
+        ok = ReadInt(bytes, &i);
+        switch (field) {
+          case kFieldStorageId: d.storage_id = static_cast<uint32_t>(i); break;
+          case kFieldPartitionCount: d.partition_count = static_cast<uint32_t>(i); break;
+          case kFieldCreationTime: d.creation_time_us = i; break;
+          case kFieldBillingMode: d.billing_mode = static_cast<BillingMode>(i); break;
+          case kFieldReadCapacity: d.throughput.read_capacity_units = i; break;
+          case kFieldWriteCapacity: d.throughput.write_capacity_units = i; break;
+          case kFieldLastIncrease: d.throughput.last_increase_us = i; break;
+          case kFieldLastDecrease: d.throughput.last_decrease_us = i; break;
+          case kFieldDecreasesToday: d.throughput.decreases_today = i; break;
+          case kFieldPayPerRequestSince: d.pay_per_request_since_us = i; break;
+          case kFieldDeletionProtection: d.deletion_protection = i != 0; break;
+        }
+        break;
+      default:
+        break;  // a field from a newer version: skip it
+    }
+    if (!ok) return corrupt;
+  }
+  if (d.name.empty() || d.partition_count == 0 ||
+      (d.partition_count & (d.partition_count - 1)) != 0) {
+    return corrupt;
+  }
+  return d;
+}
+
+}  // namespace cirrus::db

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/item/status.h"
+#include "db/key_codec.h"
+
+namespace cirrus::db {
+
+// On disk: never renumber.
+enum class BillingMode : uint8_t { kProvisioned = 1, kPayPerRequest = 2 };
+
+struct ProvisionedThroughput {
+  int64_t read_capacity_units = 0;
+  int64_t write_capacity_units = 0;
+  int64_t last_increase_us = 0;  // epoch microseconds; 0 = never
+  int64_t last_decrease_us = 0;
+  int64_t decreases_today = 0;
+  friend bool operator==(const ProvisionedThroughput&, const ProvisionedThroughput&) = default;
+};
+
+// A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
+// partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
+struct TableDefinition {
+  std::string name;
+  std::string table_id;     // TableId: a UUID, fixed at creation
+  uint32_t storage_id = 0;  // names the partition B-trees; never reused within a data dir
+  KeySchema key_schema;
+  std::vector<KeyAttribute> attribute_definitions;
+  uint32_t partition_count = 1;  // a power of two, fixed at creation
+  int64_t creation_time_us = 0;
+  BillingMode billing_mode = BillingMode::kProvisioned;
+  ProvisionedThroughput throughput;
+  int64_t pay_per_request_since_us = 0;  // LastUpdateToPayPerRequestDateTime; 0 = unset
+  bool deletion_protection = false;
+  std::string table_class = "STANDARD";
+  std::vector<std::pair<std::string, std::string>> tags;
+
+  friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
+};
+
+// Catalog record := version:u8(=1)  (field:varint  value:bytes)*
+//   Each field is a tag (kField* in catalog.cc) and its value's bytes: integers as varints,
+//   strings as bytes, key attributes as name:bytes type:u8. A reader skips fields it does
+//   not know, so adding a field needs no version bump; changing one does.
+std::string EncodeTableDefinition(const TableDefinition& definition);
+Result<TableDefinition> DecodeTableDefinition(std::string_view stored);
+
+}  // namespace cirrus::db

@@ -1,0 +1,215 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/catalog.h"
+#include "db/item/attribute_value.h"
+#include "db/item/status.h"
+#include "db/key_codec.h"
+
+struct MDB_env;
+struct MDB_txn;
+struct MDB_cursor;
+
+namespace cirrus::db {
+
+class Database;
+struct TableStorage;  // partition B-tree handles and exact statistics, shared by versions
+
+// One table: its definition and its partitions (one LMDB named database each, holding the
+// keys whose hash falls in the partition's range, see PartitionOf).
+// Immutable once published; UpdateTable publishes a new Table sharing the same storage.
+// Thread-safe. Holding a shared_ptr<const Table> keeps its B-tree handles valid.
+class Table {
+ public:
+  Table(TableDefinition definition, std::shared_ptr<TableStorage> storage);
+  ~Table();
+
+  const TableDefinition& definition() const { return definition_; }
+  const std::string& name() const { return definition_.name; }
+  const KeyCodec& codec() const { return codec_; }
+  uint32_t partition_count() const { return definition_.partition_count; }
+  uint32_t PartitionOfKey(std::string_view stored_key) const;
+
+  // Exact, as of the last committed write.
+  int64_t item_count() const;
+  int64_t size_bytes() const;
+
+ private:
+  friend class Database;
+  friend class ReadView;
+  friend class PartitionCursor;
+  friend class WriteContext;
+  unsigned int dbi(uint32_t partition) const;
+
+  TableDefinition definition_;
+  KeyCodec codec_;
+  std::shared_ptr<TableStorage> storage_;
+};
+
+// Iterates the stored items of one partition in key order. Dies with its ReadView.
+class PartitionCursor {
+ public:
+  PartitionCursor(PartitionCursor&& other) noexcept;
+  PartitionCursor& operator=(PartitionCursor&&) = delete;
+  ~PartitionCursor();
+
+  // Positions at the first key >= `key` (> `key` when !inclusive). False when none.
+  bool SeekForward(std::string_view key, bool inclusive);
+  // Positions at the last key <= `key` (< `key` when !inclusive); an empty `key` means the
+  // partition's last key. False when none.
+  bool SeekBackward(std::string_view key, bool inclusive);
+  bool Next();
+  bool Prev();
+
+  bool valid() const { return valid_; }
+  // REQUIRES: valid(). Views into the snapshot: valid until the ReadView ends.
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+  // Status of the last move: OK unless LMDB failed (then valid() is false).
+  const Status& status() const { return status_; }
+
+ private:
+  friend class ReadView;
+  explicit PartitionCursor(MDB_cursor* cursor) : cursor_(cursor) {}
+  bool Move(int op, std::string_view key = {});
+
+  MDB_cursor* cursor_ = nullptr;
+  bool valid_ = false;
+  std::string_view key_;
+  std::string_view value_;
+  Status status_;
+};
+
+// A consistent snapshot of the whole database (an LMDB read transaction). Never blocks
+// writers. Not thread-safe: one request uses it, on one thread, and ends it before waiting
+// on anything (an open snapshot pins pages).
+class ReadView {
+ public:
+  ReadView(ReadView&& other) noexcept;
+  ReadView& operator=(ReadView&&) = delete;
+  ~ReadView();
+
+  // The stored item under `stored_key`, or nullopt. The view is valid until *this ends.
+  Result<std::optional<std::string_view>> Get(const Table& table, std::string_view stored_key);
+  Result<PartitionCursor> OpenCursor(const Table& table, uint32_t partition);
+
+ private:
+  friend class Database;
+  ReadView(Database* db, MDB_txn* txn) : db_(db), txn_(txn) {}
+
+  Database* db_;
+  MDB_txn* txn_;
+};
+
+// What a write does to one item, decided from its current image.
+class Mutation {
+ public:
+  enum class Kind : uint8_t { kKeep, kPut, kDelete };
+  // REQUIRES: item_size == ItemSize(item); the item holds the key it is written under.
+  static Mutation Put(Item item, size_t item_size);
+  static Mutation Delete();
+  static Mutation Keep();  // leave the item as it is
+
+  Kind kind() const { return kind_; }
+  const Item& item() const { return item_; }
+  size_t item_size() const { return item_size_; }
+
+ private:
+  Kind kind_ = Kind::kKeep;
+  Item item_;
+  size_t item_size_ = 0;
+};
+
+// One item's part in a WriteBatch, with its outcome filled in by the writer.
+struct ItemWrite {
+  std::shared_ptr<const Table> table;
+  std::string key;  // the stored key (KeyCodec)
+
+  // The change: `decide`, when set, picks it from the current item (nullptr when absent)
+  // inside the write transaction; it may run more than once (a failed group is retried job
+  // by job) and must touch only its arguments. Without `decide`, `mutation` applies as is.
+  std::function<Result<Mutation>(const Item* current)> decide;
+  Mutation mutation;
+  bool want_old_image = false;  // fill old_image (ReturnValues ALL_OLD)
+
+  // Outcome, valid once the batch committed.
+  bool existed = false;
+  size_t old_size = 0;  // DynamoDB item size before, 0 when absent
+  size_t new_size = 0;  // after, 0 when absent
+  std::optional<Item> old_image;
+  Mutation applied;
+};
+
+// The writes of one request: applied atomically, all or none, in one write transaction.
+// If any `decide` fails, nothing of the batch is written and its status is the result.
+// REQUIRES: no two writes with the same table and key.
+struct WriteBatch {
+  std::vector<ItemWrite> writes;
+};
+
+struct Options {
+  std::string path;              // data directory, created if missing
+  bool sync = true;              // fsync each commit (--sync=full)
+  size_t map_size = size_t{256} << 30;  // address space reserved for the data file
+  size_t max_group = 1024;       // write batches per group commit
+};
+
+// The storage engine: one LMDB environment per data directory, holding
+//   "meta"     format version and the next storage id,
+//   "catalog"  table name -> TableDefinition (catalog.h),
+//   "stats"    storage id -> item count and size,
+//   "p:<storage id>:<partition>"  one B-tree per table partition: stored key -> stored item.
+// Writes go through one writer thread that applies the batches queued while the previous
+// commit ran in one transaction (group commit) and acknowledges them after it commits, so
+// durable throughput grows with concurrency. Reads are snapshots that never block.
+// Thread-safe.
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const Options& options);
+  ~Database();  // finishes queued writes, then closes the environment
+
+  // Control plane; each runs alone in its own committed transaction and blocks until then.
+  // CreateTable assigns storage_id; kResourceInUse if the name exists, kLimitExceeded if
+  // the environment has no room for more B-trees.
+  Result<std::shared_ptr<const Table>> CreateTable(TableDefinition definition);
+  // Applies `change` to the current definition (name, keys and storage are kept).
+  Result<std::shared_ptr<const Table>> UpdateTable(
+      std::string_view name, const std::function<Status(TableDefinition&)>& change);
+  // Removes the table and its items; returns it as it was.
+  Result<std::shared_ptr<const Table>> DeleteTable(std::string_view name);
+
+  std::shared_ptr<const Table> FindTable(std::string_view name) const;  // null when none
+  std::vector<std::string> TableNames() const;                        // ascending
+
+  Result<ReadView> Read();
+
+  // Queues `batch` for the writer; `done` runs on the writer thread after the batch
+  // committed (OK) or failed, and must not block. REQUIRES: *batch outlives `done`'s call.
+  void Write(WriteBatch* batch, std::function<void(Status)> done);
+  Status WriteSync(WriteBatch* batch);  // Write, waiting for `done`
+
+  // Group commit at work: batches committed and the transactions that carried them.
+  struct WriterStats {
+    uint64_t commits = 0;
+    uint64_t batches = 0;
+  };
+  WriterStats writer_stats() const;
+
+ private:
+  class Impl;
+  friend class ReadView;
+  explicit Database(std::unique_ptr<Impl> impl);
+  void ReleaseReader(MDB_txn* txn);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cirrus::db

@@ -1,0 +1,261 @@
+#include "db/database.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "db/item_codec.h"
+
+namespace cirrus::db {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cirrus-db-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Reopen();
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    db_.reset();
+    Options options;
+    options.path = dir_;
+    options.sync = false;
+    options.map_size = size_t{1} << 30;
+    Result<std::unique_ptr<Database>> db = Database::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    db_ = std::move(*db);
+  }
+
+  std::shared_ptr<const Table> Create(const std::string& name, uint32_t partitions = 4) {
+    TableDefinition def;
+    def.name = name;
+    def.key_schema = KeySchema::PartitionAndSort("pk", ScalarType::kS, "sk", ScalarType::kN);
+    def.partition_count = partitions;
+    Result<std::shared_ptr<const Table>> t = db_->CreateTable(def);
+    EXPECT_TRUE(t.ok()) << t.status().message();
+    return t.ok() ? *t : nullptr;
+  }
+
+  static Item MakeItem(const std::string& pk, int sk, const std::string& payload = "v") {
+    return {{"pk", AttributeValue::String(pk)},
+            {"sk", AttributeValue::Number(std::to_string(sk))},
+            {"data", AttributeValue::String(payload)}};
+  }
+
+  static ItemWrite PutWrite(const std::shared_ptr<const Table>& table, Item item) {
+    ItemWrite w;
+    w.table = table;
+    EXPECT_TRUE(table->codec().EncodeKeyOf(item, &w.key).ok());
+    size_t size = ItemSize(item);
+    w.mutation = Mutation::Put(std::move(item), size);
+    return w;
+  }
+
+  Status Put(const std::shared_ptr<const Table>& table, Item item) {
+    WriteBatch batch;
+    batch.writes.push_back(PutWrite(table, std::move(item)));
+    return db_->WriteSync(&batch);
+  }
+
+  std::optional<Item> Get(const Table& table, const Item& key) {
+    std::string stored;
+    EXPECT_TRUE(table.codec().EncodeKey(key, &stored).ok());
+    Result<ReadView> view = db_->Read();
+    EXPECT_TRUE(view.ok());
+    Result<std::optional<std::string_view>> value = view->Get(table, stored);
+    EXPECT_TRUE(value.ok());
+    if (!value.ok() || !value->has_value()) return std::nullopt;
+    return *DecodeItem(**value);
+  }
+
+  static Item Key(const std::string& pk, int sk) {
+    return {{"pk", AttributeValue::String(pk)}, {"sk", AttributeValue::Number(std::to_string(sk))}};
+  }
+
+  std::string dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(DatabaseTest, PutGetDeleteKeepExactStatistics) {
+  auto table = Create("T");
+  ASSERT_TRUE(Put(table, MakeItem("a", 1, "xyz")).ok());
+  ASSERT_TRUE(Put(table, MakeItem("a", 2)).ok());
+  ASSERT_TRUE(Put(table, MakeItem("a", 1, "overwritten")).ok());
+  EXPECT_EQ(Get(*table, Key("a", 1))->at("data"), AttributeValue::String("overwritten"));
+  EXPECT_FALSE(Get(*table, Key("a", 3)).has_value());
+  EXPECT_EQ(table->item_count(), 2);
+  EXPECT_EQ(table->size_bytes(),
+            static_cast<int64_t>(ItemSize(MakeItem("a", 1, "overwritten")) + ItemSize(MakeItem("a", 2))));
+
+  WriteBatch batch;
+  ItemWrite del;
+  del.table = table;
+  ASSERT_TRUE(table->codec().EncodeKey(Key("a", 1), &del.key).ok());
+  del.mutation = Mutation::Delete();
+  del.want_old_image = true;
+  batch.writes.push_back(std::move(del));
+  ASSERT_TRUE(db_->WriteSync(&batch).ok());
+  EXPECT_TRUE(batch.writes[0].existed);
+  EXPECT_EQ(batch.writes[0].old_image->at("data"), AttributeValue::String("overwritten"));
+  EXPECT_EQ(table->item_count(), 1);
+  EXPECT_EQ(table->size_bytes(), static_cast<int64_t>(ItemSize(MakeItem("a", 2))));
+}
+
+TEST_F(DatabaseTest, FailedDecisionWritesNothingOfItsBatch) {
+  auto table = Create("T");
+  WriteBatch batch;
+  batch.writes.push_back(PutWrite(table, MakeItem("a", 1)));
+  ItemWrite conditional = PutWrite(table, MakeItem("a", 2));
+  conditional.decide = [](const Item*) -> Result<Mutation> {
+    return Status(ErrorKind::kConditionalCheckFailed, "The conditional request failed");
+  };
+  batch.writes.push_back(std::move(conditional));
+  EXPECT_EQ(db_->WriteSync(&batch).kind(), ErrorKind::kConditionalCheckFailed);
+  EXPECT_FALSE(Get(*table, Key("a", 1)).has_value());
+  EXPECT_EQ(table->item_count(), 0);
+}
+
+TEST_F(DatabaseTest, DecideSeesTheCurrentItemAndEarlierWritesOfTheGroup) {
+  auto table = Create("T");
+  ASSERT_TRUE(Put(table, MakeItem("counter", 0, "0")).ok());
+  // Concurrent read-modify-write increments: none may be lost.
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        WriteBatch batch;
+        ItemWrite w;
+        w.table = table;
+        ASSERT_TRUE(table->codec().EncodeKey(Key("counter", 0), &w.key).ok());
+        w.decide = [](const Item* current) -> Result<Mutation> {
+          Item next = *current;
+          int n = std::stoi(next.at("data").scalar());
+          next["data"] = AttributeValue::String(std::to_string(n + 1));
+          size_t size = ItemSize(next);
+          return Mutation::Put(std::move(next), size);
+        };
+        batch.writes.push_back(std::move(w));
+        ASSERT_TRUE(db_->WriteSync(&batch).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Get(*table, Key("counter", 0))->at("data").scalar(), std::to_string(kThreads * kPerThread));
+}
+
+TEST_F(DatabaseTest, GroupCommitCarriesManyBatchesPerTransaction) {
+  auto table = Create("T");
+  constexpr int kBatches = 2000;
+  std::vector<WriteBatch> batches(kBatches);
+  std::atomic<int> done{0}, failed{0};
+  Database::WriterStats before = db_->writer_stats();
+  for (int i = 0; i < kBatches; ++i) {
+    batches[i].writes.push_back(PutWrite(table, MakeItem("k" + std::to_string(i), i)));
+    db_->Write(&batches[i], [&](Status s) {
+      if (!s.ok()) failed++;
+      done++;
+    });
+  }
+  while (done.load() < kBatches) std::this_thread::yield();
+  EXPECT_EQ(failed.load(), 0);
+  Database::WriterStats after = db_->writer_stats();
+  EXPECT_EQ(after.batches - before.batches, static_cast<uint64_t>(kBatches));
+  EXPECT_LT(after.commits - before.commits, static_cast<uint64_t>(kBatches));
+  EXPECT_EQ(table->item_count(), kBatches);
+  for (int i = 0; i < kBatches; i += 97) EXPECT_TRUE(Get(*table, Key("k" + std::to_string(i), i)));
+}
+
+TEST_F(DatabaseTest, RestartKeepsTablesItemsAndStatistics) {
+  auto table = Create("Keep", 2);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(table, MakeItem("p" + std::to_string(i % 7), i)).ok());
+  int64_t size = table->size_bytes();
+  table.reset();
+  Reopen();
+  auto reopened = db_->FindTable("Keep");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->partition_count(), 2u);
+  EXPECT_EQ(reopened->item_count(), 100);
+  EXPECT_EQ(reopened->size_bytes(), size);
+  EXPECT_TRUE(Get(*reopened, Key("p3", 10)).has_value());
+}
+
+TEST_F(DatabaseTest, CatalogErrorsAndRecreation) {
+  auto table = Create("T");
+  TableDefinition again;
+  again.name = "T";
+  again.key_schema = KeySchema::PartitionOnly("pk", ScalarType::kS);
+  EXPECT_EQ(db_->CreateTable(again).status().kind(), ErrorKind::kResourceInUse);
+  EXPECT_EQ(db_->DeleteTable("missing").status().kind(), ErrorKind::kResourceNotFound);
+  ASSERT_TRUE(Put(table, MakeItem("a", 1)).ok());
+  ASSERT_TRUE(db_->DeleteTable("T").ok());
+  EXPECT_EQ(db_->FindTable("T"), nullptr);
+  // A reader still holding the old table reads its (now empty) partitions safely.
+  EXPECT_FALSE(Get(*table, Key("a", 1)).has_value());
+  table.reset();
+  auto fresh = Create("T");
+  EXPECT_EQ(fresh->item_count(), 0);
+  EXPECT_FALSE(Get(*fresh, Key("a", 1)).has_value());
+  EXPECT_EQ(db_->TableNames(), std::vector<std::string>{"T"});
+}
+
+TEST_F(DatabaseTest, ManyCreateDeleteCyclesReleaseTreeHandles) {
+  // 8192 handles / 64 partitions: without releasing them this would run out by cycle 128.
+  // The writer closes a deleted table's handles after its next job, once unreferenced.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_NE(Create("cycle", 64), nullptr) << i;
+    ASSERT_TRUE(db_->DeleteTable("cycle").ok());
+  }
+}
+
+TEST_F(DatabaseTest, UpdateTableKeepsStorage) {
+  auto table = Create("T");
+  ASSERT_TRUE(Put(table, MakeItem("a", 1)).ok());
+  auto updated = db_->UpdateTable("T", [](TableDefinition& d) {
+    d.billing_mode = BillingMode::kPayPerRequest;
+    d.partition_count = 64;  // ignored: storage never changes
+    return Status();
+  });
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ((*updated)->definition().billing_mode, BillingMode::kPayPerRequest);
+  EXPECT_EQ((*updated)->partition_count(), 4u);
+  EXPECT_EQ((*updated)->item_count(), 1);
+  EXPECT_TRUE(Get(**updated, Key("a", 1)).has_value());
+}
+
+TEST_F(DatabaseTest, CursorsWalkAPartitionInKeyOrderBothWays) {
+  auto table = Create("T", 1);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(table, MakeItem("a", i * 10)).ok());
+  std::string prefix = table->codec().PartitionPrefix(AttributeValue::String("a"));
+  std::string k30 = prefix;
+  KeyCodec::AppendEncoded(AttributeValue::Number("30"), &k30);
+  Result<ReadView> view = db_->Read();
+  ASSERT_TRUE(view.ok());
+  Result<PartitionCursor> cursor = view->OpenCursor(*table, 0);
+  ASSERT_TRUE(cursor.ok());
+  ASSERT_TRUE(cursor->SeekForward(k30, true));
+  EXPECT_EQ(cursor->key(), k30);
+  ASSERT_TRUE(cursor->SeekForward(k30, false));
+  EXPECT_EQ(table->codec().DecodeKey(cursor->key())->at("sk").scalar(), "40");
+  ASSERT_TRUE(cursor->SeekBackward(k30, false));
+  EXPECT_EQ(table->codec().DecodeKey(cursor->key())->at("sk").scalar(), "20");
+  ASSERT_TRUE(cursor->SeekBackward(k30, true));
+  EXPECT_EQ(table->codec().DecodeKey(cursor->key())->at("sk").scalar(), "30");
+  ASSERT_TRUE(cursor->SeekBackward(PrefixSuccessor(prefix), false));
+  EXPECT_EQ(table->codec().DecodeKey(cursor->key())->at("sk").scalar(), "90");
+  int n = 1;
+  while (cursor->Prev()) ++n;
+  EXPECT_EQ(n, 10);
+}
+
+}  // namespace
+}  // namespace cirrus::db
