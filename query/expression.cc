@@ -1,0 +1,405 @@
+#include "query/expression.h"
+
+#include <algorithm>
+
+#include "query/lexer.h"
+
+namespace cirrus::query {
+
+std::string_view ExpressionKindName(ExpressionKind kind) {
+  switch (kind) {
+    case ExpressionKind::kKeyCondition: return "KeyConditionExpression";
+    case ExpressionKind::kCondition: return "ConditionExpression";
+    case ExpressionKind::kFilter: return "FilterExpression";
+    case ExpressionKind::kProjection: return "ProjectionExpression";
+    case ExpressionKind::kUpdate: return "UpdateExpression";
+  }
+  return "Expression";
+}
+
+std::string_view ComparatorText(Comparator c) {
+  switch (c) {
+    case Comparator::kEq: return "=";
+    case Comparator::kNe: return "<>";
+    case Comparator::kLt: return "<";
+    case Comparator::kLe: return "<=";
+    case Comparator::kGt: return ">";
+    case Comparator::kGe: return ">=";
+  }
+  return "?";
+}
+
+std::string_view FunctionName(Function f) {
+  switch (f) {
+    case Function::kAttributeExists: return "attribute_exists";
+    case Function::kAttributeNotExists: return "attribute_not_exists";
+    case Function::kAttributeType: return "attribute_type";
+    case Function::kBeginsWith: return "begins_with";
+    case Function::kContains: return "contains";
+  }
+  return "?";
+}
+
+std::string Path::ToString() const {
+  std::string out;
+  for (const PathStep& step : steps) {
+    if (step.is_index) {
+      out += "[" + std::to_string(step.index) + "]";
+    } else {
+      if (!out.empty()) out.push_back('.');
+      out += step.name;
+    }
+  }
+  return out;
+}
+
+const std::string* Placeholders::Name(std::string_view placeholder) {
+  if (!names_) return nullptr;
+  auto it = names_->find(placeholder);
+  if (it == names_->end()) return nullptr;
+  used_names_.emplace(placeholder);
+  return &it->second;
+}
+
+const AttributeValue* Placeholders::Value(std::string_view placeholder) {
+  if (!values_) return nullptr;
+  auto it = values_->find(placeholder);
+  if (it == values_->end()) return nullptr;
+  used_values_.emplace(placeholder);
+  return &it->second;
+}
+
+Status Placeholders::CheckAllUsed() const {
+  auto unused = [](const auto& map, const std::set<std::string, std::less<>>& used) {
+    std::string keys;
+    for (const auto& [key, value] : map) {
+      if (used.count(key)) continue;
+      if (!keys.empty()) keys += ", ";
+      keys += key;
+    }
+    return keys;
+  };
+  if (names_) {
+    std::string keys = unused(*names_, used_names_);
+    if (!keys.empty()) {
+      return ValidationError(
+          "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + keys + "}");
+    }
+  }
+  if (values_) {
+    std::string keys = unused(*values_, used_values_);
+    if (!keys.empty()) {
+      return ValidationError(
+          "Value provided in ExpressionAttributeValues unused in expressions: keys: {" + keys +
+          "}");
+    }
+  }
+  return Status();
+}
+
+namespace {
+
+// Recursive descent over the condition grammar, lowest precedence first:
+//   or := and (OR and)*;  and := not (AND not)*;  not := NOT not | primary
+//   primary := '(' or ')' | function | operand (comparator operand
+//              | BETWEEN operand AND operand | IN '(' operand (',' operand)* ')')
+class ConditionParser {
+ public:
+  ConditionParser(TokenStream& tokens, Placeholders& placeholders)
+      : t_(tokens), placeholders_(placeholders) {}
+
+  Result<Condition> Parse() {
+    CIRRUS_ASSIGN_OR_RETURN(Condition c, ParseOr());
+    if (!t_.AtEnd()) return t_.SyntaxError();
+    return c;
+  }
+
+ private:
+  static constexpr size_t kMaxInOperands = 100;
+
+  Result<Condition> ParseOr() {
+    CIRRUS_ASSIGN_OR_RETURN(Condition left, ParseAnd());
+    while (t_.AcceptKeyword("OR")) {
+      CIRRUS_ASSIGN_OR_RETURN(Condition right, ParseAnd());
+      left = Binary(Condition::Kind::kOr, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<Condition> ParseAnd() {
+    CIRRUS_ASSIGN_OR_RETURN(Condition left, ParseNot());
+    while (t_.AcceptKeyword("AND")) {
+      CIRRUS_ASSIGN_OR_RETURN(Condition right, ParseNot());
+      left = Binary(Condition::Kind::kAnd, std::move(left), std::move(right));
+    }
+    return left;
+  }
+
+  Result<Condition> ParseNot() {
+    if (t_.AcceptKeyword("NOT")) {
+      CIRRUS_ASSIGN_OR_RETURN(Condition inner, ParseNot());
+      Condition c;
+      c.kind = Condition::Kind::kNot;
+      c.children.push_back(std::move(inner));
+      return c;
+    }
+    return ParsePrimary();
+  }
+
+  Result<Condition> ParsePrimary() {
+    if (t_.Accept("(")) {
+      CIRRUS_ASSIGN_OR_RETURN(Condition inner, ParseOr());
+      if (!t_.Accept(")")) return t_.SyntaxError();
+      return inner;
+    }
+    const Token& first = t_.Peek();
+    if (first.type == Token::Type::kName && t_.Peek(1).Is("(") && first.text != "size") {
+      return ParseFunction();
+    }
+    CIRRUS_ASSIGN_OR_RETURN(Operand left, ParseOperand());
+    Condition c;
+    c.operands.push_back(std::move(left));
+    const Token& op = t_.Peek();
+    if (op.IsKeyword("BETWEEN")) {
+      t_.Next();
+      c.kind = Condition::Kind::kBetween;
+      CIRRUS_ASSIGN_OR_RETURN(Operand low, ParseOperand());
+      if (!t_.AcceptKeyword("AND")) return t_.SyntaxError();
+      CIRRUS_ASSIGN_OR_RETURN(Operand high, ParseOperand());
+      c.operands.push_back(std::move(low));
+      c.operands.push_back(std::move(high));
+      CIRRUS_RETURN_IF_ERROR(CheckBetweenBounds(c));
+      return c;
+    }
+    if (op.IsKeyword("IN")) {
+      t_.Next();
+      c.kind = Condition::Kind::kIn;
+      if (!t_.Accept("(")) return t_.SyntaxError();
+      do {
+        CIRRUS_ASSIGN_OR_RETURN(Operand candidate, ParseOperand());
+        c.operands.push_back(std::move(candidate));
+      } while (t_.Accept(","));
+      if (!t_.Accept(")")) return t_.SyntaxError();
+      if (c.operands.size() - 1 > kMaxInOperands) {
+        return t_.Error(
+            "The IN operator is provided with too many operands; number of operands: " +
+            std::to_string(c.operands.size() - 1));
+      }
+      return c;
+    }
+    static constexpr std::pair<std::string_view, Comparator> kComparators[] = {
+        {"=", Comparator::kEq}, {"<>", Comparator::kNe}, {"<", Comparator::kLt},
+        {"<=", Comparator::kLe}, {">", Comparator::kGt}, {">=", Comparator::kGe}};
+    for (const auto& [text, comparator] : kComparators) {
+      if (op.Is(text)) {
+        t_.Next();
+        c.kind = Condition::Kind::kCompare;
+        c.comparator = comparator;
+        CIRRUS_ASSIGN_OR_RETURN(Operand right, ParseOperand());
+        c.operands.push_back(std::move(right));
+        return c;
+      }
+    }
+    if (c.operands[0].kind == Operand::Kind::kSize) {
+      return t_.Error("The function is not allowed to be used this way in an expression; function: size");
+    }
+    return t_.SyntaxError();
+  }
+
+  // operand := path | :value | size '(' path ')'
+  Result<Operand> ParseOperand() {
+    const Token& t = t_.Peek();
+    Operand operand;
+    if (t.type == Token::Type::kValuePlaceholder) {
+      const AttributeValue* value = placeholders_.Value(t.text);
+      if (!value) {
+        return t_.Error("An expression attribute value used in expression is not defined; "
+                        "attribute value: " + std::string(t.text));
+      }
+      operand.kind = Operand::Kind::kValue;
+      operand.placeholder = std::string(t.text);
+      operand.value = *value;
+      t_.Next();
+      return operand;
+    }
+    if (t.type == Token::Type::kName && t_.Peek(1).Is("(")) {
+      if (t.text != "size") {
+        if (IsBooleanFunction(t.text)) {
+          return t_.Error("The function is not allowed to be used this way in an expression; "
+                          "function: " + std::string(t.text));
+        }
+        return t_.Error("Invalid function name; function: " + std::string(t.text));
+      }
+      t_.Next();
+      t_.Next();
+      operand.kind = Operand::Kind::kSize;
+      CIRRUS_ASSIGN_OR_RETURN(std::vector<Operand> args, ParseArguments());
+      if (args.size() != 1) {
+        return t_.Error("Incorrect number of operands for operator or function; operator or "
+                        "function: size, number of operands: " + std::to_string(args.size()));
+      }
+      if (args[0].kind != Operand::Kind::kPath) {
+        return t_.Error(
+            "Incorrect operand type for operator or function; operator or function: size, "
+            "operand type: " + OperandTypeName(args[0]));
+      }
+      operand.path = std::move(args[0].path);
+      return operand;
+    }
+    CIRRUS_ASSIGN_OR_RETURN(operand.path, t_.ParsePath(placeholders_));
+    operand.kind = Operand::Kind::kPath;
+    return operand;
+  }
+
+  // After "name(": operand (',' operand)* ')'
+  Result<std::vector<Operand>> ParseArguments() {
+    std::vector<Operand> args;
+    if (t_.Accept(")")) return args;
+    do {
+      CIRRUS_ASSIGN_OR_RETURN(Operand arg, ParseOperand());
+      args.push_back(std::move(arg));
+    } while (t_.Accept(","));
+    if (!t_.Accept(")")) return t_.SyntaxError();
+    return args;
+  }
+
+  static bool IsBooleanFunction(std::string_view name) {
+    return name == "attribute_exists" || name == "attribute_not_exists" ||
+           name == "attribute_type" || name == "begins_with" || name == "contains";
+  }
+
+  static std::string OperandTypeName(const Operand& operand) {
+    if (operand.kind == Operand::Kind::kValue) return std::string(TypeName(operand.value.type()));
+    if (operand.kind == Operand::Kind::kSize) return "N";
+    return "PATH";
+  }
+
+  Result<Condition> ParseFunction() {
+    std::string_view name = t_.Next().text;
+    t_.Next();  // '('
+    Condition c;
+    c.kind = Condition::Kind::kFunction;
+    size_t arity;
+    if (name == "attribute_exists") {
+      c.function = Function::kAttributeExists, arity = 1;
+    } else if (name == "attribute_not_exists") {
+      c.function = Function::kAttributeNotExists, arity = 1;
+    } else if (name == "attribute_type") {
+      c.function = Function::kAttributeType, arity = 2;
+    } else if (name == "begins_with") {
+      c.function = Function::kBeginsWith, arity = 2;
+    } else if (name == "contains") {
+      c.function = Function::kContains, arity = 2;
+    } else {
+      return t_.Error("Invalid function name; function: " + std::string(name));
+    }
+    CIRRUS_ASSIGN_OR_RETURN(c.operands, ParseArguments());
+    if (c.operands.size() != arity) {
+      return t_.Error("Incorrect number of operands for operator or function; operator or "
+                      "function: " + std::string(name) + ", number of operands: " +
+                      std::to_string(c.operands.size()));
+    }
+    const bool needs_path = c.function == Function::kAttributeExists ||
+                            c.function == Function::kAttributeNotExists ||
+                            c.function == Function::kAttributeType;
+    if (needs_path && c.operands[0].kind != Operand::Kind::kPath) {
+      return t_.Error("Operator or function requires a document path; operator or function: " +
+                      std::string(name));
+    }
+    if (c.function == Function::kAttributeType) {
+      const Operand& type = c.operands[1];
+      if (type.kind != Operand::Kind::kValue || !type.value.is(ValueType::kS)) {
+        return t_.Error("Incorrect operand type for operator or function; operator or "
+                        "function: attribute_type, operand type: " + OperandTypeName(type));
+      }
+      static constexpr std::string_view kTypes[] = {"S",  "SS", "N", "NS", "B",
+                                                    "BS", "BOOL", "NULL", "L", "M"};
+      if (std::find(std::begin(kTypes), std::end(kTypes), type.value.scalar()) == std::end(kTypes)) {
+        return t_.Error("Invalid attribute type name found; type: " + type.value.scalar() +
+                        ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+      }
+    }
+    if (c.function == Function::kBeginsWith) {
+      for (const Operand& operand : c.operands) {
+        if (operand.kind == Operand::Kind::kSize ||
+            (operand.kind == Operand::Kind::kValue && !operand.value.is(ValueType::kS) &&
+             !operand.value.is(ValueType::kB))) {
+          return t_.Error("Incorrect operand type for operator or function; operator or "
+                          "function: begins_with, operand type: " + OperandTypeName(operand));
+        }
+      }
+    }
+    if (c.function == Function::kContains && c.operands[0].kind == Operand::Kind::kPath &&
+        c.operands[1].kind == Operand::Kind::kPath && c.operands[0].path == c.operands[1].path) {
+      return t_.Error("The first operand must be distinct from the remaining operands for this "
+                      "operator or function; operator: contains, first operand: [" +
+                      c.operands[0].path.ToString() + "]");
+    }
+    return c;
+  }
+
+  // Literal bounds must be ordered and of one type (DynamoDB checks before evaluating).
+  Status CheckBetweenBounds(const Condition& c) {
+    const Operand& low = c.operands[1];
+    const Operand& high = c.operands[2];
+    if (low.kind != Operand::Kind::kValue || high.kind != Operand::Kind::kValue) return Status();
+    auto text = [](const AttributeValue& v) {
+      return "AttributeValue: {" + std::string(TypeName(v.type())) + ":" + v.scalar() + "}";
+    };
+    if (low.value.type() != high.value.type()) {
+      return t_.Error("The BETWEEN operator requires same data type for lower and upper bounds; "
+                      "lower bound operand: " + text(low.value) + ", upper bound operand: " +
+                      text(high.value));
+    }
+    int cmp;
+    switch (low.value.type()) {
+      case ValueType::kN:
+        cmp = Decimal::Parse(low.value.scalar())->Compare(*Decimal::Parse(high.value.scalar()));
+        break;
+      case ValueType::kS:
+      case ValueType::kB:
+        cmp = low.value.scalar().compare(high.value.scalar());
+        break;
+      default:
+        return Status();
+    }
+    if (cmp > 0) {
+      return t_.Error("The BETWEEN operator requires upper bound to be greater than or equal to "
+                      "lower bound; lower bound operand: " + text(low.value) +
+                      ", upper bound operand: " + text(high.value));
+    }
+    return Status();
+  }
+
+  static Condition Binary(Condition::Kind kind, Condition left, Condition right) {
+    Condition c;
+    c.kind = kind;
+    c.children.push_back(std::move(left));
+    c.children.push_back(std::move(right));
+    return c;
+  }
+
+  TokenStream& t_;
+  Placeholders& placeholders_;
+};
+
+}  // namespace
+
+Result<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
+                                 Placeholders& placeholders) {
+  if (text.size() > kMaxExpressionBytes) {
+    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                           ": Expression size has exceeded the maximum allowed size; expression "
+                           "size: " + std::to_string(text.size()));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text, kind));
+  if (tokens.size() == 1) {
+    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                           ": The expression can not be empty;");
+  }
+  TokenStream stream(text, std::move(tokens), kind);
+  ConditionParser parser(stream, placeholders);
+  return parser.Parse();
+}
+
+}  // namespace cirrus::query

@@ -1,0 +1,143 @@
+#include "query/expression.h"
+
+#include <gtest/gtest.h>
+
+#include "query/reserved_words.h"
+
+namespace cirrus::query {
+namespace {
+
+class ExpressionTest : public ::testing::Test {
+ protected:
+  Result<Condition> Parse(std::string_view text, ExpressionKind kind = ExpressionKind::kCondition) {
+    placeholders_ = Placeholders(&names_, &values_);
+    return ParseCondition(text, kind, placeholders_);
+  }
+  std::string Error(std::string_view text, ExpressionKind kind = ExpressionKind::kCondition) {
+    Result<Condition> c = Parse(text, kind);
+    EXPECT_FALSE(c.ok()) << text;
+    if (c.ok()) return "";
+    EXPECT_EQ(c.status().kind(), ErrorKind::kValidation);
+    return c.status().message();
+  }
+
+  std::map<std::string, std::string, std::less<>> names_{{"#n", "name"}, {"#dot", "a.b"}};
+  Item values_{{":v", AttributeValue::String("x")},
+               {":one", AttributeValue::Number("1")},
+               {":five", AttributeValue::Number("5")},
+               {":t", AttributeValue::String("SS")}};
+  Placeholders placeholders_;
+};
+
+TEST_F(ExpressionTest, ParsesPrecedenceNotOverAndOverOr) {
+  Result<Condition> c = Parse("a = :v OR NOT b = :v AND c = :v");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->kind, Condition::Kind::kOr);
+  EXPECT_EQ(c->children[0].kind, Condition::Kind::kCompare);
+  ASSERT_EQ(c->children[1].kind, Condition::Kind::kAnd);
+  EXPECT_EQ(c->children[1].children[0].kind, Condition::Kind::kNot);
+}
+
+TEST_F(ExpressionTest, ParsesPathsFunctionsAndOperators) {
+  Result<Condition> c = Parse("#n.b[3].#dot >= :one");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->operands[0].path.ToString(), "name.b[3].a.b");
+  EXPECT_EQ(c->operands[0].path.steps.size(), 4u);
+  EXPECT_EQ(c->comparator, Comparator::kGe);
+  for (const char* text :
+       {"attribute_exists(a)", "attribute_not_exists(a.b)", "attribute_type(a, :t)",
+        "begins_with(a, :v)", "contains(a, :v)", "size(a) > :one", "a BETWEEN :one AND :five",
+        "a IN (:one, :five, b)", "(a = :v)", "a <> b", "NOT (a < :one)", "a between :one and :five"}) {
+    EXPECT_TRUE(Parse(text).ok()) << text << ": " << Parse(text).status().message();
+  }
+}
+
+TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
+  EXPECT_EQ(Error("year = :v"),
+            "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: year");
+  EXPECT_EQ(Error("a = :nope"),
+            "Invalid ConditionExpression: An expression attribute value used in expression is not "
+            "defined; attribute value: :nope");
+  EXPECT_EQ(Error("#nope = :v", ExpressionKind::kKeyCondition),
+            "Invalid KeyConditionExpression: An expression attribute name used in the document "
+            "path is not defined; attribute name: #nope");
+  EXPECT_EQ(Error(""), "Invalid ConditionExpression: The expression can not be empty;");
+  EXPECT_EQ(Error("a = "), "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"= \"");
+  EXPECT_EQ(Error("a = :v :v"),
+            "Invalid ConditionExpression: Syntax error; token: \":v\", near: \":v :v\"");
+  EXPECT_EQ(Error("_a = :v"),
+            "Invalid ConditionExpression: Invalid character encountered; character: \"_\"");
+  EXPECT_EQ(Error("a BETWEEN :five AND :one"),
+            "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
+            "than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper "
+            "bound operand: AttributeValue: {N:1}");
+  EXPECT_EQ(Error("a BETWEEN :v AND :one"),
+            "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower "
+            "and upper bounds; lower bound operand: AttributeValue: {S:x}, upper bound operand: "
+            "AttributeValue: {N:1}");
+  EXPECT_EQ(Error("foo(a)"), "Invalid ConditionExpression: Invalid function name; function: foo");
+  EXPECT_EQ(Error("size(a)"),
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: size");
+  EXPECT_EQ(Error("attribute_exists(a) = :v"),
+            "Invalid ConditionExpression: Syntax error; token: \"=\", near: \") = :v\"");
+  EXPECT_EQ(Error("a = attribute_exists(b)"),
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: attribute_exists");
+  EXPECT_EQ(Error("attribute_exists(a, b)"),
+            "Invalid ConditionExpression: Incorrect number of operands for operator or function; "
+            "operator or function: attribute_exists, number of operands: 2");
+  EXPECT_EQ(Error("attribute_exists(:v)"),
+            "Invalid ConditionExpression: Operator or function requires a document path; "
+            "operator or function: attribute_exists");
+  EXPECT_EQ(Error("begins_with(a, :one)"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: begins_with, operand type: N");
+  EXPECT_EQ(Error("attribute_type(a, :v)"),
+            "Invalid ConditionExpression: Invalid attribute type name found; type: x, valid "
+            "types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+  EXPECT_EQ(Error("contains(a, a)"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: contains, first operand: [a]");
+  EXPECT_EQ(Error("a[x] = :v"), "Invalid ConditionExpression: Syntax error; token: \"x\", near: \"[x]\"");
+  std::string in = "a IN (:v";
+  for (int i = 0; i < 100; ++i) in += ", :v";
+  EXPECT_EQ(Error(in + ")"),
+            "Invalid ConditionExpression: The IN operator is provided with too many operands; "
+            "number of operands: 101");
+  std::string deep = "a";
+  for (int i = 0; i < 32; ++i) deep += ".b";
+  EXPECT_EQ(Error(deep + " = :v"),
+            "Invalid ConditionExpression: The document path has too many nesting levels; "
+            "nesting levels: 33");
+  EXPECT_EQ(Error(std::string(4097, ' ')),
+            "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; "
+            "expression size: 4097");
+}
+
+TEST_F(ExpressionTest, KeywordsAreCaseInsensitiveFunctionNamesAreNot) {
+  EXPECT_TRUE(Parse("a = :v aNd b = :v oR NoT c = :v").ok());
+  EXPECT_EQ(Error("BEGINS_WITH(a, :v)"),
+            "Invalid ConditionExpression: Invalid function name; function: BEGINS_WITH");
+}
+
+TEST_F(ExpressionTest, ReportsUnusedPlaceholders) {
+  ASSERT_TRUE(Parse("#n = :v").ok());
+  Status s = placeholders_.CheckAllUsed();
+  EXPECT_EQ(s.message(), "Value provided in ExpressionAttributeNames unused in expressions: keys: {#dot}");
+  ASSERT_TRUE(Parse("#n = :v AND #dot = :one AND c IN (:five, :t)").ok());
+  EXPECT_TRUE(placeholders_.CheckAllUsed().ok());
+}
+
+TEST(ReservedWordsTest, HasDynamoDbsWholeList) {
+  EXPECT_EQ(ReservedWordCount(), 573u);
+  for (const char* w : {"ABORT", "zone", "Name", "status", "DATA", "ttl", "size"}) {
+    EXPECT_TRUE(IsReservedWord(w)) << w;
+  }
+  for (const char* w : {"pk", "sk", "price", "abortx", "", "a_very_long_attribute_name_beyond_32_chars"}) {
+    EXPECT_FALSE(IsReservedWord(w)) << w;
+  }
+}
+
+}  // namespace
+}  // namespace cirrus::query

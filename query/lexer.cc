@@ -1,0 +1,137 @@
+#include "query/lexer.h"
+
+#include <cctype>
+
+#include "query/reserved_words.h"
+
+namespace cirrus::query {
+namespace {
+
+bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+bool Token::IsKeyword(std::string_view keyword) const {
+  if (type != Type::kName || text.size() != keyword.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(text[i])) != keyword[i]) return false;
+  }
+  return true;
+}
+
+Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind) {
+  std::vector<Token> tokens;
+  size_t i = 0;
+  auto add = [&](Token::Type type, size_t start) {
+    tokens.push_back(Token{type, text.substr(start, i - start), start});
+  };
+  while (i < text.size()) {
+    char c = text[i];
+    size_t start = i;
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+    } else if (IsNameStart(c)) {
+      while (i < text.size() && IsNameChar(text[i])) ++i;
+      add(Token::Type::kName, start);
+    } else if (c == '#' || c == ':') {
+      ++i;
+      while (i < text.size() && IsNameChar(text[i])) ++i;
+      if (i == start + 1) {
+        return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                               ": Syntax error; token: \"" + std::string(1, c) + "\", near: \"" +
+                               std::string(text.substr(start, 2)) + "\"");
+      }
+      add(c == '#' ? Token::Type::kNamePlaceholder : Token::Type::kValuePlaceholder, start);
+    } else if (IsDigit(c)) {
+      while (i < text.size() && IsDigit(text[i])) ++i;
+      add(Token::Type::kNumber, start);
+    } else if ((c == '<' || c == '>') && i + 1 < text.size() &&
+               (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
+      i += 2;
+      add(Token::Type::kPunct, start);
+    } else if (std::string_view("=<>()[],.+-").find(c) != std::string_view::npos) {
+      ++i;
+      add(Token::Type::kPunct, start);
+    } else {
+      return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                             ": Invalid character encountered; character: \"" +
+                             std::string(1, c) + "\"");
+    }
+  }
+  tokens.push_back(Token{Token::Type::kEnd, {}, text.size()});
+  return tokens;
+}
+
+Status TokenStream::Error(std::string_view detail) const {
+  return ValidationError("Invalid " + std::string(ExpressionKindName(kind_)) + ": " +
+                         std::string(detail));
+}
+
+Status TokenStream::SyntaxError() const {
+  const Token& t = Peek();
+  // "near": the previous token through the next one, as DynamoDB quotes it.
+  size_t begin = pos_ > 0 ? tokens_[pos_ - 1].offset : t.offset;
+  const Token& after = Peek(t.type == Token::Type::kEnd ? 0 : 1);
+  size_t end = after.type == Token::Type::kEnd ? text_.size() : after.offset + after.text.size();
+  std::string near(text_.substr(begin, end - begin));
+  if (t.type == Token::Type::kEnd) {
+    return Error("Syntax error; token: <EOF>, near: \"" + near + "\"");
+  }
+  return Error("Syntax error; token: \"" + std::string(t.text) + "\", near: \"" + near + "\"");
+}
+
+Result<Path> TokenStream::ParsePath(Placeholders& placeholders) {
+  Path path;
+  auto parse_name = [&]() -> Status {
+    const Token& t = Peek();
+    if (t.type == Token::Type::kName) {
+      if (IsReservedWord(t.text)) {
+        return Error("Attribute name is a reserved keyword; reserved keyword: " +
+                     std::string(t.text));
+      }
+      path.steps.push_back(PathStep{std::string(t.text), 0, false});
+    } else if (t.type == Token::Type::kNamePlaceholder) {
+      const std::string* name = placeholders.Name(t.text);
+      if (!name) {
+        return Error(
+            "An expression attribute name used in the document path is not defined; attribute "
+            "name: " +
+            std::string(t.text));
+      }
+      path.steps.push_back(PathStep{*name, 0, false});
+    } else {
+      return SyntaxError();
+    }
+    Next();
+    return Status();
+  };
+  CIRRUS_RETURN_IF_ERROR(parse_name());
+  for (;;) {
+    if (Accept(".")) {
+      CIRRUS_RETURN_IF_ERROR(parse_name());
+    } else if (Peek().Is("[")) {
+      Next();
+      const Token& t = Peek();
+      if (t.type != Token::Type::kNumber) return SyntaxError();
+      if (t.text.size() > 9) {
+        return Error("List index is out of range; index: " + std::string(t.text));
+      }
+      path.steps.push_back(PathStep{{}, static_cast<uint32_t>(std::stoul(std::string(t.text))), true});
+      Next();
+      if (!Accept("]")) return SyntaxError();
+    } else {
+      break;
+    }
+  }
+  if (path.steps.size() > kMaxPathDepth) {
+    return Error("The document path has too many nesting levels; nesting levels: " +
+                 std::to_string(path.steps.size()));
+  }
+  return path;
+}
+
+}  // namespace cirrus::query

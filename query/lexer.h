@@ -1,0 +1,78 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/item/status.h"
+#include "query/expression.h"
+
+namespace cirrus::query {
+
+// Tokens of the expression language (../shared/spec/expressions.md section 1).
+struct Token {
+  enum class Type : uint8_t {
+    kName,         // a bare attribute name or keyword: [A-Za-z][A-Za-z0-9_]*
+    kNamePlaceholder,   // #name
+    kValuePlaceholder,  // :value
+    kNumber,       // digits, only meaningful inside [ ]
+    kPunct,        // = <> < <= > >= ( ) [ ] , . + -
+    kEnd,
+  };
+  Type type = Type::kEnd;
+  std::string_view text;  // into the expression
+  size_t offset = 0;
+
+  bool Is(std::string_view punct) const { return type == Type::kPunct && text == punct; }
+  // Case-insensitive keyword match (AND, OR, NOT, BETWEEN, IN, SET, REMOVE, ADD, DELETE).
+  bool IsKeyword(std::string_view keyword) const;
+};
+
+// Splits `text` into tokens ending with kEnd. kValidation on a character outside the
+// language.
+Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind);
+
+// A cursor over tokens with DynamoDB-style error messages.
+class TokenStream {
+ public:
+  TokenStream(std::string_view text, std::vector<Token> tokens, ExpressionKind kind)
+      : text_(text), tokens_(std::move(tokens)), kind_(kind) {}
+
+  const Token& Peek(size_t ahead = 0) const {
+    size_t i = pos_ + ahead;
+    return i < tokens_.size() ? tokens_[i] : tokens_.back();
+  }
+  const Token& Next() {
+    const Token& t = Peek();
+    if (pos_ < tokens_.size() - 1) ++pos_;
+    return t;
+  }
+  bool AtEnd() const { return Peek().type == Token::Type::kEnd; }
+  bool Accept(std::string_view punct) {
+    if (!Peek().Is(punct)) return false;
+    Next();
+    return true;
+  }
+  bool AcceptKeyword(std::string_view keyword) {
+    if (!Peek().IsKeyword(keyword)) return false;
+    Next();
+    return true;
+  }
+
+  ExpressionKind kind() const { return kind_; }
+  // "Invalid <Kind>Expression: <detail>"
+  Status Error(std::string_view detail) const;
+  // "Invalid <Kind>Expression: Syntax error; token: \"x\", near: \"w x y\"" at the next token.
+  Status SyntaxError() const;
+
+  // path := (NAME | #name) ( '.' (NAME | #name) | '[' DIGITS ']' )*
+  Result<Path> ParsePath(Placeholders& placeholders);
+
+ private:
+  std::string_view text_;
+  std::vector<Token> tokens_;
+  size_t pos_ = 0;
+  ExpressionKind kind_;
+};
+
+}  // namespace cirrus::query
