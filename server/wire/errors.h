@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "db/item/status.h"
+
+namespace cirrus::wire {
+
+// How DynamoDB reports an error kind (../shared/spec/protocol.md section 3).
+struct ErrorShape {
+  int http_status;
+  std::string_view type;  // the "__type" value, namespace included
+  bool capital_message;   // "Message" instead of "message" (Serialization, Transaction...)
+};
+ErrorShape ShapeOf(ErrorKind kind);
+
+// The response body for a non-OK status; empty for kRequestTooLarge (HTTP 413).
+std::string ErrorBody(const Status& status);
+
+}  // namespace cirrus::wire
