@@ -48,13 +48,15 @@ TEST(JsonTest, WriterEscapes) {
   w.Int(-5);
   w.Key("d");
   w.Double(1.5);
+  w.Key("i");
+  w.Double(2);
   w.Key("l");
   w.BeginArray();
   w.Bool(true);
   w.Null();
   w.EndArray();
   w.EndObject();
-  EXPECT_EQ(out, R"({"a\"b":"x\n\u0001\\","n":-5,"d":1.5,"l":[true,null]})");
+  EXPECT_EQ(out, R"({"a\"b":"x\n\u0001\\","n":-5,"d":1.5,"i":2.0,"l":[true,null]})");
 }
 
 TEST(JsonTest, Base64IsStrict) {

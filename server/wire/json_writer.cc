@@ -72,7 +72,9 @@ void JsonWriter::Double(double v) {
   if (!std::isfinite(v)) v = 0;
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  out_->append(buf, end);
+  std::string_view text(buf, static_cast<size_t>(end - buf));
+  out_->append(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out_->append(".0");
 }
 
 void JsonWriter::Bool(bool b) {

@@ -21,7 +21,7 @@ class JsonWriter {
 
   void String(std::string_view s);
   void Int(int64_t v);
-  void Double(double v);  // shortest text that round-trips; integral values without ".0"
+  void Double(double v);  // shortest text that round-trips; integral values as "1.0"
   void Bool(bool b);
   void Null();
   // A value written elsewhere (already valid JSON).

@@ -1,0 +1,159 @@
+#include "server/api.h"
+
+#include <cstdio>
+
+#include "server/wire/errors.h"
+#include "server/wire/json.h"
+
+namespace cirrus::server {
+namespace {
+
+constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810.";
+constexpr std::string_view kAmzJson = "application/x-amz-json-1.0";
+constexpr std::string_view kJson = "application/json";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The media type without parameters ("; charset=utf-8"), lower case.
+std::string MediaType(std::string_view content_type) {
+  std::string out(Trim(content_type.substr(0, content_type.find(';'))));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+HttpResponse ErrorResponse(const Status& status, std::string content_type) {
+  HttpResponse r;
+  r.status = static_cast<unsigned>(wire::ShapeOf(status.kind()).http_status);
+  r.body = wire::ErrorBody(status);
+  if (!r.body.empty()) r.content_type = std::move(content_type);
+  return r;
+}
+
+HttpResponse UnknownOperationPage() {
+  HttpResponse r;
+  r.status = 404;
+  r.content_type = "application/xml";
+  r.body = "<UnknownOperationException/>\n";
+  return r;
+}
+
+}  // namespace
+
+Status CheckAuthorization(const HttpRequest& request) {
+  std::string_view header = Trim(request.authorization);
+  if (header.empty()) {
+    if (request.query.find("X-Amz-Algorithm=") != std::string_view::npos) return Status();
+    return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
+  }
+  constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+  std::string_view params;
+  if (header.substr(0, kAlgorithm.size()) == kAlgorithm) params = header.substr(kAlgorithm.size());
+  std::string_view credential, signed_headers, signature;
+  while (!params.empty()) {
+    size_t comma = params.find(',');
+    std::string_view part = Trim(params.substr(0, comma));
+    params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "Credential") credential = value;
+    if (key == "SignedHeaders") signed_headers = value;
+    if (key == "Signature") signature = value;
+  }
+  std::string missing;
+  if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
+  if (signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
+  if (signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+  if (request.amz_date.empty()) {
+    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+  }
+  if (!missing.empty()) {
+    return Status(ErrorKind::kIncompleteSignature,
+                  missing + "Authorization=" + std::string(header));
+  }
+  // AKID/YYYYMMDD/region/service/aws4_request
+  size_t parts = 1;
+  for (char c : credential) parts += c == '/';
+  std::string_view terminator = credential.substr(credential.rfind('/') + 1);
+  if (parts != 5 || terminator != "aws4_request") {
+    return Status(ErrorKind::kIncompleteSignature,
+                  "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+                      std::string(terminator) + "'.");
+  }
+  return Status();
+}
+
+Api::Api(db::Database* db, ServerConfig config) : config_(std::move(config)), ctx_{db, &config_} {}
+
+void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
+  if (request.method == "OPTIONS") {  // CORS preflight
+    HttpResponse r;
+    r.api_headers = false;
+    r.access_control = "Access-Control-Allow-Methods: " +
+                       std::string(request.access_control_request_method.empty()
+                                       ? "POST"
+                                       : request.access_control_request_method) +
+                       "\r\nAccess-Control-Max-Age: 172800\r\n";
+    if (!request.access_control_request_headers.empty()) {
+      r.access_control += "Access-Control-Allow-Headers: " +
+                          std::string(request.access_control_request_headers) + "\r\n";
+    }
+    return reply->Send(std::move(r));
+  }
+  if (request.method == "GET" && request.path == "/") {
+    HttpResponse r;
+    r.api_headers = false;
+    r.content_type = "text/plain";
+    r.body = "healthy: dynamodb." + config_.region + ".amazonaws.com ";
+    return reply->Send(std::move(r));
+  }
+  const std::string media = MediaType(request.content_type);
+  if (request.method != "POST" || (media != kAmzJson && media != kJson)) {
+    return reply->Send(UnknownOperationPage());
+  }
+  std::string content_type(media == kJson ? kJson : kAmzJson);
+
+  Operation op = nullptr;
+  if (request.amz_target.substr(0, kDynamoDbPrefix.size()) == kDynamoDbPrefix) {
+    op = FindOperation(request.amz_target.substr(kDynamoDbPrefix.size()));
+  }
+  if (!op) return reply->Send(ErrorResponse(Status(ErrorKind::kUnknownOperation, ""), content_type));
+
+  Status auth = CheckAuthorization(request);
+  if (!auth.ok()) return reply->Send(ErrorResponse(auth, content_type));
+
+  thread_local wire::JsonParser parser;
+  Result<wire::JsonValue> body = parser.Parse(request.body);
+  if (!body.ok()) return reply->Send(ErrorResponse(body.status(), content_type));
+
+  auto done = [reply, content_type](Result<std::string> result) {
+    if (!result.ok()) {
+      if (result.status().kind() == ErrorKind::kInternal) {
+        std::fprintf(stderr, "cirrusd: internal error: %s\n", result.status().message().c_str());
+      }
+      return reply->Send(ErrorResponse(result.status(), content_type));
+    }
+    HttpResponse r;
+    r.content_type = content_type;
+    r.body = std::move(*result);
+    reply->Send(std::move(r));
+  };
+  try {
+    op(ctx_, *body, std::move(done));
+  } catch (const std::exception& e) {
+    // Bugs and allocation failures only: operations report errors as values.
+    std::fprintf(stderr, "cirrusd: %.*s failed: %s\n", static_cast<int>(request.amz_target.size()),
+                 request.amz_target.data(), e.what());
+    reply->Send(ErrorResponse(InternalError("Internal server error"), content_type));
+  } catch (...) {
+    std::fprintf(stderr, "cirrusd: %.*s failed\n", static_cast<int>(request.amz_target.size()),
+                 request.amz_target.data());
+    reply->Send(ErrorResponse(InternalError("Internal server error"), content_type));
+  }
+}
+
+}  // namespace cirrus::server

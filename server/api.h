@@ -1,0 +1,28 @@
+#pragma once
+
+#include <memory>
+
+#include "db/database.h"
+#include "server/http.h"
+#include "server/ops/operation.h"
+
+namespace cirrus::server {
+
+// The DynamoDB JSON 1.0 protocol over HTTP (../shared/spec/protocol.md): health and CORS
+// answers, X-Amz-Target routing, the SigV4 header's shape, body parsing, error bodies.
+// Thread-safe.
+class Api : public RequestHandler {
+ public:
+  Api(db::Database* db, ServerConfig config);
+  void Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) override;
+
+ private:
+  ServerConfig config_;
+  OperationContext ctx_;
+};
+
+// Checks that an Authorization header has SigV4's shape (signatures are not verified yet).
+// MissingAuthenticationToken, IncompleteSignature otherwise.
+Status CheckAuthorization(const HttpRequest& request);
+
+}  // namespace cirrus::server

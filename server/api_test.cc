@@ -1,0 +1,52 @@
+#include "server/api.h"
+
+#include <gtest/gtest.h>
+
+namespace cirrus::server {
+namespace {
+
+HttpRequest WithAuth(std::string_view authorization, std::string_view date = "20240101T000000Z") {
+  HttpRequest r;
+  r.authorization = authorization;
+  r.amz_date = date;
+  return r;
+}
+
+TEST(AuthorizationTest, AcceptsSigV4Shape) {
+  EXPECT_TRUE(CheckAuthorization(WithAuth(
+                  "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, "
+                  "SignedHeaders=host;x-amz-date, Signature=abcd"))
+                  .ok());
+}
+
+TEST(AuthorizationTest, RejectsAsDynamoDbDoes) {
+  EXPECT_EQ(CheckAuthorization(WithAuth("")).kind(), ErrorKind::kMissingAuthenticationToken);
+  HttpRequest presigned = WithAuth("");
+  presigned.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x";
+  EXPECT_TRUE(CheckAuthorization(presigned).ok());
+  Status s = CheckAuthorization(WithAuth("AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request"));
+  EXPECT_EQ(s.kind(), ErrorKind::kIncompleteSignature);
+  EXPECT_EQ(s.message(),
+            "Authorization header requires 'Signature' parameter. Authorization header requires "
+            "'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 "
+            "Credential=a/b/c/d/aws4_request");
+  s = CheckAuthorization(WithAuth(
+      "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host, Signature=x", ""));
+  EXPECT_EQ(s.kind(), ErrorKind::kIncompleteSignature);
+  s = CheckAuthorization(
+      WithAuth("AWS4-HMAC-SHA256 Credential=a/b/c, SignedHeaders=host, Signature=x"));
+  EXPECT_EQ(s.kind(), ErrorKind::kIncompleteSignature);
+  EXPECT_EQ(CheckAuthorization(WithAuth("Basic dXNlcjpwYXNz")).kind(), ErrorKind::kIncompleteSignature);
+}
+
+TEST(OperationsTest, RoutesExactNames) {
+  EXPECT_NE(FindOperation("PutItem"), nullptr);
+  EXPECT_NE(FindOperation("BatchGetItem"), nullptr);
+  EXPECT_NE(FindOperation("UpdateTable"), nullptr);
+  EXPECT_EQ(FindOperation("putitem"), nullptr);
+  EXPECT_EQ(FindOperation("UpdateItem"), nullptr);
+  EXPECT_EQ(FindOperation(""), nullptr);
+}
+
+}  // namespace
+}  // namespace cirrus::server

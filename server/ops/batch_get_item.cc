@@ -1,0 +1,143 @@
+// BatchGetItem: up to 100 keys over up to 100 tables, read in one snapshot.
+#include <set>
+
+#include "db/item_codec.h"
+#include "server/ops/common.h"
+#include "server/ops/ops.h"
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+namespace {
+
+constexpr size_t kMaxKeys = 100;
+constexpr size_t kMaxResponseBytes = 16 * 1024 * 1024;
+
+struct TableRequest {
+  std::string name;
+  std::shared_ptr<const db::Table> table;
+  std::vector<Item> keys;
+  std::vector<std::string> stored_keys;
+  bool consistent = false;
+};
+
+Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+  RequestReader r(request);
+  std::optional<wire::JsonValue> items = r.Object("RequestItems");
+  r.Required("RequestItems", items.has_value());
+  CapacityReport capacity = ReadCapacityReport(r);
+  std::vector<TableRequest> tables;
+  size_t total_keys = 0;
+  if (items) {
+    std::vector<std::pair<std::string_view, wire::JsonValue>> members = items->members();
+    r.Count("RequestItems", members.size(), 1, 100);
+    for (const auto& [table_name, spec] : members) {
+      std::optional<RequestReader> t = r.Element("RequestItems", 0, spec);
+      if (!t) break;
+      t->Length("RequestItems", table_name, 1, 1024);
+      TableRequest tr;
+      tr.name = std::string(table_name);
+      std::optional<std::vector<wire::JsonValue>> keys = t->List("Keys");
+      t->Required("Keys", keys.has_value());
+      if (keys) t->Count("Keys", keys->size(), 1, 100);
+      tr.consistent = t->Bool("ConsistentRead").value_or(false);
+      std::optional<std::string_view> projection = t->String("ProjectionExpression");
+      std::optional<std::vector<wire::JsonValue>> attributes = t->List("AttributesToGet");
+      std::optional<wire::JsonValue> names = t->Object("ExpressionAttributeNames");
+      if (projection) return NotYetSupported("ProjectionExpression");
+      if (attributes) return NotYetSupported("AttributesToGet");
+      if (names) {
+        return ValidationError(
+            "ExpressionAttributeNames can only be specified when using expressions");
+      }
+      for (size_t i = 0; keys && i < keys->size(); ++i) {
+        CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem((*keys)[i]));
+        tr.keys.push_back(std::move(key));
+      }
+      total_keys += tr.keys.size();
+      tables.push_back(std::move(tr));
+    }
+  }
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+  if (total_keys > kMaxKeys) {
+    return ValidationError("Too many items requested for the BatchGetItem call");
+  }
+  for (TableRequest& tr : tables) {
+    CIRRUS_ASSIGN_OR_RETURN(tr.table, FindTable(ctx, tr.name));
+    std::set<std::string> seen;
+    for (const Item& key : tr.keys) {
+      std::string stored;
+      CIRRUS_RETURN_IF_ERROR(tr.table->codec().EncodeKey(key, &stored));
+      if (!seen.insert(stored).second) {
+        return ValidationError("Provided list of item keys contains duplicates");
+      }
+      tr.stored_keys.push_back(std::move(stored));
+    }
+  }
+
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("Responses");
+  w.BeginObject();
+  // Keys left when the response reached 16 MB, per table: [first unprocessed, end).
+  std::vector<size_t> unprocessed_from(tables.size(), SIZE_MAX);
+  std::vector<double> units(tables.size(), 0);
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    bool full = false;
+    for (size_t t = 0; t < tables.size(); ++t) {
+      const TableRequest& tr = tables[t];
+      w.Key(tr.name);
+      w.BeginArray();
+      for (size_t k = 0; k < tr.stored_keys.size(); ++k) {
+        if (full) {
+          unprocessed_from[t] = k;
+          break;
+        }
+        CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
+                                view.Get(*tr.table, tr.stored_keys[k]));
+        size_t size = stored ? db::StoredItemSize(*stored) : 0;
+        units[t] += ReadUnits(size, tr.consistent);
+        if (stored) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, w));
+        full = body.size() >= kMaxResponseBytes;
+      }
+      w.EndArray();
+    }
+  }
+  w.EndObject();
+  w.Key("UnprocessedKeys");
+  w.BeginObject();
+  for (size_t t = 0; t < tables.size(); ++t) {
+    if (unprocessed_from[t] == SIZE_MAX) continue;
+    w.Key(tables[t].name);
+    w.BeginObject();
+    w.Key("Keys");
+    w.BeginArray();
+    for (size_t k = unprocessed_from[t]; k < tables[t].keys.size(); ++k) wire::WriteItem(tables[t].keys[k], w);
+    w.EndArray();
+    if (tables[t].consistent) {
+      w.Key("ConsistentRead");
+      w.Bool(true);
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  if (capacity != CapacityReport::kNone) {
+    w.Key("ConsumedCapacity");
+    w.BeginArray();
+    for (size_t t = 0; t < tables.size(); ++t) {
+      WriteConsumedCapacity(w, capacity, tables[t].name, units[t], true);
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return body;
+}
+
+}  // namespace
+
+void BatchGetItem(OperationContext& ctx, const wire::JsonValue& request, Done done) {
+  done(Run(ctx, request));
+}
+
+}  // namespace cirrus::server

@@ -1,0 +1,257 @@
+#include "server/ops/common.h"
+
+#include <cctype>
+#include <cmath>
+
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+
+using wire::JsonValue;
+using wire::JsonWriter;
+
+std::optional<std::string> ReadTableName(RequestReader& r, std::string_view member) {
+  std::optional<std::string_view> value = r.String(member);
+  r.Required(member, value.has_value());
+  if (!value) return std::nullopt;
+  // A table ARN: arn:aws:dynamodb:<region>:<account>:table/<name>
+  constexpr std::string_view kArnPrefix = "arn:";
+  if (value->substr(0, kArnPrefix.size()) == kArnPrefix) {
+    r.Length(member, value, 1, 1024);
+    size_t slash = value->find(":table/");
+    if (slash == std::string_view::npos) {
+      r.Violation(member, "'" + std::string(*value) + "'",
+                  "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+      return std::nullopt;
+    }
+    std::string_view name = value->substr(slash + 7);
+    r.Name(member, name);
+    return std::string(name);
+  }
+  r.Name(member, value);
+  return std::string(*value);
+}
+
+Result<std::shared_ptr<const db::Table>> FindTable(OperationContext& ctx, std::string_view name) {
+  std::shared_ptr<const db::Table> table = ctx.db->FindTable(name);
+  if (!table) return Status(ErrorKind::kResourceNotFound, "Requested resource not found");
+  return table;
+}
+
+std::string TableArn(const ServerConfig& config, std::string_view table_name) {
+  return "arn:aws:dynamodb:" + config.region + ":" + config.account_id + ":table/" +
+         std::string(table_name);
+}
+
+namespace {
+
+double Seconds(int64_t micros) { return static_cast<double>(micros / 1000) / 1000.0; }
+
+void WriteKeySchema(const db::KeySchema& schema, JsonWriter& w) {
+  w.BeginArray();
+  auto element = [&](const db::KeyAttribute& a, std::string_view type) {
+    w.BeginObject();
+    w.Key("AttributeName");
+    w.String(a.name);
+    w.Key("KeyType");
+    w.String(type);
+    w.EndObject();
+  };
+  element(schema.partition_key, "HASH");
+  if (schema.sort_key) element(*schema.sort_key, "RANGE");
+  w.EndArray();
+}
+
+}  // namespace
+
+void WriteTableDescription(const db::Table& table, std::string_view status,
+                           const ServerConfig& config, JsonWriter& w) {
+  const db::TableDefinition& d = table.definition();
+  w.BeginObject();
+  w.Key("AttributeDefinitions");
+  w.BeginArray();
+  for (const db::KeyAttribute& a : d.attribute_definitions) {
+    w.BeginObject();
+    w.Key("AttributeName");
+    w.String(a.name);
+    w.Key("AttributeType");
+    w.String(db::TypeName(a.type));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("TableName");
+  w.String(d.name);
+  w.Key("KeySchema");
+  WriteKeySchema(d.key_schema, w);
+  w.Key("TableStatus");
+  w.String(status);
+  w.Key("CreationDateTime");
+  w.Double(Seconds(d.creation_time_us));
+  w.Key("ProvisionedThroughput");
+  w.BeginObject();
+  if (d.throughput.last_increase_us) {
+    w.Key("LastIncreaseDateTime");
+    w.Double(Seconds(d.throughput.last_increase_us));
+  }
+  if (d.throughput.last_decrease_us) {
+    w.Key("LastDecreaseDateTime");
+    w.Double(Seconds(d.throughput.last_decrease_us));
+  }
+  w.Key("NumberOfDecreasesToday");
+  w.Int(d.throughput.decreases_today);
+  w.Key("ReadCapacityUnits");
+  w.Int(d.billing_mode == db::BillingMode::kPayPerRequest ? 0 : d.throughput.read_capacity_units);
+  w.Key("WriteCapacityUnits");
+  w.Int(d.billing_mode == db::BillingMode::kPayPerRequest ? 0 : d.throughput.write_capacity_units);
+  w.EndObject();
+  w.Key("TableSizeBytes");
+  w.Int(table.size_bytes());
+  w.Key("ItemCount");
+  w.Int(table.item_count());
+  w.Key("TableArn");
+  w.String(TableArn(config, d.name));
+  w.Key("TableId");
+  w.String(d.table_id);
+  if (d.billing_mode == db::BillingMode::kPayPerRequest || d.pay_per_request_since_us != 0) {
+    w.Key("BillingModeSummary");
+    w.BeginObject();
+    w.Key("BillingMode");
+    w.String(d.billing_mode == db::BillingMode::kPayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED");
+    w.Key("LastUpdateToPayPerRequestDateTime");
+    w.Double(Seconds(d.pay_per_request_since_us));
+    w.EndObject();
+  }
+  if (d.table_class != "STANDARD") {
+    w.Key("TableClassSummary");
+    w.BeginObject();
+    w.Key("TableClass");
+    w.String(d.table_class);
+    w.EndObject();
+  }
+  w.Key("DeletionProtectionEnabled");
+  w.Bool(d.deletion_protection);
+  w.EndObject();
+}
+
+CapacityReport ReadCapacityReport(RequestReader& r) {
+  std::optional<std::string_view> v = r.String("ReturnConsumedCapacity");
+  r.Enum("ReturnConsumedCapacity", v, {"INDEXES", "TOTAL", "NONE"});
+  if (v == "TOTAL") return CapacityReport::kTotal;
+  if (v == "INDEXES") return CapacityReport::kIndexes;
+  return CapacityReport::kNone;
+}
+
+double ReadUnits(size_t bytes, bool consistent) {
+  double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096));
+  return consistent ? units : units / 2;
+}
+
+double WriteUnits(size_t bytes) {
+  return std::max<double>(1, std::ceil(static_cast<double>(bytes) / 1024));
+}
+
+void WriteConsumedCapacity(JsonWriter& w, CapacityReport report, std::string_view table,
+                           double units, bool read) {
+  w.BeginObject();
+  w.Key("TableName");
+  w.String(table);
+  w.Key("CapacityUnits");
+  w.Double(units);
+  w.Key(read ? "ReadCapacityUnits" : "WriteCapacityUnits");
+  w.Double(units);
+  if (report == CapacityReport::kIndexes) {
+    w.Key("Table");
+    w.BeginObject();
+    w.Key("CapacityUnits");
+    w.Double(units);
+    w.Key(read ? "ReadCapacityUnits" : "WriteCapacityUnits");
+    w.Double(units);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+namespace {
+
+bool ValidPlaceholder(std::string_view key, char sigil) {
+  if (key.size() < 2 || key[0] != sigil) return false;
+  for (char c : key.substr(1)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status ReadExpressionParams(RequestReader& r, ExpressionParams* params) {
+  Status result;
+  auto keep_first = [&](Status s) {
+    if (result.ok()) result = std::move(s);
+  };
+  if (std::optional<JsonValue> names = r.Object("ExpressionAttributeNames")) {
+    params->names.emplace();
+    for (const auto& [key, value] : names->members()) {
+      if (value.is(JsonValue::Type::kNull)) continue;
+      if (!value.is(JsonValue::Type::kString)) {
+        keep_first(wire::TypeMismatch(value, "String"));
+        continue;
+      }
+      if (!ValidPlaceholder(key, '#')) {
+        keep_first(ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
+                                   std::string(key) + "\""));
+      } else if (value.string().empty()) {
+        keep_first(ValidationError(
+            "ExpressionAttributeNames contains invalid value: Empty attribute name for key " +
+            std::string(key)));
+      }
+      params->names->emplace(std::string(key), std::string(value.string()));
+    }
+    if (params->names->empty()) keep_first(ValidationError("ExpressionAttributeNames must not be empty"));
+  }
+  if (std::optional<JsonValue> values = r.Object("ExpressionAttributeValues")) {
+    params->values.emplace();
+    for (const auto& [key, value] : values->members()) {
+      if (value.is(JsonValue::Type::kNull)) continue;
+      Result<AttributeValue> v = wire::ParseAttributeValue(value);
+      if (!v.ok()) {
+        if (v.status().kind() == ErrorKind::kSerialization) {
+          keep_first(v.status());
+        } else {
+          keep_first(ValidationError("ExpressionAttributeValues contains invalid value: " +
+                                     v.status().message() + " for key " + std::string(key)));
+        }
+        continue;
+      }
+      if (!ValidPlaceholder(key, ':')) {
+        keep_first(ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" +
+                                   std::string(key) + "\""));
+      }
+      params->values->emplace(std::string(key), std::move(*v));
+    }
+    if (params->values->empty()) keep_first(ValidationError("ExpressionAttributeValues must not be empty"));
+  }
+  return result;
+}
+
+Status CheckExpressionParamsUsed(const ExpressionParams& params, bool any_expression,
+                                 std::string_view values_message_expression) {
+  if (any_expression) return Status();
+  if (params.names) {
+    return ValidationError("ExpressionAttributeNames can only be specified when using expressions");
+  }
+  if (params.values) {
+    return ValidationError(
+        "ExpressionAttributeValues can only be specified when using expressions: " +
+        std::string(values_message_expression) + " is null");
+  }
+  return Status();
+}
+
+Status NotYetSupported(std::string_view member) {
+  return ValidationError(std::string(member) +
+                         " is not supported by this version of CirrusDB yet");
+}
+
+Result<Item> ReadItem(const JsonValue& json) { return wire::ParseItem(json); }
+
+}  // namespace cirrus::server

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/database.h"
+#include "db/item/attribute_value.h"
+#include "db/item/status.h"
+#include "server/ops/operation.h"
+#include "server/request_reader.h"
+#include "server/wire/json_writer.h"
+
+// Helpers shared by the operations in server/ops/.
+namespace cirrus::server {
+
+// Reads TableName (a table name, or a table ARN of which the name is used) with DynamoDB's
+// constraints. nullopt when absent or invalid (the violation is recorded in `r`).
+std::optional<std::string> ReadTableName(RequestReader& r, std::string_view member = "TableName");
+
+// The table, or ResourceNotFoundException as data-plane operations report it.
+Result<std::shared_ptr<const db::Table>> FindTable(OperationContext& ctx, std::string_view name);
+
+std::string TableArn(const ServerConfig& config, std::string_view table_name);
+
+// TableDescription, as CreateTable, DescribeTable, UpdateTable and DeleteTable return it.
+void WriteTableDescription(const db::Table& table, std::string_view status,
+                           const ServerConfig& config, wire::JsonWriter& w);
+
+// ReturnConsumedCapacity and DynamoDB's capacity arithmetic
+// (../shared/spec/operations.md section 9).
+enum class CapacityReport : uint8_t { kNone, kTotal, kIndexes };
+CapacityReport ReadCapacityReport(RequestReader& r);
+// One read of `bytes`: 4 KB units rounded up, at least one; halved when eventually consistent.
+double ReadUnits(size_t bytes, bool consistent);
+// One write of `bytes` (the larger of the old and new item): 1 KB units rounded up, at least one.
+double WriteUnits(size_t bytes);
+// Writes a ConsumedCapacity object as the next value.
+void WriteConsumedCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,
+                           double units, bool read);
+
+// ExpressionAttributeNames and ExpressionAttributeValues of a request.
+struct ExpressionParams {
+  std::optional<std::map<std::string, std::string, std::less<>>> names;
+  std::optional<Item> values;
+};
+// Reads both members. Wrong JSON types are recorded in `r`; the returned status carries
+// DynamoDB's checks of the entries themselves (empty maps, malformed keys, invalid values).
+Status ReadExpressionParams(RequestReader& r, ExpressionParams* params);
+// Names or values given where no expression uses them, as DynamoDB words it:
+// `expressions` lists the request's expression members, e.g. "ConditionExpression".
+Status CheckExpressionParamsUsed(const ExpressionParams& params, bool any_expression,
+                                 std::string_view values_message_expression);
+
+// Rejects a request member this version of CirrusDB does not serve yet, rather than
+// silently ignoring it.
+Status NotYetSupported(std::string_view member);
+
+// Reads a DynamoDB JSON item member (Item, Key, ExclusiveStartKey).
+Result<Item> ReadItem(const wire::JsonValue& json);
+
+}  // namespace cirrus::server

@@ -1,0 +1,248 @@
+// CreateTable: validates the definition as DynamoDB does and creates the table's partitions.
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "server/ops/common.h"
+#include "server/ops/ops.h"
+
+namespace cirrus::server {
+namespace {
+
+constexpr int64_t kMaxTableThroughput = 40000;  // AWS's default per-table quota
+constexpr size_t kMaxTables = 2500;             // AWS's default per-region quota
+constexpr size_t kMaxTags = 50;
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+std::string NameList(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out + "]";
+}
+
+Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+  RequestReader r(request);
+  std::optional<std::string> table_name = ReadTableName(r);
+
+  std::vector<db::KeyAttribute> definitions;
+  std::optional<std::vector<wire::JsonValue>> defs = r.List("AttributeDefinitions");
+  r.Required("AttributeDefinitions", defs.has_value());
+  for (size_t i = 0; defs && i < defs->size(); ++i) {
+    std::optional<RequestReader> e = r.Element("AttributeDefinitions", i, (*defs)[i]);
+    if (!e) break;
+    std::optional<std::string_view> name = e->String("AttributeName");
+    std::optional<std::string_view> type = e->String("AttributeType");
+    e->Required("AttributeName", name.has_value());
+    e->Length("AttributeName", name, 1, 255);
+    e->Required("AttributeType", type.has_value());
+    e->Enum("AttributeType", type, {"S", "N", "B"});
+    if (name && type) {
+      db::ScalarType t = *type == "N" ? db::ScalarType::kN
+                         : *type == "B" ? db::ScalarType::kB
+                                        : db::ScalarType::kS;
+      definitions.push_back({std::string(*name), t});
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> key_elements;  // name, key type
+  std::optional<std::vector<wire::JsonValue>> keys = r.List("KeySchema");
+  r.Required("KeySchema", keys.has_value());
+  if (keys) r.Count("KeySchema", keys->size(), 1, 2);
+  for (size_t i = 0; keys && i < keys->size() && i < 2; ++i) {
+    std::optional<RequestReader> e = r.Element("KeySchema", i, (*keys)[i]);
+    if (!e) break;
+    std::optional<std::string_view> name = e->String("AttributeName");
+    std::optional<std::string_view> type = e->String("KeyType");
+    e->Required("AttributeName", name.has_value());
+    e->Length("AttributeName", name, 1, 255);
+    e->Required("KeyType", type.has_value());
+    e->Enum("KeyType", type, {"HASH", "RANGE"});
+    if (name && type) key_elements.emplace_back(std::string(*name), std::string(*type));
+  }
+
+  std::optional<std::string_view> billing = r.String("BillingMode");
+  r.Enum("BillingMode", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+  std::optional<int64_t> rcu, wcu;
+  bool has_throughput = false;
+  if (std::optional<wire::JsonValue> pt = r.Object("ProvisionedThroughput")) {
+    has_throughput = true;
+    RequestReader p = r.Nested(*pt, "provisionedThroughput");
+    rcu = p.Long("ReadCapacityUnits");
+    wcu = p.Long("WriteCapacityUnits");
+    p.Required("ReadCapacityUnits", rcu.has_value());
+    p.Minimum("ReadCapacityUnits", rcu, 1);
+    p.Required("WriteCapacityUnits", wcu.has_value());
+    p.Minimum("WriteCapacityUnits", wcu, 1);
+  }
+
+  std::optional<std::vector<wire::JsonValue>> lsis = r.List("LocalSecondaryIndexes");
+  std::optional<std::vector<wire::JsonValue>> gsis = r.List("GlobalSecondaryIndexes");
+  bool stream_enabled = false;
+  std::optional<std::string_view> view_type;
+  if (std::optional<wire::JsonValue> stream = r.Object("StreamSpecification")) {
+    RequestReader s = r.Nested(*stream, "streamSpecification");
+    std::optional<bool> enabled = s.Bool("StreamEnabled");
+    s.Required("StreamEnabled", enabled.has_value());
+    view_type = s.String("StreamViewType");
+    s.Enum("StreamViewType", view_type, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+    stream_enabled = enabled.value_or(false);
+  }
+  r.Object("SSESpecification");  // accepted; data at rest is the data directory's business
+
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::optional<std::vector<wire::JsonValue>> tag_list = r.List("Tags");
+  for (size_t i = 0; tag_list && i < tag_list->size(); ++i) {
+    std::optional<RequestReader> e = r.Element("Tags", i, (*tag_list)[i]);
+    if (!e) break;
+    std::optional<std::string_view> key = e->String("Key");
+    std::optional<std::string_view> value = e->String("Value");
+    e->Required("Key", key.has_value());
+    e->Length("Key", key, 1, 128);
+    e->Required("Value", value.has_value());
+    e->Length("Value", value, 0, 256);
+    if (key && value) tags.emplace_back(std::string(*key), std::string(*value));
+  }
+  std::optional<std::string_view> table_class = r.String("TableClass");
+  r.Enum("TableClass", table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
+  std::optional<bool> deletion_protection = r.Bool("DeletionProtectionEnabled");
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+
+  // Semantic checks, in DynamoDB's order.
+  if (key_elements[0].second != "HASH") {
+    return ValidationError("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (key_elements.size() == 2) {
+    if (key_elements[1].second != "RANGE") {
+      return ValidationError("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    if (key_elements[0].first == key_elements[1].first) {
+      return ValidationError(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
+  }
+  if ((lsis && !lsis->empty()) || (gsis && !gsis->empty())) {
+    return NotYetSupported("Secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes)");
+  }
+  if (stream_enabled && !view_type) {
+    return ValidationError(
+        "One or more parameter values were invalid: StreamSpecification must have "
+        "StreamViewType specified when StreamEnabled is true");
+  }
+  if (!stream_enabled && view_type) {
+    return ValidationError(
+        "One or more parameter values were invalid: StreamSpecification must not have "
+        "StreamViewType specified when StreamEnabled is false");
+  }
+  if (stream_enabled) return NotYetSupported("StreamSpecification with StreamEnabled true");
+  for (size_t i = 0; i < definitions.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (definitions[i].name == definitions[j].name) {
+        return ValidationError("Cannot have two attributes with the same name");
+      }
+    }
+  }
+  std::vector<std::string> key_names, defined_names;
+  for (const auto& [name, type] : key_elements) key_names.push_back(name);
+  for (const db::KeyAttribute& a : definitions) defined_names.push_back(a.name);
+  auto defined = [&](const std::string& name) {
+    return std::find(defined_names.begin(), defined_names.end(), name) != defined_names.end();
+  };
+  if (!std::all_of(key_names.begin(), key_names.end(), defined)) {
+    return ValidationError(
+        "One or more parameter values were invalid: Some index key attributes are not defined "
+        "in AttributeDefinitions. Keys: " + NameList(key_names) +
+        ", AttributeDefinitions: " + NameList(defined_names));
+  }
+  if (definitions.size() != key_names.size()) {
+    return ValidationError(
+        "One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+        "AttributeDefinitions: " + NameList(defined_names) + ", keys used: " + NameList(key_names));
+  }
+  const bool on_demand = billing == "PAY_PER_REQUEST";
+  if (on_demand && has_throughput) {
+    return ValidationError(
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+  }
+  if (!on_demand && !has_throughput) {
+    return ValidationError(
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
+        "must both be specified when BillingMode is PROVISIONED");
+  }
+  if (!on_demand && (*rcu > kMaxTableThroughput || *wcu > kMaxTableThroughput)) {
+    return Status(ErrorKind::kLimitExceeded,
+                  "Subscriber limit exceeded: Provisioned throughput for a table cannot exceed " +
+                      std::to_string(kMaxTableThroughput) + " read or write capacity units");
+  }
+  if (tags.size() > kMaxTags) {
+    return ValidationError("One or more parameter values were invalid: The number of tags exceeds "
+                           "the limit of 50");
+  }
+  for (const auto& [key, value] : tags) {
+    if (key.rfind("aws:", 0) == 0) {
+      return ValidationError("One or more parameter values were invalid: Tag keys starting with "
+                             "'aws:' are reserved for system use");
+    }
+  }
+  if (ctx.db->TableNames().size() >= kMaxTables) {
+    return Status(ErrorKind::kLimitExceeded,
+                  "Subscriber limit exceeded: You have exceeded the maximum number of tables "
+                  "allowed: " + std::to_string(kMaxTables));
+  }
+
+  db::TableDefinition def;
+  def.name = *table_name;
+  def.table_id = NewUuid();
+  const db::KeyAttribute& pk = *std::find_if(definitions.begin(), definitions.end(),
+                                             [&](auto& a) { return a.name == key_names[0]; });
+  def.key_schema.partition_key = pk;
+  if (key_names.size() == 2) {
+    def.key_schema.sort_key = *std::find_if(definitions.begin(), definitions.end(),
+                                            [&](auto& a) { return a.name == key_names[1]; });
+  }
+  def.attribute_definitions = definitions;
+  def.partition_count = ctx.config->default_partitions;
+  def.creation_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  if (on_demand) {
+    def.billing_mode = db::BillingMode::kPayPerRequest;
+    def.pay_per_request_since_us = def.creation_time_us;
+  } else {
+    def.billing_mode = db::BillingMode::kProvisioned;
+    def.throughput.read_capacity_units = *rcu;
+    def.throughput.write_capacity_units = *wcu;
+  }
+  def.deletion_protection = deletion_protection.value_or(false);
+  def.table_class = std::string(table_class.value_or("STANDARD"));
+  def.tags = std::move(tags);
+
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, ctx.db->CreateTable(std::move(def)));
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("TableDescription");
+  WriteTableDescription(*table, "CREATING", *ctx.config, w);
+  w.EndObject();
+  return body;
+}
+
+}  // namespace
+
+void CreateTable(OperationContext& ctx, const wire::JsonValue& request, Done done) {
+  done(Run(ctx, request));
+}
+
+}  // namespace cirrus::server

@@ -1,0 +1,59 @@
+// GetItem: one point read in a snapshot, the stored bytes transcoded straight to JSON.
+#include "server/ops/common.h"
+#include "server/ops/ops.h"
+#include "db/item_codec.h"
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+namespace {
+
+Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+  RequestReader r(request);
+  std::optional<std::string> name = ReadTableName(r);
+  std::optional<wire::JsonValue> key_json = r.Object("Key");
+  r.Required("Key", key_json.has_value());
+  std::optional<std::vector<wire::JsonValue>> attributes_to_get = r.List("AttributesToGet");
+  std::optional<bool> consistent = r.Bool("ConsistentRead");
+  CapacityReport capacity = ReadCapacityReport(r);
+  std::optional<std::string_view> projection = r.String("ProjectionExpression");
+  std::optional<wire::JsonValue> names = r.Object("ExpressionAttributeNames");
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+
+  CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem(*key_json));
+  if (projection) return NotYetSupported("ProjectionExpression");
+  if (attributes_to_get) return NotYetSupported("AttributesToGet");
+  if (names) {
+    return ValidationError("ExpressionAttributeNames can only be specified when using expressions");
+  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
+  std::string stored_key;
+  CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(key, &stored_key));
+
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  size_t size = 0;
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, view.Get(*table, stored_key));
+    if (stored) {
+      size = db::StoredItemSize(*stored);
+      w.Key("Item");
+      CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, w));
+    }
+  }  // the snapshot ends before the response goes out
+  if (capacity != CapacityReport::kNone) {
+    w.Key("ConsumedCapacity");
+    WriteConsumedCapacity(w, capacity, *name, ReadUnits(size, consistent.value_or(false)), true);
+  }
+  w.EndObject();
+  return body;
+}
+
+}  // namespace
+
+void GetItem(OperationContext& ctx, const wire::JsonValue& request, Done done) {
+  done(Run(ctx, request));
+}
+
+}  // namespace cirrus::server

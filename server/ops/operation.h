@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "db/database.h"
+#include "db/item/status.h"
+#include "server/wire/json.h"
+
+namespace cirrus::server {
+
+// Server-wide settings the operations need.
+struct ServerConfig {
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  uint32_t default_partitions = 4;  // for new tables; a power of two
+};
+
+// What every operation works with. Thread-safe; shared by all requests.
+struct OperationContext {
+  db::Database* db;
+  const ServerConfig* config;
+};
+
+// Completes an operation with its response body (JSON) or an error. Called exactly once,
+// from any thread (writes complete on the database's writer thread).
+using Done = std::function<void(Result<std::string>)>;
+
+// An operation: reads its request, does its work, calls `done`. The request (a view into the
+// thread's parser) is valid only until the operation returns: copy what outlives it.
+using Operation = void (*)(OperationContext& ctx, const wire::JsonValue& request, Done done);
+
+// The operation named by X-Amz-Target's suffix ("PutItem"), or nullptr when not served.
+Operation FindOperation(std::string_view name);
+
+}  // namespace cirrus::server

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "server/ops/operation.h"
+
+// The DynamoDB operations served, one file each (../shared/spec/operations.md).
+namespace cirrus::server {
+
+void CreateTable(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeTable(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void ListTables(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void UpdateTable(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DeleteTable(OperationContext& ctx, const wire::JsonValue& request, Done done);
+
+void PutItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void GetItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DeleteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void BatchGetItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void Scan(OperationContext& ctx, const wire::JsonValue& request, Done done);
+
+}  // namespace cirrus::server

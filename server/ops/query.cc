@@ -1,0 +1,168 @@
+// Query: one partition key value, a sort key range, in either direction: one cursor range
+// scan of the partition that holds the key.
+#include "query/key_condition.h"
+#include "server/ops/common.h"
+#include "server/ops/ops.h"
+#include "server/ops/page.h"
+
+namespace cirrus::server {
+namespace {
+
+// The stored keys a key condition selects: [lower, upper), upper empty = unbounded.
+struct KeyRange {
+  std::string lower;
+  std::string upper;
+};
+
+KeyRange RangeOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
+  using Op = query::KeyCondition::SortOp;
+  const std::string prefix = codec.PartitionPrefix(c.partition_value);
+  auto with = [&](const AttributeValue& v) {
+    std::string k = prefix;
+    db::KeyCodec::AppendEncoded(v, &k);
+    return k;
+  };
+  // No stored key extends another (key_codec.h, invariant 2), so the keys <= k are the keys
+  // < k + "\0", and the keys > k are the keys >= k + "\0".
+  auto just_after = [](std::string k) { return k.push_back('\0'), k; };
+  KeyRange r{prefix, db::PrefixSuccessor(prefix)};
+  switch (c.sort_op) {
+    case Op::kNone: break;
+    case Op::kEq: r = {with(c.sort_value), just_after(with(c.sort_value))}; break;
+    case Op::kLt: r.upper = with(c.sort_value); break;
+    case Op::kLe: r.upper = just_after(with(c.sort_value)); break;
+    case Op::kGt: r.lower = just_after(with(c.sort_value)); break;
+    case Op::kGe: r.lower = with(c.sort_value); break;
+    case Op::kBetween:
+      r = {with(c.sort_value), just_after(with(c.sort_value2))};
+      break;
+    case Op::kBeginsWith: {
+      std::string p = prefix;
+      db::KeyCodec::AppendPrefix(c.sort_value, &p);
+      r = {p, db::PrefixSuccessor(p)};
+      break;
+    }
+  }
+  return r;
+}
+
+bool Below(std::string_view key, const std::string& upper) { return upper.empty() || key < upper; }
+
+Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+  RequestReader r(request);
+  std::optional<std::string> name = ReadTableName(r);
+  std::optional<std::string_view> index = r.String("IndexName");
+  r.Name("IndexName", index);
+  std::optional<std::string_view> select = r.String("Select");
+  r.Enum("Select", select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
+  std::optional<std::vector<wire::JsonValue>> attributes_to_get = r.List("AttributesToGet");
+  std::optional<int64_t> limit = r.Long("Limit");
+  r.Minimum("Limit", limit, 1);
+  std::optional<bool> consistent = r.Bool("ConsistentRead");
+  std::optional<wire::JsonValue> key_conditions = r.Object("KeyConditions");
+  std::optional<wire::JsonValue> query_filter = r.Object("QueryFilter");
+  std::optional<std::string_view> conditional_operator = r.String("ConditionalOperator");
+  r.Enum("ConditionalOperator", conditional_operator, {"AND", "OR"});
+  std::optional<bool> forward = r.Bool("ScanIndexForward");
+  std::optional<wire::JsonValue> start_key = r.Object("ExclusiveStartKey");
+  CapacityReport capacity = ReadCapacityReport(r);
+  std::optional<std::string_view> projection = r.String("ProjectionExpression");
+  std::optional<std::string_view> filter = r.String("FilterExpression");
+  std::optional<std::string_view> key_condition = r.String("KeyConditionExpression");
+  ExpressionParams params;
+  Status params_status = ReadExpressionParams(r, &params);
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+  CIRRUS_RETURN_IF_ERROR(params_status);
+
+  if (projection) return NotYetSupported("ProjectionExpression");
+  if (filter) return NotYetSupported("FilterExpression");
+  if (key_conditions) return NotYetSupported("KeyConditions");
+  if (query_filter) return NotYetSupported("QueryFilter");
+  if (attributes_to_get) return NotYetSupported("AttributesToGet");
+  if (!key_condition) {
+    return ValidationError(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+        "request.");
+  }
+  if (select == "SPECIFIC_ATTRIBUTES") {
+    return ValidationError(
+        "One or more parameter values were invalid: Must specify the AttributesToGet or "
+        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
+  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
+  if (index) {
+    return ValidationError("The table does not have the specified index: " + std::string(*index));
+  }
+  if (select == "ALL_PROJECTED_ATTRIBUTES") {
+    return ValidationError(
+        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
+        "supported only when querying an index");
+  }
+
+  const db::KeySchema& schema = table->codec().schema();
+  query::KeyAttributeRef pk{schema.partition_key.name, db::ToValueType(schema.partition_key.type)};
+  std::optional<query::KeyAttributeRef> sk;
+  if (schema.sort_key) sk = query::KeyAttributeRef{schema.sort_key->name, db::ToValueType(schema.sort_key->type)};
+  query::Placeholders placeholders(params.names ? &*params.names : nullptr,
+                                   params.values ? &*params.values : nullptr);
+  CIRRUS_ASSIGN_OR_RETURN(query::KeyCondition condition,
+                          query::ParseKeyCondition(*key_condition, placeholders, pk, sk));
+  CIRRUS_RETURN_IF_ERROR(placeholders.CheckAllUsed());
+  CIRRUS_RETURN_IF_ERROR(table->codec().ValidateKeyValue(schema.partition_key, condition.partition_value, true));
+
+  const KeyRange range = RangeOf(table->codec(), condition);
+  std::optional<std::string> start;
+  if (start_key) {
+    CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(*table, *start_key));
+    if (start->rfind(table->codec().PartitionPrefix(condition.partition_value), 0) != 0) {
+      return ValidationError(
+          "The provided starting key is outside query boundaries based on provided conditions");
+    }
+  }
+  const bool ascending = forward.value_or(true);
+
+  std::string body;
+  wire::JsonWriter w(&body);
+  PageBuilder page(w, limit, select == "COUNT");
+  bool more = false;
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor,
+                            view.OpenCursor(*table, table->PartitionOfKey(range.lower)));
+    bool valid;
+    if (ascending) {
+      valid = start && *start >= range.lower ? cursor.SeekForward(*start, false)
+                                              : cursor.SeekForward(range.lower, true);
+      while (valid && Below(cursor.key(), range.upper)) {
+        if (page.full()) {
+          more = true;
+          break;
+        }
+        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.key(), cursor.value()));
+        valid = cursor.Next();
+      }
+    } else {
+      valid = start && Below(*start, range.upper) ? cursor.SeekBackward(*start, false)
+                                                  : cursor.SeekBackward(range.upper, false);
+      while (valid && cursor.key() >= range.lower) {
+        if (page.full()) {
+          more = true;
+          break;
+        }
+        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.key(), cursor.value()));
+        valid = cursor.Prev();
+      }
+    }
+    CIRRUS_RETURN_IF_ERROR(cursor.status());
+  }
+  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, capacity, consistent.value_or(false)));
+  return body;
+}
+
+}  // namespace
+
+void Query(OperationContext& ctx, const wire::JsonValue& request, Done done) {
+  done(Run(ctx, request));
+}
+
+}  // namespace cirrus::server
