@@ -1,8 +1,12 @@
 #include "db/database.h"
 
 #include <lmdb.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +20,7 @@
 
 #include "db/bytes.h"
 #include "db/item_codec.h"
+#include "db/tree_key.h"
 
 namespace cirrus::db {
 
@@ -40,6 +45,13 @@ Status LmdbError(int rc, const char* what) {
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+// The tree key of a stored key: the key itself when short, else built in *buffer.
+std::string_view TreeKeyOf(std::string_view stored_key, std::string* buffer) {
+  if (stored_key.size() <= kMaxInlineKey) return stored_key;
+  AppendTreeKey(stored_key, buffer);
+  return *buffer;
+}
 
 std::string PartitionDbName(uint32_t storage_id, uint32_t partition) {
   return "p:" + std::to_string(storage_id) + ":" + std::to_string(partition);
@@ -83,44 +95,118 @@ unsigned int Table::dbi(uint32_t partition) const { return storage_->dbis[partit
 
 PartitionCursor::PartitionCursor(PartitionCursor&& other) noexcept
     : cursor_(std::exchange(other.cursor_, nullptr)),
+      codec_(other.codec_),
       valid_(other.valid_),
+      raw_key_(other.raw_key_),
+      raw_value_(other.raw_value_),
       key_(other.key_),
       value_(other.value_),
-      status_(std::move(other.status_)) {}
+      run_(std::move(other.run_)),
+      run_pos_(other.run_pos_),
+      status_(std::move(other.status_)) {
+  if (!run_.empty() && valid_) {
+    key_ = run_[run_pos_].first;  // the moved strings may live elsewhere now
+  }
+}
 
 PartitionCursor::~PartitionCursor() {
   if (cursor_) mdb_cursor_close(cursor_);
 }
 
-bool PartitionCursor::Move(int op, std::string_view key) {
-  MDB_val k = Val(key), v{0, nullptr};
+bool PartitionCursor::Invalid(Status status) {
+  status_ = std::move(status);
+  valid_ = false;
+  return false;
+}
+
+bool PartitionCursor::Raw(int op, std::string_view tree_key) {
+  MDB_val k = Val(tree_key), v{0, nullptr};
   int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
   if (rc == 0) {
-    key_ = View(k);
-    value_ = View(v);
-    valid_ = true;
-  } else {
-    valid_ = false;
-    if (rc != MDB_NOTFOUND) status_ = LmdbError(rc, "mdb_cursor_get");
+    raw_key_ = View(k);
+    raw_value_ = View(v);
+    return true;
   }
-  return valid_;
+  valid_ = false;
+  if (rc != MDB_NOTFOUND) status_ = LmdbError(rc, "mdb_cursor_get");
+  return false;
+}
+
+bool PartitionCursor::Settle(bool forward) {
+  run_.clear();
+  if (!IsDigestTreeKey(raw_key_)) {
+    key_ = raw_key_;
+    value_ = raw_value_;
+    return valid_ = true;
+  }
+  // A run: every digest key sharing this one's first kMaxInlineKey bytes. Read it whole,
+  // leave the LMDB cursor on its far end in the direction of travel, sort by stored key.
+  const std::string prefix(raw_key_.substr(0, kMaxInlineKey));
+  std::string far_end;
+  do {
+    Result<Item> item = DecodeItem(raw_value_);
+    if (!item.ok()) return Invalid(item.status());
+    std::string stored;
+    Status s = codec_->EncodeKeyOf(*item, &stored);
+    if (!s.ok()) return Invalid(InternalError("stored item without its key: " + s.message()));
+    run_.emplace_back(std::move(stored), raw_value_);
+    far_end = std::string(raw_key_);
+  } while (Raw(forward ? MDB_NEXT : MDB_PREV) && IsDigestTreeKey(raw_key_) &&
+           raw_key_.substr(0, kMaxInlineKey) == prefix);
+  if (!status_.ok()) return Invalid(status_);
+  if (!Raw(MDB_SET_KEY, far_end)) return Invalid(status_.ok() ? InternalError("run vanished") : status_);
+  std::sort(run_.begin(), run_.end());
+  run_pos_ = forward ? 0 : run_.size() - 1;
+  key_ = run_[run_pos_].first;
+  value_ = run_[run_pos_].second;
+  return valid_ = true;
 }
 
 bool PartitionCursor::SeekForward(std::string_view key, bool inclusive) {
-  if (!Move(MDB_SET_RANGE, key)) return false;
-  if (!inclusive && key_ == key) return Next();
-  return true;
+  // A long key's run starts at its first kMaxInlineKey bytes (tree_key.h).
+  std::string_view target = key.size() > kMaxInlineKey ? key.substr(0, kMaxInlineKey) : key;
+  if (!Raw(MDB_SET_RANGE, target) || !Settle(true)) return false;
+  while (valid_ && (key_ < key || (!inclusive && key_ == key))) Next();
+  return valid_;
 }
 
 bool PartitionCursor::SeekBackward(std::string_view key, bool inclusive) {
-  if (key.empty()) return Move(MDB_LAST);
-  if (!Move(MDB_SET_RANGE, key)) return status_.ok() && Move(MDB_LAST);
-  if (key_ == key && inclusive) return true;
-  return Prev();  // key_ >= key: step back to the last key below
+  bool found;
+  if (key.empty()) {
+    found = Raw(MDB_LAST);
+  } else if (key.size() > kMaxInlineKey) {
+    // Past the end of the run that could hold `key`, then back.
+    std::string end = PrefixSuccessor(key.substr(0, kMaxInlineKey));
+    found = (end.empty() || !Raw(MDB_SET_RANGE, end)) ? status_.ok() && Raw(MDB_LAST) : Raw(MDB_PREV);
+  } else if (!Raw(MDB_SET_RANGE, key)) {
+    found = status_.ok() && Raw(MDB_LAST);
+  } else {
+    found = (raw_key_ == key && inclusive) || Raw(MDB_PREV);
+  }
+  if (!found || !Settle(false)) return false;
+  while (valid_ && !key.empty() && (key_ > key || (!inclusive && key_ == key))) Prev();
+  return valid_;
 }
 
-bool PartitionCursor::Next() { return Move(MDB_NEXT); }
-bool PartitionCursor::Prev() { return Move(MDB_PREV); }
+bool PartitionCursor::Next() {
+  if (!run_.empty() && run_pos_ + 1 < run_.size()) {
+    ++run_pos_;
+    key_ = run_[run_pos_].first;
+    value_ = run_[run_pos_].second;
+    return true;
+  }
+  return Raw(MDB_NEXT) && Settle(true);
+}
+
+bool PartitionCursor::Prev() {
+  if (!run_.empty() && run_pos_ > 0) {
+    --run_pos_;
+    key_ = run_[run_pos_].first;
+    value_ = run_[run_pos_].second;
+    return true;
+  }
+  return Raw(MDB_PREV) && Settle(false);
+}
 
 ReadView::ReadView(ReadView&& other) noexcept
     : db_(other.db_), txn_(std::exchange(other.txn_, nullptr)) {}
@@ -131,7 +217,8 @@ ReadView::~ReadView() {
 
 Result<std::optional<std::string_view>> ReadView::Get(const Table& table,
                                                       std::string_view stored_key) {
-  MDB_val k = Val(stored_key), v;
+  std::string buffer;
+  MDB_val k = Val(TreeKeyOf(stored_key, &buffer)), v;
   int rc = mdb_get(txn_, table.dbi(table.PartitionOfKey(stored_key)), &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
   if (rc != 0) return LmdbError(rc, "mdb_get");
@@ -142,7 +229,7 @@ Result<PartitionCursor> ReadView::OpenCursor(const Table& table, uint32_t partit
   MDB_cursor* cursor;
   int rc = mdb_cursor_open(txn_, table.dbi(partition), &cursor);
   if (rc != 0) return LmdbError(rc, "mdb_cursor_open");
-  return PartitionCursor(cursor);
+  return PartitionCursor(cursor, &table.codec());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -181,19 +268,22 @@ class WriteContext {
 
   // Item-level access to a table's partitions. Get: NotFound is an empty optional.
   Result<std::optional<std::string_view>> Get(const Table& table, std::string_view key) {
-    MDB_val k = Val(key), v;
+    std::string buffer;
+    MDB_val k = Val(TreeKeyOf(key, &buffer)), v;
     int rc = mdb_get(txn_, table.dbi(table.PartitionOfKey(key)), &k, &v);
     if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
     if (rc != 0) return Fail(rc, "mdb_get");
     return std::optional<std::string_view>(View(v));
   }
   Status Put(const Table& table, std::string_view key, std::string_view value) {
-    MDB_val k = Val(key), v = Val(value);
+    std::string buffer;
+    MDB_val k = Val(TreeKeyOf(key, &buffer)), v = Val(value);
     int rc = mdb_put(txn_, table.dbi(table.PartitionOfKey(key)), &k, &v, 0);
     return rc == 0 ? Status() : Fail(rc, "mdb_put");
   }
   Status Delete(const Table& table, std::string_view key) {
-    MDB_val k = Val(key);
+    std::string buffer;
+    MDB_val k = Val(TreeKeyOf(key, &buffer));
     int rc = mdb_del(txn_, table.dbi(table.PartitionOfKey(key)), &k, nullptr);
     return rc == 0 ? Status() : Fail(rc, "mdb_del");
   }
@@ -374,9 +464,12 @@ class Database::Impl {
   unsigned open_partition_dbs = 0;
   std::vector<std::shared_ptr<TableStorage>> retired;  // deleted; closed once unreferenced
 
+  int lock_fd = -1;  // flock'ed LOCK file when exclusive
+
   ~Impl() {
     for (MDB_txn* txn : free_readers) mdb_txn_abort(txn);
     if (env) mdb_env_close(env);
+    if (lock_fd >= 0) close(lock_fd);  // releases the flock
   }
 
   Status Load();
@@ -420,6 +513,17 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (options.exclusive) {
+    std::string lock_path = options.path + "/LOCK";
+    impl->lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (impl->lock_fd < 0) {
+      return InternalError("cannot open " + lock_path + ": " + std::strerror(errno));
+    }
+    if (flock(impl->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      return Status(ErrorKind::kResourceInUse,
+                    "data directory " + options.path + " is in use by another process");
+    }
+  }
   int rc = mdb_env_create(&impl->env);
   if (rc != 0) return LmdbError(rc, "mdb_env_create");
   mdb_env_set_maxdbs(impl->env, kMaxDbs);

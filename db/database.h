@@ -54,37 +54,50 @@ class Table {
   std::shared_ptr<TableStorage> storage_;
 };
 
-// Iterates the stored items of one partition in key order. Dies with its ReadView.
+// Iterates the stored items of one partition in stored-key order. Dies with its ReadView.
+// A cursor moves one way: Next after SeekForward, Prev after SeekBackward.
 class PartitionCursor {
  public:
   PartitionCursor(PartitionCursor&& other) noexcept;
   PartitionCursor& operator=(PartitionCursor&&) = delete;
   ~PartitionCursor();
 
-  // Positions at the first key >= `key` (> `key` when !inclusive). False when none.
+  // Positions at the first stored key >= `key` (> `key` when !inclusive). False when none.
   bool SeekForward(std::string_view key, bool inclusive);
-  // Positions at the last key <= `key` (< `key` when !inclusive); an empty `key` means the
-  // partition's last key. False when none.
+  // Positions at the last stored key <= `key` (< `key` when !inclusive); an empty `key`
+  // means the partition's last key. False when none.
   bool SeekBackward(std::string_view key, bool inclusive);
   bool Next();
   bool Prev();
 
   bool valid() const { return valid_; }
-  // REQUIRES: valid(). Views into the snapshot: valid until the ReadView ends.
+  // REQUIRES: valid(). The stored key (key_codec.h) and the stored item; the item is a view
+  // into the snapshot, valid until the ReadView ends.
   std::string_view key() const { return key_; }
   std::string_view value() const { return value_; }
-  // Status of the last move: OK unless LMDB failed (then valid() is false).
+  // Status of the last move: OK unless LMDB failed or an item is corrupt (then !valid()).
   const Status& status() const { return status_; }
 
  private:
   friend class ReadView;
-  explicit PartitionCursor(MDB_cursor* cursor) : cursor_(cursor) {}
-  bool Move(int op, std::string_view key = {});
+  PartitionCursor(MDB_cursor* cursor, const KeyCodec* codec) : cursor_(cursor), codec_(codec) {}
+  // Moves the LMDB cursor (tree keys); false at either end or on error.
+  bool Raw(int op, std::string_view tree_key = {});
+  // After a raw move: exposes the entry, reading a whole run of digest keys (tree_key.h) in
+  // stored-key order when it lands on one, positioned at its first (forward) or last entry.
+  bool Settle(bool forward);
+  bool Invalid(Status status);
 
   MDB_cursor* cursor_ = nullptr;
+  const KeyCodec* codec_;
   bool valid_ = false;
+  std::string_view raw_key_;  // tree key under the LMDB cursor
+  std::string_view raw_value_;
   std::string_view key_;
   std::string_view value_;
+  // The run being read: stored keys (sorted) and items; run_pos_ indexes the current one.
+  std::vector<std::pair<std::string, std::string_view>> run_;
+  size_t run_pos_ = 0;
   Status status_;
 };
 
@@ -160,6 +173,10 @@ struct Options {
   bool sync = true;              // fsync each commit (--sync=full)
   size_t map_size = size_t{256} << 30;  // address space reserved for the data file
   size_t max_group = 1024;       // write batches per group commit
+  // Hold the data directory's lock (the file LOCK beside LMDB's files) for the Database's
+  // life, so that a second writer process is refused instead of working from a stale
+  // catalog. Off only for readers that load the catalog once (cirrus tables).
+  bool exclusive = true;
 };
 
 // The storage engine: one LMDB environment per data directory, holding
@@ -173,6 +190,7 @@ struct Options {
 // Thread-safe.
 class Database {
  public:
+  // kResourceInUse when `exclusive` and another process holds the directory.
   static Result<std::unique_ptr<Database>> Open(const Options& options);
   ~Database();  // finishes queued writes, then closes the environment
 

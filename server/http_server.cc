@@ -8,7 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
@@ -83,10 +83,18 @@ std::string_view FieldOf(const http::request<http::string_body>& req, std::strin
 
 class Session;
 
+// One io_context per I/O thread, each run by that thread alone: a connection lives on one
+// thread, so its handlers need no strand, and no thread wakes another to run a handler (a
+// shared multi-threaded io_context served 25k GetItem/s here where one thread served 34k).
 class HttpServer::Impl {
  public:
-  Impl(Options o, RequestHandler* h)
-      : options(std::move(o)), handler(h), ioc(options.threads), acceptor(ioc) {}
+  Impl(Options o, RequestHandler* h) : options(std::move(o)), handler(h) {
+    for (int i = 0; i < options.threads; ++i) {
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      work.push_back(std::make_unique<Work>(net::make_work_guard(*contexts.back())));
+    }
+    acceptor.emplace(*contexts[0]);
+  }
 
   void Accept();
   void BeginShutdown();
@@ -101,10 +109,17 @@ class HttpServer::Impl {
   // While draining: polls until every connection has closed, or the grace period ends.
   void WatchDrain(std::chrono::steady_clock::time_point give_up);
 
+  void StopAll() {
+    for (auto& c : contexts) c->stop();
+  }
+
+  using Work = net::executor_work_guard<net::io_context::executor_type>;
   Options options;
   RequestHandler* handler;
-  net::io_context ioc;
-  tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<net::io_context>> contexts;  // contexts[0]: acceptor, signals
+  std::vector<std::unique_ptr<Work>> work;  // keeps idle contexts running until shutdown
+  size_t next_context = 0;                  // round-robin for new connections
+  std::optional<tcp::acceptor> acceptor;
   std::atomic<bool> draining{false};
   std::optional<net::signal_set> signals;
   std::optional<net::steady_timer> deadline;
@@ -113,7 +128,8 @@ class HttpServer::Impl {
 };
 
 // One connection: read a request, hand it to the handler, write its response, repeat.
-// All its handlers run on its strand; at most one of read/handle/write is under way.
+// All its handlers run on its io_context's one thread; at most one of read, handle and
+// write is under way.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl* server)
@@ -262,9 +278,10 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& target = *contexts[next_context++ % contexts.size()];
+  acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (!acceptor.is_open()) return;  // shut down
+      if (!acceptor->is_open()) return;  // shut down
     } else {
       socket.set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(socket), this)->Start();
@@ -276,7 +293,7 @@ void HttpServer::Impl::Accept() {
 void HttpServer::Impl::BeginShutdown() {
   if (draining.exchange(true)) return;
   beast::error_code ec;
-  acceptor.close(ec);
+  acceptor->close(ec);
   if (signals) signals->cancel(ec);
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -287,7 +304,7 @@ void HttpServer::Impl::BeginShutdown() {
   }
   for (auto& s : live) s->PostCloseIfIdle();
   live.clear();
-  deadline.emplace(ioc);
+  deadline.emplace(*contexts[0]);
   WatchDrain(std::chrono::steady_clock::now() + kShutdownGrace);
 }
 
@@ -299,7 +316,7 @@ void HttpServer::Impl::WatchDrain(std::chrono::steady_clock::time_point give_up)
   }
   // Whatever is still running after the grace period is cut off.
   if (drained || std::chrono::steady_clock::now() >= give_up) {
-    ioc.stop();
+    StopAll();
     return;
   }
   deadline->expires_after(std::chrono::milliseconds(20));
@@ -318,7 +335,7 @@ Status HttpServer::Listen() {
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return InternalError("invalid --host " + impl_->options.host + ": " + ec.message());
   tcp::endpoint endpoint(address, impl_->options.port);
-  tcp::acceptor& a = impl_->acceptor;
+  tcp::acceptor& a = *impl_->acceptor;
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(endpoint, ec);
@@ -332,27 +349,29 @@ Status HttpServer::Listen() {
 
 uint16_t HttpServer::port() const {
   beast::error_code ec;
-  return impl_->acceptor.local_endpoint(ec).port();
+  return impl_->acceptor->local_endpoint(ec).port();
 }
 
 void HttpServer::Run(bool handle_signals) {
   Impl* impl = impl_.get();
   if (handle_signals) {
-    impl->signals.emplace(impl->ioc, SIGINT, SIGTERM);
+    impl->signals.emplace(*impl->contexts[0], SIGINT, SIGTERM);
     impl->signals->async_wait([impl](beast::error_code ec, int) {
       if (!ec) impl->BeginShutdown();
     });
   }
   impl->Accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl->options.threads; ++i) threads.emplace_back([impl] { impl->ioc.run(); });
-  impl->ioc.run();
+  for (size_t i = 1; i < impl->contexts.size(); ++i) {
+    threads.emplace_back([impl, i] { impl->contexts[i]->run(); });
+  }
+  impl->contexts[0]->run();
   for (auto& t : threads) t.join();
 }
 
 void HttpServer::Shutdown() {
   Impl* impl = impl_.get();
-  net::post(impl->ioc, [impl] { impl->BeginShutdown(); });
+  net::post(*impl->contexts[0], [impl] { impl->BeginShutdown(); });
 }
 
 }  // namespace cirrus::server

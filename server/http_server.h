@@ -15,7 +15,7 @@ class HttpServer {
   struct Options {
     std::string host = "127.0.0.1";
     uint16_t port = 8000;  // 0: any free port
-    int threads = 2;
+    int threads = 1;
     size_t body_limit = 16 * 1024 * 1024;  // larger bodies get HTTP 413
   };
 

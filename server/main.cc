@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "db/database.h"
 #include "server/api.h"
@@ -31,7 +33,11 @@ int main(int argc, char** argv) {
                  "OS writes back when it likes (a process crash loses nothing, a power loss may)")
       ->check(CLI::IsMember({"full", "none"}))
       ->capture_default_str();
-  app.add_option("--threads", http.threads, "HTTP I/O threads")
+  // Half the cores: the other half goes to the writer thread, the kernel's TCP work and, on a
+  // developer's machine, the clients (on 2 cores, 1 I/O thread served 37.6k GetItem/s where 2
+  // served 30k, load generator included).
+  http.threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+  app.add_option("--threads", http.threads, "HTTP I/O threads (default: half the cores)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--partitions", config.default_partitions,

@@ -100,5 +100,6 @@ size_t ItemSize(const Item& item);
 
 constexpr size_t kMaxItemSize = 400 * 1024;
 constexpr int kMaxNestingDepth = 32;  // top-level attribute = level 1
+constexpr size_t kMaxAttributeNameBytes = 65535;
 
 }  // namespace cirrus

@@ -84,22 +84,28 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::vector<double> units(tables.size(), 0);
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    std::string item_json;
     bool full = false;
     for (size_t t = 0; t < tables.size(); ++t) {
       const TableRequest& tr = tables[t];
       w.Key(tr.name);
       w.BeginArray();
       for (size_t k = 0; k < tr.stored_keys.size(); ++k) {
+        CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
+                                view.Get(*tr.table, tr.stored_keys[k]));
+        if (stored) {
+          item_json.clear();
+          wire::JsonWriter item_writer(&item_json);
+          CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, item_writer));
+          // Stop before the item that would take the response past 16 MB.
+          full = full || body.size() + item_json.size() + 1 > kMaxResponseBytes;
+        }
         if (full) {
           unprocessed_from[t] = k;
           break;
         }
-        CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
-                                view.Get(*tr.table, tr.stored_keys[k]));
-        size_t size = stored ? db::StoredItemSize(*stored) : 0;
-        units[t] += ReadUnits(size, tr.consistent);
-        if (stored) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, w));
-        full = body.size() >= kMaxResponseBytes;
+        units[t] += ReadUnits(stored ? db::StoredItemSize(*stored) : 0, tr.consistent);
+        if (stored) w.Raw(item_json);
       }
       w.EndArray();
     }

@@ -124,6 +124,9 @@ Result<AttributeValue> ParseValue(const JsonValue& json, int level) {
       if (!value.is(JsonValue::Type::kObject)) return TypeMismatch(value, "Map");
       Item map;
       for (const auto& [key, element] : value.members()) {
+        if (key.size() > kMaxAttributeNameBytes) {
+          return Invalid("Attribute name exceeds the maximum allowed length of 65535 bytes");
+        }
         CIRRUS_ASSIGN_OR_RETURN(AttributeValue v, ParseValue(element, level + 1));
         map.insert_or_assign(std::string(key), std::move(v));
       }
@@ -232,6 +235,10 @@ Result<Item> ParseItem(const JsonValue& json) {
   Item item;
   for (const auto& [name, value] : json.members()) {
     if (value.is(JsonValue::Type::kNull)) continue;
+    if (name.empty()) return Invalid("An attribute name cannot be empty");
+    if (name.size() > kMaxAttributeNameBytes) {
+      return Invalid("Attribute name exceeds the maximum allowed length of 65535 bytes");
+    }
     CIRRUS_ASSIGN_OR_RETURN(AttributeValue v, ParseValue(value, 1));
     item.insert_or_assign(std::string(name), std::move(v));
   }

@@ -1,0 +1,406 @@
+// cirrus-load: a load generator for DynamoDB-compatible servers over HTTP/1.1 keep-alive.
+//
+// Closed loop (default): each connection sends its next request when the previous answer
+// arrives; reports throughput. Open loop (--rate R): requests are due at fixed times
+// (R per second over all connections) and latency runs from the time a request was due,
+// so a slow server is charged for the requests it delays (no coordinated omission).
+// One I/O thread: the generator shares the machine with the server, so it reports its
+// own CPU use.
+#include <strings.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Latencies in nanoseconds, log-bucketed: 64 linear sub-buckets per power of two, so any
+// percentile is within 1/64 (1.6%) of the true value.
+class Histogram {
+ public:
+  void Record(int64_t ns) {
+    if (ns < 1) ns = 1;
+    ++count_;
+    max_ = std::max(max_, ns);
+    buckets_[Index(static_cast<uint64_t>(ns))]++;
+  }
+  int64_t count() const { return count_; }
+  int64_t max() const { return max_; }
+  // The value below which `q` (0..1) of the samples fall (bucket upper edge).
+  int64_t Percentile(double q) const {
+    int64_t target = static_cast<int64_t>(std::ceil(q * static_cast<double>(count_)));
+    int64_t seen = 0;
+    for (size_t i = 0; i < buckets_.size(); ++i) {
+      seen += buckets_[i];
+      if (seen >= target && buckets_[i] > 0) return std::min<int64_t>(UpperEdge(i), max_);
+    }
+    return max_;
+  }
+
+ private:
+  static constexpr int kSub = 64;
+  static size_t Index(uint64_t v) {
+    if (v < kSub) return v;
+    int exp = 63 - __builtin_clzll(v);  // >= 6
+    uint64_t sub = (v >> (exp - 6)) & (kSub - 1);
+    return static_cast<size_t>((exp - 5) * kSub + sub);
+  }
+  static int64_t UpperEdge(size_t i) {
+    if (i < kSub) return static_cast<int64_t>(i);
+    int exp = static_cast<int>(i / kSub) + 5;
+    uint64_t sub = i % kSub;
+    return static_cast<int64_t>(((kSub + sub + 1) << (exp - 6)) - 1);
+  }
+  std::vector<int64_t> buckets_ = std::vector<int64_t>(64 * 60, 0);
+  int64_t count_ = 0;
+  int64_t max_ = 0;
+};
+
+struct Options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  std::string workload = "get";
+  std::string table = "bench";
+  int connections = 16;
+  double duration = 10;
+  double warmup = 1;
+  double rate = 0;  // requests/s over all connections; 0 = closed loop
+  int64_t items = 100000;
+  int item_size = 200;
+  bool preload = false;
+  std::string json_out;
+};
+
+const char* kAuth =
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, "
+    "Signature=0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string KeyOf(int64_t i) { return "user#" + std::to_string(i); }
+
+std::string ItemJson(int64_t i, int item_size) {
+  std::string key = KeyOf(i);
+  // pad so that the item (names + values) is about item_size bytes
+  int overhead = static_cast<int>(2 + key.size() + 4);
+  std::string payload(static_cast<size_t>(std::max(1, item_size - overhead)), 'x');
+  return "{\"pk\":{\"S\":\"" + key + "\"},\"data\":{\"S\":\"" + payload + "\"}}";
+}
+
+struct Request {
+  std::string target;
+  std::string body;
+  const char* expect;  // substring a good answer contains, or nullptr
+};
+
+class Workload {
+ public:
+  Workload(const Options& o) : o_(o), rng_(std::random_device{}()) {}
+  Request Next() {
+    int64_t i = static_cast<int64_t>(rng_() % static_cast<uint64_t>(o_.items));
+    const std::string table = "\"TableName\":\"" + o_.table + "\"";
+    if (o_.workload == "put" || (o_.workload == "mixed" && rng_() % 100 < 5)) {
+      return {"DynamoDB_20120810.PutItem", "{" + table + ",\"Item\":" + ItemJson(i, o_.item_size) + "}", nullptr};
+    }
+    if (o_.workload == "query") {
+      return {"DynamoDB_20120810.Query",
+              "{" + table + ",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":"
+              "{\":p\":{\"S\":\"" + KeyOf(i) + "\"}}}", "\"Count\":1"};
+    }
+    return {"DynamoDB_20120810.GetItem",
+            "{" + table + ",\"Key\":{\"pk\":{\"S\":\"" + KeyOf(i) + "\"}}}", o_.workload == "static" ? nullptr : "\"Item\""};
+  }
+
+ private:
+  const Options& o_;
+  std::mt19937_64 rng_;
+};
+
+struct Run;
+
+// The bytes of one HTTP request, built before it is due so that sending is a write.
+std::string Serialize(const Options& o, const Request& q) {
+  std::string r;
+  r.reserve(q.body.size() + 400);
+  r += "POST / HTTP/1.1\r\nHost: ";
+  r += o.host;
+  r += "\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: ";
+  r += q.target;
+  r += "\r\nX-Amz-Date: 20240101T000000Z\r\nAuthorization: ";
+  r += kAuth;
+  r += "\r\nContent-Length: ";
+  r += std::to_string(q.body.size());
+  r += "\r\n\r\n";
+  r += q.body;
+  return r;
+}
+
+// One keep-alive connection working through requests. Responses are read with a minimal
+// parser (status line, Content-Length, body): the generator shares the CPUs with the server,
+// so it spends as little as it can.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(net::io_context& ioc, Run* run) : socket_(ioc), timer_(ioc), run_(run) {}
+  void Start(const tcp::endpoint& ep);
+
+ private:
+  void Next();
+  void Send(Clock::time_point due);
+  void Read(Clock::time_point due);
+  void Finish(bool good, const std::string& why, Clock::time_point due);
+
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  Run* run_;
+  std::string request_;
+  std::string in_;  // bytes received, not yet consumed
+  const char* expect_ = nullptr;
+};
+
+struct Run {
+  Options o;
+  net::io_context ioc{1};
+  Workload workload{o};
+  Clock::time_point start, measure_from, end;
+  uint64_t next_slot = 0;
+  Histogram histogram;
+  int64_t ok = 0, errors = 0;
+  std::string first_error;
+  std::function<Request()> source;  // overrides the workload (preload)
+  bool done = false;
+
+  explicit Run(Options opts) : o(std::move(opts)) {}
+};
+
+void Connection::Start(const tcp::endpoint& ep) {
+  socket_.async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+    if (ec) {
+      std::fprintf(stderr, "connect: %s\n", ec.message().c_str());
+      self->run_->errors++;
+      return;
+    }
+    self->socket_.set_option(tcp::no_delay(true));
+    self->Next();
+  });
+}
+
+void Connection::Next() {
+  Run& r = *run_;
+  if (r.done) return;
+  Request q = r.source ? r.source() : r.workload.Next();
+  if (q.target.empty()) {
+    r.done = true;
+    return;
+  }
+  expect_ = q.expect;
+  request_ = Serialize(r.o, q);
+  Clock::time_point now = Clock::now();
+  if (now >= r.end) return;
+  if (r.o.rate <= 0) return Send(now);
+  // Open loop: the next due time over all connections.
+  uint64_t slot = r.next_slot++;
+  Clock::time_point due = r.start + std::chrono::nanoseconds(static_cast<int64_t>(
+                                        static_cast<double>(slot) * 1e9 / r.o.rate));
+  if (due >= r.end) return;
+  if (due <= now) return Send(due);
+  timer_.expires_at(due);
+  timer_.async_wait([self = shared_from_this(), due](beast::error_code ec) {
+    if (!ec) self->Send(due);
+  });
+}
+
+void Connection::Send(Clock::time_point due) {
+  net::async_write(socket_, net::buffer(request_),
+                   [self = shared_from_this(), due](beast::error_code ec, size_t) {
+                     if (ec) return self->Finish(false, ec.message(), due);
+                     self->Read(due);
+                   });
+}
+
+void Connection::Read(Clock::time_point due) {
+  // A complete response in in_? "HTTP/1.1 200 OK\r\n...Content-Length: n\r\n\r\n<body>"
+  size_t header_end = in_.find("\r\n\r\n");
+  if (header_end != std::string::npos) {
+    size_t length = 0;
+    for (size_t at = in_.find('\n'); at < header_end; at = in_.find('\n', at + 1)) {
+      if (strncasecmp(in_.data() + at + 1, "content-length:", 15) == 0) {
+        length = std::strtoul(in_.data() + at + 16, nullptr, 10);
+        break;
+      }
+    }
+    size_t total = header_end + 4 + length;
+    if (in_.size() >= total) {
+      bool status_ok = in_.compare(0, 12, "HTTP/1.1 200") == 0;
+      std::string_view body(in_.data() + header_end + 4, length);
+      bool good = status_ok && (!expect_ || body.find(expect_) != std::string_view::npos);
+      std::string why = good ? "" : in_.substr(0, std::min<size_t>(total, 400));
+      in_.erase(0, total);
+      return Finish(good, why, due);
+    }
+  }
+  size_t old = in_.size();
+  in_.resize(old + 16384);
+  socket_.async_read_some(net::buffer(in_.data() + old, 16384),
+                          [self = shared_from_this(), old, due](beast::error_code ec, size_t n) {
+                            self->in_.resize(old + n);
+                            if (ec) return self->Finish(false, ec.message(), due);
+                            self->Read(due);
+                          });
+}
+
+void Connection::Finish(bool good, const std::string& why, Clock::time_point due) {
+  Run& r = *run_;
+  Clock::time_point now = Clock::now();
+  if (due >= r.measure_from) {
+    if (good) {
+      r.ok++;
+      r.histogram.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(now - due).count());
+    } else {
+      r.errors++;
+      if (r.first_error.empty()) r.first_error = why;
+    }
+  }
+  if (!good && !socket_.is_open()) return;
+  if (!good && why.rfind("HTTP/", 0) != 0) return;  // the connection failed
+  Next();
+}
+
+double CpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Sends one request synchronously (table setup).
+std::string Call(const Options& o, const std::string& target, const std::string& body) {
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  tcp::resolver resolver(ioc);
+  net::connect(s, resolver.resolve(o.host, std::to_string(o.port)));
+  http::request<http::string_body> req{http::verb::post, "/", 11};
+  req.set(http::field::host, o.host);
+  req.set(http::field::content_type, "application/x-amz-json-1.0");
+  req.set("X-Amz-Target", target);
+  req.set("X-Amz-Date", "20240101T000000Z");
+  req.set(http::field::authorization, kAuth);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(s, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  return res.body();
+}
+
+// Runs a workload; returns false on connection failure.
+void Drive(Run& r, double seconds, double warmup) {
+  tcp::resolver resolver(r.ioc);
+  tcp::endpoint ep = *resolver.resolve(r.o.host, std::to_string(r.o.port)).begin();
+  r.start = Clock::now();
+  r.measure_from = r.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
+  r.end = r.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int i = 0; i < r.o.connections; ++i) std::make_shared<Connection>(r.ioc, &r)->Start(ep);
+  r.ioc.run();
+}
+
+void Preload(const Options& o) {
+  std::string created = Call(o, "DynamoDB_20120810.CreateTable",
+                             "{\"TableName\":\"" + o.table + "\",\"BillingMode\":\"PAY_PER_REQUEST\","
+                             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}]}");
+  if (created.find("TableDescription") == std::string::npos &&
+      created.find("ResourceInUse") == std::string::npos) {
+    std::fprintf(stderr, "CreateTable failed: %s\n", created.c_str());
+    std::exit(1);
+  }
+  Options lo = o;
+  lo.rate = 0;
+  lo.connections = 8;
+  Run r(lo);
+  int64_t next = 0;
+  r.source = [&]() -> Request {
+    if (next >= o.items) return {};
+    std::string body = "{\"RequestItems\":{\"" + o.table + "\":[";
+    for (int k = 0; k < 25 && next < o.items; ++k, ++next) {
+      if (k) body += ",";
+      body += "{\"PutRequest\":{\"Item\":" + ItemJson(next, o.item_size) + "}}";
+    }
+    return {"DynamoDB_20120810.BatchWriteItem", body + "]}}", "UnprocessedItems"};
+  };
+  Drive(r, 3600, 0);
+  if (r.errors) {
+    std::fprintf(stderr, "preload: %lld errors, first: %s\n", static_cast<long long>(r.errors), r.first_error.c_str());
+    std::exit(1);
+  }
+  std::fprintf(stderr, "preloaded %lld items of ~%d bytes into %s\n", static_cast<long long>(o.items),
+               o.item_size, o.table.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"cirrus-load: HTTP load for DynamoDB-compatible servers"};
+  app.add_option("--host", o.host)->capture_default_str();
+  app.add_option("--port", o.port)->capture_default_str();
+  app.add_option("--workload", o.workload, "get | put | mixed (95% get, 5% put) | query | static (any 200)")
+      ->check(CLI::IsMember({"get", "put", "mixed", "query", "static"}))->capture_default_str();
+  app.add_option("--table", o.table)->capture_default_str();
+  app.add_option("--connections", o.connections)->capture_default_str();
+  app.add_option("--duration", o.duration, "Measured seconds")->capture_default_str();
+  app.add_option("--warmup", o.warmup, "Seconds before measuring")->capture_default_str();
+  app.add_option("--rate", o.rate, "Open loop: requests per second over all connections (0: closed loop)")
+      ->capture_default_str();
+  app.add_option("--items", o.items, "Key space (and items preloaded)")->capture_default_str();
+  app.add_option("--item-size", o.item_size, "Approximate item size in bytes")->capture_default_str();
+  app.add_flag("--preload", o.preload, "Create the table and load --items items first");
+  app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  if (o.preload) Preload(o);
+  if (o.duration <= 0) return 0;
+  Run r(o);
+  double cpu0 = CpuSeconds();
+  Drive(r, o.duration, o.warmup);
+  double cpu = CpuSeconds() - cpu0;
+  double wall = o.duration + o.warmup;
+  double throughput = static_cast<double>(r.ok) / o.duration;
+  auto us = [&](double q) { return static_cast<double>(r.histogram.Percentile(q)) / 1000.0; };
+  std::printf("%s %s conns=%d rate=%s: %.0f req/s ok=%lld errors=%lld  p50=%.0fus p90=%.0fus "
+              "p99=%.0fus p99.9=%.0fus max=%.0fus  generator cpu=%.0f%%\n",
+              o.workload.c_str(), o.rate > 0 ? "open-loop" : "closed-loop", o.connections,
+              o.rate > 0 ? std::to_string(static_cast<int64_t>(o.rate)).c_str() : "max", throughput,
+              static_cast<long long>(r.ok), static_cast<long long>(r.errors), us(0.5), us(0.9),
+              us(0.99), us(0.999), static_cast<double>(r.histogram.max()) / 1000.0, 100 * cpu / wall);
+  if (!r.first_error.empty()) std::printf("first error: %s\n", r.first_error.c_str());
+  if (!o.json_out.empty()) {
+    std::ofstream out(o.json_out);
+    out << "{\"workload\":\"" << o.workload << "\",\"connections\":" << o.connections
+        << ",\"rate\":" << o.rate << ",\"throughput\":" << throughput << ",\"ok\":" << r.ok
+        << ",\"errors\":" << r.errors << ",\"p50_us\":" << us(0.5) << ",\"p90_us\":" << us(0.9)
+        << ",\"p99_us\":" << us(0.99) << ",\"p999_us\":" << us(0.999)
+        << ",\"max_us\":" << static_cast<double>(r.histogram.max()) / 1000.0
+        << ",\"generator_cpu\":" << cpu / wall << "}\n";
+  }
+  return r.errors > 0 ? 3 : 0;
+}
