@@ -113,6 +113,25 @@ class HttpServer::Impl {
     for (auto& c : contexts) c->stop();
   }
 
+  // Runs one context until it stops. Before blocking for the next event it polls for
+  // busy_poll_us: on this 2-core VM, a request that found its thread asleep took 160-190 us
+  // to answer over one connection where one that found it polling took under 100 us (nginx
+  // here: 420 us), since a halted vCPU takes that long to wake.
+  void RunContext(net::io_context& ctx) {
+    const auto window = std::chrono::microseconds(options.busy_poll_us);
+    auto last_work = std::chrono::steady_clock::now();
+    while (!ctx.stopped()) {
+      if (window.count() > 0) {
+        if (ctx.poll() > 0) {
+          last_work = std::chrono::steady_clock::now();
+          continue;
+        }
+        if (std::chrono::steady_clock::now() - last_work < window) continue;
+      }
+      if (ctx.run_one() > 0) last_work = std::chrono::steady_clock::now();
+    }
+  }
+
   using Work = net::executor_work_guard<net::io_context::executor_type>;
   Options options;
   RequestHandler* handler;
@@ -363,9 +382,9 @@ void HttpServer::Run(bool handle_signals) {
   impl->Accept();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl->contexts.size(); ++i) {
-    threads.emplace_back([impl, i] { impl->contexts[i]->run(); });
+    threads.emplace_back([impl, i] { impl->RunContext(*impl->contexts[i]); });
   }
-  impl->contexts[0]->run();
+  impl->RunContext(*impl->contexts[0]);
   for (auto& t : threads) t.join();
 }
 

@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", http.threads, "HTTP I/O threads (default: half the cores)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  app.add_option("--busy-poll-us", http.busy_poll_us,
+                 "Microseconds an idle I/O thread polls before it sleeps (0: never polls)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   app.add_option("--partitions", config.default_partitions,
                  "Hash partitions (LMDB B-trees) for new tables: a power of two")
       ->check(CLI::Range(1, 1024))
