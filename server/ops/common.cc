@@ -133,6 +133,45 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
   w.EndObject();
 }
 
+std::string TableDescriptionResponse(std::string_view member, const db::Table& table,
+                                     std::string_view status, const ServerConfig& config) {
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject();
+  w.Key(member);
+  WriteTableDescription(table, status, config, w);
+  w.EndObject();
+  return body;
+}
+
+Status TableNotFound(std::string_view name) {
+  return Status(ErrorKind::kResourceNotFound,
+                "Requested resource not found: Table: " + std::string(name) + " not found");
+}
+
+std::optional<Throughput> ReadProvisionedThroughput(RequestReader& r) {
+  std::optional<JsonValue> pt = r.Object("ProvisionedThroughput");
+  if (!pt) return std::nullopt;
+  RequestReader p = r.Nested(*pt, "provisionedThroughput");
+  std::optional<int64_t> read = p.Long("ReadCapacityUnits");
+  std::optional<int64_t> write = p.Long("WriteCapacityUnits");
+  p.Required("ReadCapacityUnits", read.has_value());
+  p.Minimum("ReadCapacityUnits", read, 1);
+  p.Required("WriteCapacityUnits", write.has_value());
+  p.Minimum("WriteCapacityUnits", write, 1);
+  return Throughput{read.value_or(0), write.value_or(0)};
+}
+
+Status CheckThroughputQuota(const Throughput& t) {
+  constexpr int64_t kMaxTableThroughput = 40000;
+  if (t.read > kMaxTableThroughput || t.write > kMaxTableThroughput) {
+    return Status(ErrorKind::kLimitExceeded,
+                  "Subscriber limit exceeded: Provisioned throughput for a table cannot exceed " +
+                      std::to_string(kMaxTableThroughput) + " read or write capacity units");
+  }
+  return Status();
+}
+
 CapacityReport ReadCapacityReport(RequestReader& r) {
   std::optional<std::string_view> v = r.String("ReturnConsumedCapacity");
   r.Enum("ReturnConsumedCapacity", v, {"INDEXES", "TOTAL", "NONE"});

@@ -28,6 +28,20 @@ std::string TableArn(const ServerConfig& config, std::string_view table_name);
 // TableDescription, as CreateTable, DescribeTable, UpdateTable and DeleteTable return it.
 void WriteTableDescription(const db::Table& table, std::string_view status,
                            const ServerConfig& config, wire::JsonWriter& w);
+// {"<member>": TableDescription}: a control-plane operation's whole response.
+std::string TableDescriptionResponse(std::string_view member, const db::Table& table,
+                                     std::string_view status, const ServerConfig& config);
+// ResourceNotFoundException as the control plane words it.
+Status TableNotFound(std::string_view name);
+
+// ProvisionedThroughput {ReadCapacityUnits, WriteCapacityUnits}, both required, >= 1.
+struct Throughput {
+  int64_t read = 0;
+  int64_t write = 0;
+};
+std::optional<Throughput> ReadProvisionedThroughput(RequestReader& r);
+// AWS's default per-table quota: LimitExceededException above it.
+Status CheckThroughputQuota(const Throughput& t);
 
 // ReturnConsumedCapacity and DynamoDB's capacity arithmetic
 // (../shared/spec/operations.md section 9).

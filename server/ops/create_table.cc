@@ -9,7 +9,6 @@
 namespace cirrus::server {
 namespace {
 
-constexpr int64_t kMaxTableThroughput = 40000;  // AWS's default per-table quota
 constexpr size_t kMaxTables = 2500;             // AWS's default per-region quota
 constexpr size_t kMaxTags = 50;
 
@@ -74,18 +73,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   std::optional<std::string_view> billing = r.String("BillingMode");
   r.Enum("BillingMode", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
-  std::optional<int64_t> rcu, wcu;
-  bool has_throughput = false;
-  if (std::optional<wire::JsonValue> pt = r.Object("ProvisionedThroughput")) {
-    has_throughput = true;
-    RequestReader p = r.Nested(*pt, "provisionedThroughput");
-    rcu = p.Long("ReadCapacityUnits");
-    wcu = p.Long("WriteCapacityUnits");
-    p.Required("ReadCapacityUnits", rcu.has_value());
-    p.Minimum("ReadCapacityUnits", rcu, 1);
-    p.Required("WriteCapacityUnits", wcu.has_value());
-    p.Minimum("WriteCapacityUnits", wcu, 1);
-  }
+  std::optional<Throughput> throughput = ReadProvisionedThroughput(r);
 
   std::optional<std::vector<wire::JsonValue>> lsis = r.List("LocalSecondaryIndexes");
   std::optional<std::vector<wire::JsonValue>> gsis = r.List("GlobalSecondaryIndexes");
@@ -171,21 +159,17 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "AttributeDefinitions: " + NameList(defined_names) + ", keys used: " + NameList(key_names));
   }
   const bool on_demand = billing == "PAY_PER_REQUEST";
-  if (on_demand && has_throughput) {
+  if (on_demand && throughput) {
     return ValidationError(
         "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
         "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
   }
-  if (!on_demand && !has_throughput) {
+  if (!on_demand && !throughput) {
     return ValidationError(
         "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits "
         "must both be specified when BillingMode is PROVISIONED");
   }
-  if (!on_demand && (*rcu > kMaxTableThroughput || *wcu > kMaxTableThroughput)) {
-    return Status(ErrorKind::kLimitExceeded,
-                  "Subscriber limit exceeded: Provisioned throughput for a table cannot exceed " +
-                      std::to_string(kMaxTableThroughput) + " read or write capacity units");
-  }
+  if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
   if (tags.size() > kMaxTags) {
     return ValidationError("One or more parameter values were invalid: The number of tags exceeds "
                            "the limit of 50");
@@ -222,21 +206,15 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     def.pay_per_request_since_us = def.creation_time_us;
   } else {
     def.billing_mode = db::BillingMode::kProvisioned;
-    def.throughput.read_capacity_units = *rcu;
-    def.throughput.write_capacity_units = *wcu;
+    def.throughput.read_capacity_units = throughput->read;
+    def.throughput.write_capacity_units = throughput->write;
   }
   def.deletion_protection = deletion_protection.value_or(false);
   def.table_class = std::string(table_class.value_or("STANDARD"));
   def.tags = std::move(tags);
 
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, ctx.db->CreateTable(std::move(def)));
-  std::string body;
-  wire::JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("TableDescription");
-  WriteTableDescription(*table, "CREATING", *ctx.config, w);
-  w.EndObject();
-  return body;
+  return TableDescriptionResponse("TableDescription", *table, "CREATING", *ctx.config);
 }
 
 }  // namespace

@@ -10,22 +10,14 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string> name = ReadTableName(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   std::shared_ptr<const db::Table> current = ctx.db->FindTable(*name);
-  if (!current) {
-    return Status(ErrorKind::kResourceNotFound,
-                  "Requested resource not found: Table: " + *name + " not found");
-  }
+  if (!current) return TableNotFound(*name);
   if (current->definition().deletion_protection) {
     return ValidationError(
         "Resource cannot be deleted as it is currently protected against deletion. Disable "
         "deletion protection first.");
   }
   // Describe before the items go, as DynamoDB's answer still counts them.
-  std::string body;
-  wire::JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("TableDescription");
-  WriteTableDescription(*current, "DELETING", *ctx.config, w);
-  w.EndObject();
+  std::string body = TableDescriptionResponse("TableDescription", *current, "DELETING", *ctx.config);
   CIRRUS_RETURN_IF_ERROR(ctx.db->DeleteTable(*name).status());
   return body;
 }

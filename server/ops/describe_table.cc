@@ -10,17 +10,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string> name = ReadTableName(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   std::shared_ptr<const db::Table> table = ctx.db->FindTable(*name);
-  if (!table) {
-    return Status(ErrorKind::kResourceNotFound,
-                  "Requested resource not found: Table: " + *name + " not found");
-  }
-  std::string body;
-  wire::JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("Table");
-  WriteTableDescription(*table, "ACTIVE", *ctx.config, w);
-  w.EndObject();
-  return body;
+  if (!table) return TableNotFound(*name);
+  return TableDescriptionResponse("Table", *table, "ACTIVE", *ctx.config);
 }
 
 }  // namespace

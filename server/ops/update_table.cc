@@ -7,7 +7,6 @@
 namespace cirrus::server {
 namespace {
 
-constexpr int64_t kMaxTableThroughput = 40000;
 constexpr int64_t kMaxDecreasesPerDay = 27;
 constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
 
@@ -16,18 +15,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string> name = ReadTableName(r);
   std::optional<std::string_view> billing = r.String("BillingMode");
   r.Enum("BillingMode", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
-  std::optional<int64_t> rcu, wcu;
-  bool has_throughput = false;
-  if (std::optional<wire::JsonValue> pt = r.Object("ProvisionedThroughput")) {
-    has_throughput = true;
-    RequestReader p = r.Nested(*pt, "provisionedThroughput");
-    rcu = p.Long("ReadCapacityUnits");
-    wcu = p.Long("WriteCapacityUnits");
-    p.Required("ReadCapacityUnits", rcu.has_value());
-    p.Minimum("ReadCapacityUnits", rcu, 1);
-    p.Required("WriteCapacityUnits", wcu.has_value());
-    p.Minimum("WriteCapacityUnits", wcu, 1);
-  }
+  std::optional<Throughput> throughput = ReadProvisionedThroughput(r);
+  const bool has_throughput = throughput.has_value();
   std::optional<bool> deletion_protection = r.Bool("DeletionProtectionEnabled");
   std::optional<std::string_view> table_class = r.String("TableClass");
   r.Enum("TableClass", table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
@@ -45,11 +34,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   }
-  if (has_throughput && (*rcu > kMaxTableThroughput || *wcu > kMaxTableThroughput)) {
-    return Status(ErrorKind::kLimitExceeded,
-                  "Subscriber limit exceeded: Provisioned throughput for a table cannot exceed " +
-                      std::to_string(kMaxTableThroughput) + " read or write capacity units");
-  }
+  if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
 
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -75,22 +60,22 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     if (has_throughput) {
       db::ProvisionedThroughput& t = d.throughput;
-      if (!was_on_demand && *rcu == t.read_capacity_units && *wcu == t.write_capacity_units &&
+      if (!was_on_demand && throughput->read == t.read_capacity_units && throughput->write == t.write_capacity_units &&
           !billing && !deletion_protection && !table_class) {
         return ValidationError(
             "The provisioned throughput for the table will not change. The requested value "
             "equals the current value. Current ReadCapacityUnits provisioned for the table: " +
             std::to_string(t.read_capacity_units) +
-            ". Requested ReadCapacityUnits: " + std::to_string(*rcu) +
+            ". Requested ReadCapacityUnits: " + std::to_string(throughput->read) +
             ". Current WriteCapacityUnits provisioned for the table: " +
             std::to_string(t.write_capacity_units) +
-            ". Requested WriteCapacityUnits: " + std::to_string(*wcu) +
+            ". Requested WriteCapacityUnits: " + std::to_string(throughput->write) +
             ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to "
             "request higher limits.");
       }
       if (t.last_decrease_us / kMicrosPerDay != now_us / kMicrosPerDay) t.decreases_today = 0;
-      const bool increase = *rcu > t.read_capacity_units || *wcu > t.write_capacity_units;
-      const bool decrease = *rcu < t.read_capacity_units || *wcu < t.write_capacity_units;
+      const bool increase = throughput->read > t.read_capacity_units || throughput->write > t.write_capacity_units;
+      const bool decrease = throughput->read < t.read_capacity_units || throughput->write < t.write_capacity_units;
       if (decrease && !was_on_demand) {
         if (t.decreases_today >= kMaxDecreasesPerDay) {
           return Status(ErrorKind::kLimitExceeded,
@@ -104,21 +89,15 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         t.last_decrease_us = now_us;
       }
       if (increase && !was_on_demand) t.last_increase_us = now_us;
-      t.read_capacity_units = *rcu;
-      t.write_capacity_units = *wcu;
+      t.read_capacity_units = throughput->read;
+      t.write_capacity_units = throughput->write;
     }
     if (deletion_protection) d.deletion_protection = *deletion_protection;
     if (table_class) d.table_class = std::string(*table_class);
     return Status();
   };
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, ctx.db->UpdateTable(*name, change));
-  std::string body;
-  wire::JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("TableDescription");
-  WriteTableDescription(*table, "UPDATING", *ctx.config, w);
-  w.EndObject();
-  return body;
+  return TableDescriptionResponse("TableDescription", *table, "UPDATING", *ctx.config);
 }
 
 }  // namespace
