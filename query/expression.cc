@@ -120,6 +120,7 @@ class ConditionParser {
   Result<Condition> ParseOr() {
     CIRRUS_ASSIGN_OR_RETURN(Condition left, ParseAnd());
     while (t_.AcceptKeyword("OR")) {
+      CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
       CIRRUS_ASSIGN_OR_RETURN(Condition right, ParseAnd());
       left = Binary(Condition::Kind::kOr, std::move(left), std::move(right));
     }
@@ -129,6 +130,7 @@ class ConditionParser {
   Result<Condition> ParseAnd() {
     CIRRUS_ASSIGN_OR_RETURN(Condition left, ParseNot());
     while (t_.AcceptKeyword("AND")) {
+      CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
       CIRRUS_ASSIGN_OR_RETURN(Condition right, ParseNot());
       left = Binary(Condition::Kind::kAnd, std::move(left), std::move(right));
     }
@@ -137,6 +139,7 @@ class ConditionParser {
 
   Result<Condition> ParseNot() {
     if (t_.AcceptKeyword("NOT")) {
+      CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
       CIRRUS_ASSIGN_OR_RETURN(Condition inner, ParseNot());
       Condition c;
       c.kind = Condition::Kind::kNot;
@@ -160,6 +163,9 @@ class ConditionParser {
     Condition c;
     c.operands.push_back(std::move(left));
     const Token& op = t_.Peek();
+    if (op.IsKeyword("BETWEEN") || op.IsKeyword("IN") || op.type == Token::Type::kPunct) {
+      CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
+    }
     if (op.IsKeyword("BETWEEN")) {
       t_.Next();
       c.kind = Condition::Kind::kBetween;
@@ -210,18 +216,7 @@ class ConditionParser {
   Result<Operand> ParseOperand() {
     const Token& t = t_.Peek();
     Operand operand;
-    if (t.type == Token::Type::kValuePlaceholder) {
-      const AttributeValue* value = placeholders_.Value(t.text);
-      if (!value) {
-        return t_.Error("An expression attribute value used in expression is not defined; "
-                        "attribute value: " + std::string(t.text));
-      }
-      operand.kind = Operand::Kind::kValue;
-      operand.placeholder = std::string(t.text);
-      operand.value = *value;
-      t_.Next();
-      return operand;
-    }
+    if (t.type == Token::Type::kValuePlaceholder) return t_.ParseValue(placeholders_);
     if (t.type == Token::Type::kName && t_.Peek(1).Is("(")) {
       if (t.text != "size") {
         if (IsBooleanFunction(t.text)) {
@@ -232,6 +227,7 @@ class ConditionParser {
       }
       t_.Next();
       t_.Next();
+      CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
       operand.kind = Operand::Kind::kSize;
       CIRRUS_ASSIGN_OR_RETURN(std::vector<Operand> args, ParseArguments());
       if (args.size() != 1) {
@@ -275,6 +271,7 @@ class ConditionParser {
   }
 
   Result<Condition> ParseFunction() {
+    CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
     std::string_view name = t_.Next().text;
     t_.Next();  // '('
     Condition c;
@@ -387,17 +384,7 @@ class ConditionParser {
 
 Result<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
                                  Placeholders& placeholders) {
-  if (text.size() > kMaxExpressionBytes) {
-    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
-                           ": Expression size has exceeded the maximum allowed size; expression "
-                           "size: " + std::to_string(text.size()));
-  }
-  CIRRUS_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text, kind));
-  if (tokens.size() == 1) {
-    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
-                           ": The expression can not be empty;");
-  }
-  TokenStream stream(text, std::move(tokens), kind);
+  CIRRUS_ASSIGN_OR_RETURN(TokenStream stream, OpenExpression(text, kind));
   ConditionParser parser(stream, placeholders);
   return parser.Parse();
 }

@@ -40,12 +40,15 @@ struct Path {
   friend bool operator==(const Path&, const Path&) = default;
 };
 
+// A value in an expression. Conditions use paths, :values and size(path); update
+// expressions also if_not_exists(path, v), list_append(a, b), a + b and a - b.
 struct Operand {
-  enum class Kind : uint8_t { kPath, kValue, kSize };
+  enum class Kind : uint8_t { kPath, kValue, kSize, kIfNotExists, kListAppend, kPlus, kMinus };
   Kind kind = Kind::kPath;
-  Path path;                // kPath; kSize: the path whose size is taken
-  std::string placeholder;  // kValue: ":v", for messages
-  AttributeValue value;     // kValue
+  Path path;                  // kPath, kSize, kIfNotExists (the path tested)
+  std::string placeholder;    // kValue: ":v", for messages
+  AttributeValue value;       // kValue
+  std::vector<Operand> args;  // kIfNotExists: {fallback}; kListAppend, kPlus, kMinus: {a, b}
 };
 
 enum class Comparator : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -68,6 +71,18 @@ struct Condition {
   Function function = Function::kAttributeExists;  // kFunction
   std::vector<Operand> operands;  // kCompare: 2; kBetween: 3; kIn: 1 + candidates; kFunction
   std::vector<Condition> children;  // kAnd, kOr: 2; kNot: 1
+};
+
+// An UpdateExpression: its actions in the order written, SET before REMOVE, ADD and DELETE
+// as DynamoDB applies them.
+struct UpdateAction {
+  enum class Kind : uint8_t { kSet, kRemove, kAdd, kDelete };
+  Kind kind = Kind::kSet;
+  Path path;
+  Operand value;  // kSet: the new value; kAdd, kDelete: the :value operand
+};
+struct UpdateExpression {
+  std::vector<UpdateAction> actions;
 };
 
 // A request's ExpressionAttributeNames ("#n" -> name) and ExpressionAttributeValues
@@ -99,5 +114,22 @@ class Placeholders {
 // misused functions, over-long expressions.
 Result<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
                                  Placeholders& placeholders);
+
+// Parses a ProjectionExpression: comma-separated paths, none overlapping or conflicting.
+Result<std::vector<Path>> ParseProjection(std::string_view text, Placeholders& placeholders);
+
+// Parses an UpdateExpression (SET, REMOVE, ADD, DELETE, each at most once) and checks what
+// DynamoDB checks before reading the item: operand types of literal values, function use,
+// overlapping or conflicting paths, and `key_attributes` (the table's) never targeted.
+Result<UpdateExpression> ParseUpdate(std::string_view text, Placeholders& placeholders,
+                                     const std::vector<std::string>& key_attributes);
+
+// "Two document paths overlap with each other; ..." when one path is a prefix of the other,
+// "... conflict ..." when they differ only by a map key against a list index at one step.
+// `kind` names the expression in the message.
+Status CheckPathsDisjoint(const std::vector<const Path*>& paths, ExpressionKind kind);
+
+// Operators and functions an expression may hold (conditions, filters, updates).
+constexpr size_t kMaxOperators = 300;
 
 }  // namespace cirrus::query

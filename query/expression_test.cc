@@ -62,7 +62,7 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
             "Invalid KeyConditionExpression: An expression attribute name used in the document "
             "path is not defined; attribute name: #nope");
   EXPECT_EQ(Error(""), "Invalid ConditionExpression: The expression can not be empty;");
-  EXPECT_EQ(Error("a = "), "Invalid ConditionExpression: Syntax error; token: <EOF>, near: \"= \"");
+  EXPECT_EQ(Error("a = "), "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"= \"");
   EXPECT_EQ(Error("a = :v :v"),
             "Invalid ConditionExpression: Syntax error; token: \":v\", near: \":v :v\"");
   EXPECT_EQ(Error("_a = :v"),

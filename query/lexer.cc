@@ -79,9 +79,56 @@ Status TokenStream::SyntaxError() const {
   size_t end = after.type == Token::Type::kEnd ? text_.size() : after.offset + after.text.size();
   std::string near(text_.substr(begin, end - begin));
   if (t.type == Token::Type::kEnd) {
-    return Error("Syntax error; token: <EOF>, near: \"" + near + "\"");
+    return Error("Syntax error; token: \"<EOF>\", near: \"" + near + "\"");
   }
   return Error("Syntax error; token: \"" + std::string(t.text) + "\", near: \"" + near + "\"");
+}
+
+Status TokenStream::CountOperator() {
+  if (++operators_ > kMaxOperators) {
+    return Error("The expression contains too many operators; operator count: " +
+                 std::to_string(operators_));
+  }
+  return Status();
+}
+
+Result<Operand> TokenStream::ParseValue(Placeholders& placeholders) {
+  const Token& t = Peek();
+  const AttributeValue* value = placeholders.Value(t.text);
+  if (!value) {
+    return Error("An expression attribute value used in expression is not defined; attribute "
+                 "value: " + std::string(t.text));
+  }
+  Operand operand;
+  operand.kind = Operand::Kind::kValue;
+  operand.placeholder = std::string(t.text);
+  operand.value = *value;
+  Next();
+  return operand;
+}
+
+Result<TokenStream> OpenExpression(std::string_view text, ExpressionKind kind) {
+  if (text.size() > kMaxExpressionBytes) {
+    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                           ": Expression size has exceeded the maximum allowed size; expression "
+                           "size: " + std::to_string(text.size()));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text, kind));
+  if (tokens.size() == 1) {
+    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                           ": The expression can not be empty;");
+  }
+  return TokenStream(text, std::move(tokens), kind);
+}
+
+std::string PathForMessage(const Path& path) {
+  std::string out = "[";
+  for (size_t i = 0; i < path.steps.size(); ++i) {
+    if (i) out += ", ";
+    out += path.steps[i].is_index ? "[" + std::to_string(path.steps[i].index) + "]"
+                                  : path.steps[i].name;
+  }
+  return out + "]";
 }
 
 Result<Path> TokenStream::ParsePath(Placeholders& placeholders) {

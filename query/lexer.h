@@ -67,12 +67,25 @@ class TokenStream {
 
   // path := (NAME | #name) ( '.' (NAME | #name) | '[' DIGITS ']' )*
   Result<Path> ParsePath(Placeholders& placeholders);
+  // :value, resolved. REQUIRES: Peek() is a value placeholder.
+  Result<Operand> ParseValue(Placeholders& placeholders);
+
+  // Operators and functions seen so far; the parse fails past kMaxOperators.
+  Status CountOperator();
 
  private:
   std::string_view text_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   ExpressionKind kind_;
+  size_t operators_ = 0;
 };
+
+// Tokenizes an expression with DynamoDB's checks of the text itself (4 KB at most, not
+// empty) before any grammar: the common start of every expression parser.
+Result<TokenStream> OpenExpression(std::string_view text, ExpressionKind kind);
+
+// "[a, b, [3]]": a path as DynamoDB prints it in overlap/conflict messages.
+std::string PathForMessage(const Path& path);
 
 }  // namespace cirrus::query

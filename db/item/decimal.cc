@@ -148,6 +148,100 @@ size_t Decimal::StorageSize() const {
   return size;
 }
 
+namespace {
+
+// Magnitudes as digit strings of one scale: value = digits * 10^scale.
+std::string ScaledDigits(const Decimal& d, int scale) {
+  // d = 0.D * 10^E = D * 10^(E - len(D)); pad with zeros down to `scale`.
+  int own_scale = d.exponent() - static_cast<int>(d.digits().size());
+  return d.digits() + std::string(static_cast<size_t>(own_scale - scale), '0');
+}
+
+int CompareMagnitude(const std::string& a, const std::string& b) {  // no leading zeros
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+std::string AddDigits(const std::string& a, const std::string& b) {
+  std::string out;
+  int carry = 0;
+  for (size_t i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+    int x = carry;
+    if (i < a.size()) x += a[a.size() - 1 - i] - '0';
+    if (i < b.size()) x += b[b.size() - 1 - i] - '0';
+    out.push_back(static_cast<char>('0' + x % 10));
+    carry = x / 10;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::string SubtractDigits(const std::string& a, const std::string& b) {  // REQUIRES: a >= b
+  std::string out;
+  int borrow = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    int x = a[a.size() - 1 - i] - '0' - borrow;
+    if (i < b.size()) x -= b[b.size() - 1 - i] - '0';
+    borrow = x < 0;
+    out.push_back(static_cast<char>('0' + (x + 10) % 10));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+Decimal Decimal::Negated() const {
+  Decimal d = *this;
+  if (!d.is_zero()) d.negative_ = !d.negative_;
+  return d;
+}
+
+Result<Decimal> Decimal::Add(const Decimal& a, const Decimal& b) {
+  if (a.is_zero()) return b;
+  if (b.is_zero()) return a;
+  int scale = std::min(a.exponent_ - static_cast<int>(a.digits_.size()),
+                       b.exponent_ - static_cast<int>(b.digits_.size()));
+  std::string x = ScaledDigits(a, scale), y = ScaledDigits(b, scale);
+  std::string sum;
+  bool negative;
+  if (a.negative_ == b.negative_) {
+    sum = AddDigits(x, y);
+    negative = a.negative_;
+  } else {
+    int c = CompareMagnitude(x, y);
+    if (c == 0) return Decimal();
+    sum = c > 0 ? SubtractDigits(x, y) : SubtractDigits(y, x);
+    negative = c > 0 ? a.negative_ : b.negative_;
+  }
+  // sum * 10^scale, as text Parse understands: reuse its checks and messages.
+  std::string text = (negative ? "-" : "") + sum + "e" + std::to_string(scale);
+  return Parse(text);
+}
+
+Result<Decimal> Decimal::Subtract(const Decimal& a, const Decimal& b) { return Add(a, b.Negated()); }
+
+int CompareNormalizedNumbers(std::string_view a, std::string_view b) {
+  bool an = !a.empty() && a[0] == '-', bn = !b.empty() && b[0] == '-';
+  bool az = a == "0", bz = b == "0";
+  int as = az ? 0 : (an ? -1 : 1), bs = bz ? 0 : (bn ? -1 : 1);
+  if (as != bs) return as < bs ? -1 : 1;
+  if (as == 0) return 0;
+  if (an) a.remove_prefix(1);
+  if (bn) b.remove_prefix(1);
+  size_t ap = std::min(a.find('.'), a.size()), bp = std::min(b.find('.'), b.size());
+  int magnitude;
+  if (ap != bp) {
+    // Integer parts have no leading zeros, except a lone "0" that is smaller than any other.
+    magnitude = ap < bp ? -1 : 1;
+  } else {
+    int c = a.compare(b);  // same integer length: digit by digit, fractions have no trailing 0
+    magnitude = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return as > 0 ? magnitude : -magnitude;
+}
+
 Result<std::string> NormalizeNumber(std::string_view text) {
   CIRRUS_ASSIGN_OR_RETURN(Decimal d, Decimal::Parse(text));
   return d.ToString();

@@ -47,6 +47,12 @@ class Decimal {
   // digits plus one (see ../shared/spec/data-model.md, section 5).
   size_t StorageSize() const;
 
+  // Exact sum and difference. kValidation with Parse's messages when the result has more than
+  // 38 significant digits or leaves the range, as DynamoDB rejects such arithmetic.
+  static Result<Decimal> Add(const Decimal& a, const Decimal& b);
+  static Result<Decimal> Subtract(const Decimal& a, const Decimal& b);
+  Decimal Negated() const;
+
  private:
   bool negative_ = false;
   std::string digits_;
@@ -55,5 +61,9 @@ class Decimal {
 
 // Cheaper than Parse + ToString when only the normalized text is needed.
 Result<std::string> NormalizeNumber(std::string_view text);
+
+// Compares two normalized numbers (Decimal::ToString's text) without parsing them:
+// <0, 0, >0 as `a` is less than, equal to, greater than `b`.
+int CompareNormalizedNumbers(std::string_view a, std::string_view b);
 
 }  // namespace cirrus

@@ -125,3 +125,53 @@ TEST(DecimalTest, StorageSizeFollowsBase100Digits) {
 
 }  // namespace
 }  // namespace cirrus
+
+namespace cirrus {
+namespace {
+
+std::string Sum(std::string_view a, std::string_view b) {
+  Result<Decimal> r = Decimal::Add(*Decimal::Parse(a), *Decimal::Parse(b));
+  return r.ok() ? r->ToString() : "error: " + r.status().message();
+}
+
+TEST(DecimalArithmeticTest, AddsAndSubtractsExactly) {
+  EXPECT_EQ(Sum("1", "2"), "3");
+  EXPECT_EQ(Sum("0.1", "0.2"), "0.3");
+  EXPECT_EQ(Sum("-5", "3"), "-2");
+  EXPECT_EQ(Sum("5", "-5"), "0");
+  EXPECT_EQ(Sum("99999999999999999999999999999999999999", "-1"),
+            "99999999999999999999999999999999999998");
+  EXPECT_EQ(Sum("1e125", "-1e124"), "9" + std::string(124, '0'));
+  EXPECT_EQ(Sum("1.5", "0"), "1.5");
+  EXPECT_EQ(Decimal::Subtract(*Decimal::Parse("10"), *Decimal::Parse("0.001"))->ToString(), "9.999");
+}
+
+TEST(DecimalArithmeticTest, RejectsResultsDynamoDbCannotStore) {
+  EXPECT_EQ(Sum("99999999999999999999999999999999999999", "1"),
+            "100000000000000000000000000000000000000");  // 39 digits, but one significant
+  EXPECT_EQ(Sum("99999999999999999999999999999999999999", "0.1"),
+            "error: Attempting to store more than 38 significant digits in a Number");
+  EXPECT_EQ(Sum("9.9999999999999999999999999999999999999e125", "1e88"),
+            "error: Number overflow. Attempting to store a number with magnitude larger than "
+            "supported range");
+  EXPECT_EQ(Sum("1e-130", "1e130").substr(0, 6), "error:");
+}
+
+TEST(DecimalArithmeticTest, ComparesNormalizedTextLikeDecimals) {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> values = {"0", "1", "-1", "0.5", "-0.5", "10", "9.99", "100.001", "-100.01", "0.0001", "-0.00011"};
+  for (int i = 0; i < 2000; ++i) {
+    std::string t = (rng() % 2 ? "-" : "") + std::to_string(rng() % 100000) + "e" + std::to_string(static_cast<int>(rng() % 20) - 10);
+    values.push_back(Decimal::Parse(t)->ToString());
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t j = i; j < values.size() && j < i + 50; ++j) {
+      int expected = Decimal::Parse(values[i])->Compare(*Decimal::Parse(values[j]));
+      int actual = CompareNormalizedNumbers(values[i], values[j]);
+      ASSERT_EQ(actual < 0 ? -1 : actual > 0, expected < 0 ? -1 : expected > 0) << values[i] << " " << values[j];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cirrus
