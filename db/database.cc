@@ -359,15 +359,19 @@ class BatchJob : public Job {
       CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, ctx.Get(*w.table, w.key));
       w.existed = stored.has_value();
       w.old_size = w.existed ? StoredItemSize(*stored) : 0;
-      w.old_image.reset();
-      std::optional<Item> current;
-      if (w.existed && (w.decide || w.want_old_image)) {
+      // The current item, decoded straight into old_image when the caller wants it (also
+      // when `decide` then fails: ReturnValuesOnConditionCheckFailure).
+      std::optional<Item> local;
+      std::optional<Item>& current = w.want_old_image ? w.old_image : local;
+      current.reset();
+      if (w.existed && (w.decide || w.check || w.want_old_image)) {
         CIRRUS_ASSIGN_OR_RETURN(current, DecodeItem(*stored));
       }
       if (w.decide) {
         CIRRUS_ASSIGN_OR_RETURN(w.applied, w.decide(current ? &*current : nullptr));
+      } else if (w.check) {
+        CIRRUS_RETURN_IF_ERROR(w.check(current ? &*current : nullptr));
       }
-      if (w.want_old_image) w.old_image = std::move(current);
     }
     // Phase 2: write. Only LMDB can fail from here on, and then the transaction aborts.
     // Streams and secondary indexes hook in here: both images are at hand, in the txn.

@@ -151,14 +151,18 @@ struct ItemWrite {
   // by job) and must touch only its arguments. Without `decide`, `mutation` applies as is.
   std::function<Result<Mutation>(const Item* current)> decide;
   Mutation mutation;
+  // Without `decide`: when set, `mutation` applies only if this accepts the current item
+  // (a conditional write); its error is the batch's. Same rules as `decide`.
+  std::function<Status(const Item* current)> check;
   bool want_old_image = false;  // fill old_image (ReturnValues ALL_OLD)
 
-  // Outcome, valid once the batch committed.
+  // Outcome, valid once the batch committed; existed, old_size and old_image also when its
+  // `decide` failed (a failed condition reports the item it saw).
   bool existed = false;
   size_t old_size = 0;  // DynamoDB item size before, 0 when absent
   size_t new_size = 0;  // after, 0 when absent
   std::optional<Item> old_image;
-  Mutation applied;
+  Mutation applied;  // what `decide` chose
 };
 
 // The writes of one request: applied atomically, all or none, in one write transaction.

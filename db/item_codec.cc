@@ -122,6 +122,74 @@ Result<Item> DecodeItem(std::string_view stored) {
   return builder.Take();
 }
 
+namespace internal {
+
+bool SkipValue(ByteReader& r, int depth) {
+  uint8_t type;
+  uint64_t count;
+  std::string_view bytes;
+  if (depth > kMaxStoredDepth || !r.U8(&type)) return false;
+  switch (static_cast<ValueType>(type)) {
+    case ValueType::kS:
+    case ValueType::kN:
+    case ValueType::kB:
+      return r.Bytes(&bytes);
+    case ValueType::kBool: {
+      uint8_t b;
+      return r.U8(&b);
+    }
+    case ValueType::kNull:
+      return true;
+    case ValueType::kM:
+      if (!r.Varint(&count)) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!r.Bytes(&bytes) || !SkipValue(r, depth + 1)) return false;
+      }
+      return true;
+    case ValueType::kL:
+      if (!r.Varint(&count)) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!SkipValue(r, depth + 1)) return false;
+      }
+      return true;
+    case ValueType::kSS:
+    case ValueType::kNS:
+    case ValueType::kBS:
+      if (!r.Varint(&count)) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!r.Bytes(&bytes)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+}  // namespace internal
+
+Result<Item> DecodeItemAttributes(std::string_view stored,
+                                  const std::set<std::string, std::less<>>& names) {
+  ByteReader r(stored);
+  uint8_t version;
+  uint64_t size, count;
+  if (!r.U8(&version) || version != kItemFormatVersion || !r.Varint(&size) || !r.Varint(&count)) {
+    return InternalError("corrupt stored item");
+  }
+  ItemBuilder builder;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view name;
+    if (!r.Bytes(&name)) return InternalError("corrupt stored item");
+    bool ok;
+    if (names.count(name)) {
+      builder.Attribute(name);
+      ok = internal::WalkValue(r, builder, 1);
+    } else {
+      ok = internal::SkipValue(r, 1);
+    }
+    if (!ok) return InternalError("corrupt stored item");
+  }
+  return builder.Take();
+}
+
 size_t StoredItemSize(std::string_view stored) {
   ByteReader r(stored);
   uint8_t version;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,10 @@ constexpr uint8_t kItemFormatVersion = 1;
 // Appends the stored form of `item` to *out. `item_size` must be ItemSize(item).
 void EncodeItem(const Item& item, size_t item_size, std::string* out);
 Result<Item> DecodeItem(std::string_view stored);
+// Decodes only the top-level attributes named in `names`, skipping the others' bytes
+// (filters and projections read a few attributes of large items).
+Result<Item> DecodeItemAttributes(std::string_view stored,
+                                  const std::set<std::string, std::less<>>& names);
 // The item_size field of a stored item (0 if corrupt).
 size_t StoredItemSize(std::string_view stored);
 
@@ -47,6 +52,9 @@ Status WalkStoredItem(std::string_view stored, Visitor& v);
 namespace internal {
 
 constexpr int kMaxStoredDepth = 64;  // the wire rejects items nested deeper than 32
+
+// Moves past one value without visiting it.
+bool SkipValue(ByteReader& r, int depth);
 
 template <typename Visitor>
 bool WalkValue(ByteReader& r, Visitor& v, int depth) {

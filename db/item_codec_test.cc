@@ -51,6 +51,24 @@ TEST(ItemCodecTest, RoundTripsEveryType) {
   }
 }
 
+TEST(ItemCodecTest, DecodesSelectedAttributes) {
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 500; ++i) {
+    Item item;
+    for (size_t a = 0, n = 1 + rng() % 6; a < n; ++a) item["attr" + std::to_string(a)] = RandomValue(rng, 1);
+    std::string stored;
+    EncodeItem(item, ItemSize(item), &stored);
+    std::set<std::string, std::less<>> names{"attr1", "attr3", "nope"};
+    Result<Item> some = DecodeItemAttributes(stored, names);
+    ASSERT_TRUE(some.ok());
+    Item expected;
+    for (const auto& [name, value] : item) {
+      if (names.count(name)) expected.emplace(name, value);
+    }
+    EXPECT_EQ(*some, expected);
+  }
+}
+
 TEST(ItemCodecTest, RejectsTruncatedAndGarbage) {
   Item item{{"pk", AttributeValue::String("abc")},
             {"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::Number("1")})}})}};

@@ -25,10 +25,11 @@ std::string MediaType(std::string_view content_type) {
   return out;
 }
 
-HttpResponse ErrorResponse(const Status& status, std::string content_type) {
+HttpResponse ErrorResponse(const Status& status, std::string content_type,
+                           std::string_view extra_members = {}) {
   HttpResponse r;
   r.status = static_cast<unsigned>(wire::ShapeOf(status.kind()).http_status);
-  r.body = wire::ErrorBody(status);
+  r.body = wire::ErrorBody(status, extra_members);
   if (!r.body.empty()) r.content_type = std::move(content_type);
   return r;
 }
@@ -130,16 +131,16 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   Result<wire::JsonValue> body = parser.Parse(request.body);
   if (!body.ok()) return reply->Send(ErrorResponse(body.status(), content_type));
 
-  auto done = [reply, content_type](Result<std::string> result) {
-    if (!result.ok()) {
-      if (result.status().kind() == ErrorKind::kInternal) {
-        std::fprintf(stderr, "cirrusd: internal error: %s\n", result.status().message().c_str());
+  auto done = [reply, content_type](Outcome outcome) {
+    if (!outcome.status.ok()) {
+      if (outcome.status.kind() == ErrorKind::kInternal) {
+        std::fprintf(stderr, "cirrusd: internal error: %s\n", outcome.status.message().c_str());
       }
-      return reply->Send(ErrorResponse(result.status(), content_type));
+      return reply->Send(ErrorResponse(outcome.status, content_type, outcome.body));
     }
     HttpResponse r;
     r.content_type = content_type;
-    r.body = std::move(*result);
+    r.body = std::move(outcome.body);
     reply->Send(std::move(r));
   };
   try {

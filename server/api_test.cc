@@ -44,7 +44,8 @@ TEST(OperationsTest, RoutesExactNames) {
   EXPECT_NE(FindOperation("BatchGetItem"), nullptr);
   EXPECT_NE(FindOperation("UpdateTable"), nullptr);
   EXPECT_EQ(FindOperation("putitem"), nullptr);
-  EXPECT_EQ(FindOperation("UpdateItem"), nullptr);
+  EXPECT_NE(FindOperation("UpdateItem"), nullptr);
+  EXPECT_EQ(FindOperation("TransactWriteItems"), nullptr);
   EXPECT_EQ(FindOperation(""), nullptr);
 }
 

@@ -4,6 +4,7 @@
 #include "db/item_codec.h"
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
+#include "server/ops/page.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -18,6 +19,9 @@ struct TableRequest {
   std::vector<Item> keys;
   std::vector<std::string> stored_keys;
   bool consistent = false;
+  std::optional<std::string> projection_expression;
+  std::optional<std::vector<std::string>> attributes_to_get;  // as requested, for UnprocessedKeys
+  ItemShape shape;
 };
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
@@ -41,14 +45,16 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       if (keys) t->Count("Keys", keys->size(), 1, 100);
       tr.consistent = t->Bool("ConsistentRead").value_or(false);
       std::optional<std::string_view> projection = t->String("ProjectionExpression");
-      std::optional<std::vector<wire::JsonValue>> attributes = t->List("AttributesToGet");
-      std::optional<wire::JsonValue> names = t->Object("ExpressionAttributeNames");
-      if (projection) return NotYetSupported("ProjectionExpression");
-      if (attributes) return NotYetSupported("AttributesToGet");
-      if (names) {
-        return ValidationError(
-            "ExpressionAttributeNames can only be specified when using expressions");
-      }
+      tr.attributes_to_get = ReadAttributesToGet(*t);
+      ExpressionContext expressions(*t);
+      CIRRUS_RETURN_IF_ERROR(expressions.status());
+      CIRRUS_RETURN_IF_ERROR(CheckNotMixed({{"AttributesToGet", tr.attributes_to_get.has_value()}},
+                                           {{"ProjectionExpression", projection.has_value()}}));
+      CIRRUS_ASSIGN_OR_RETURN(tr.shape.projection,
+                              ParseProjection(projection, tr.attributes_to_get, expressions));
+      CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection.has_value(), "ProjectionExpression"));
+      tr.shape.Prepare();
+      if (projection) tr.projection_expression = std::string(*projection);
       for (size_t i = 0; keys && i < keys->size(); ++i) {
         CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem((*keys)[i]));
         tr.keys.push_back(std::move(key));
@@ -96,7 +102,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         if (stored) {
           item_json.clear();
           wire::JsonWriter item_writer(&item_json);
-          CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, item_writer));
+          CIRRUS_RETURN_IF_ERROR(tr.shape.Emit(*stored, item_writer).status());
           // Stop before the item that would take the response past 16 MB.
           full = full || body.size() + item_json.size() + 1 > kMaxResponseBytes;
         }
@@ -124,6 +130,16 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     if (tables[t].consistent) {
       w.Key("ConsistentRead");
       w.Bool(true);
+    }
+    if (tables[t].projection_expression) {
+      w.Key("ProjectionExpression");
+      w.String(*tables[t].projection_expression);
+    }
+    if (tables[t].attributes_to_get) {
+      w.Key("AttributesToGet");
+      w.BeginArray();
+      for (const std::string& a : *tables[t].attributes_to_get) w.String(a);
+      w.EndArray();
     }
     w.EndObject();
   }

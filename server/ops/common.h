@@ -55,19 +55,6 @@ double WriteUnits(size_t bytes);
 void WriteConsumedCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,
                            double units, bool read);
 
-// ExpressionAttributeNames and ExpressionAttributeValues of a request.
-struct ExpressionParams {
-  std::optional<std::map<std::string, std::string, std::less<>>> names;
-  std::optional<Item> values;
-};
-// Reads both members. Wrong JSON types are recorded in `r`; the returned status carries
-// DynamoDB's checks of the entries themselves (empty maps, malformed keys, invalid values).
-Status ReadExpressionParams(RequestReader& r, ExpressionParams* params);
-// Names or values given where no expression uses them, as DynamoDB words it:
-// `expressions` lists the request's expression members, e.g. "ConditionExpression".
-Status CheckExpressionParamsUsed(const ExpressionParams& params, bool any_expression,
-                                 std::string_view values_message_expression);
-
 // Rejects a request member this version of CirrusDB does not serve yet, rather than
 // silently ignoring it.
 Status NotYetSupported(std::string_view member);

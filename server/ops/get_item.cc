@@ -1,8 +1,9 @@
-// GetItem: one point read in a snapshot, the stored bytes transcoded straight to JSON.
+// GetItem: one point read in a snapshot, the stored bytes transcoded straight to JSON (or
+// through the projection).
+#include "db/item_codec.h"
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
-#include "db/item_codec.h"
-#include "server/wire/item_json.h"
+#include "server/ops/page.h"
 
 namespace cirrus::server {
 namespace {
@@ -12,19 +13,22 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string> name = ReadTableName(r);
   std::optional<wire::JsonValue> key_json = r.Object("Key");
   r.Required("Key", key_json.has_value());
-  std::optional<std::vector<wire::JsonValue>> attributes_to_get = r.List("AttributesToGet");
+  std::optional<std::vector<std::string>> attributes_to_get = ReadAttributesToGet(r);
   std::optional<bool> consistent = r.Bool("ConsistentRead");
   CapacityReport capacity = ReadCapacityReport(r);
-  std::optional<std::string_view> projection = r.String("ProjectionExpression");
-  std::optional<wire::JsonValue> names = r.Object("ExpressionAttributeNames");
+  std::optional<std::string_view> projection_expression = r.String("ProjectionExpression");
+  ExpressionContext expressions(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
+  CIRRUS_RETURN_IF_ERROR(expressions.status());
 
   CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem(*key_json));
-  if (projection) return NotYetSupported("ProjectionExpression");
-  if (attributes_to_get) return NotYetSupported("AttributesToGet");
-  if (names) {
-    return ValidationError("ExpressionAttributeNames can only be specified when using expressions");
-  }
+  CIRRUS_RETURN_IF_ERROR(CheckNotMixed({{"AttributesToGet", attributes_to_get.has_value()}},
+                                       {{"ProjectionExpression", projection_expression.has_value()}}));
+  ItemShape shape;
+  CIRRUS_ASSIGN_OR_RETURN(shape.projection,
+                          ParseProjection(projection_expression, attributes_to_get, expressions));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection_expression.has_value(), "ProjectionExpression"));
+  shape.Prepare();
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
   std::string stored_key;
   CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(key, &stored_key));
@@ -39,7 +43,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     if (stored) {
       size = db::StoredItemSize(*stored);
       w.Key("Item");
-      CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(*stored, w));
+      CIRRUS_RETURN_IF_ERROR(shape.Emit(*stored, w).status());
     }
   }  // the snapshot ends before the response goes out
   if (capacity != CapacityReport::kNone) {

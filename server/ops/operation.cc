@@ -9,7 +9,7 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 12> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 13> kOperations = {{
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"CreateTable", &CreateTable},
@@ -21,6 +21,7 @@ Operation FindOperation(std::string_view name) {
       {"PutItem", &PutItem},
       {"Query", &Query},
       {"Scan", &Scan},
+      {"UpdateItem", &UpdateItem},
       {"UpdateTable", &UpdateTable},
   }};
   auto it = std::lower_bound(kOperations.begin(), kOperations.end(), name,

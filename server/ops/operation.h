@@ -24,9 +24,24 @@ struct OperationContext {
   const ServerConfig* config;
 };
 
-// Completes an operation with its response body (JSON) or an error. Called exactly once,
-// from any thread (writes complete on the database's writer thread).
-using Done = std::function<void(Result<std::string>)>;
+// What an operation answers: a JSON body, or an error whose body may carry extra members
+// (ConditionalCheckFailedException's "Item").
+struct Outcome {
+  Outcome(Result<std::string> result)  // NOLINT: a body or a plain error
+      : status(result.ok() ? Status() : result.status()),
+        body(result.ok() ? std::move(*result) : std::string()) {}
+  Outcome(Status s) : status(std::move(s)) {}  // NOLINT
+  Outcome(std::string response) : body(std::move(response)) {}  // NOLINT
+  Outcome(Status s, std::string extra_error_members)
+      : status(std::move(s)), body(std::move(extra_error_members)) {}
+
+  Status status;
+  std::string body;  // the response when status is OK, else `"Item":{...}`-like members or ""
+};
+
+// Completes an operation. Called exactly once, from any thread (writes complete on the
+// database's writer thread).
+using Done = std::function<void(Outcome)>;
 
 // An operation: reads its request, does its work, calls `done`. The request (a view into the
 // thread's parser) is valid only until the operation returns: copy what outlives it.

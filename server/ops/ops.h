@@ -14,6 +14,7 @@ void DeleteTable(OperationContext& ctx, const wire::JsonValue& request, Done don
 void PutItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void GetItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void DeleteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void UpdateItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void BatchGetItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);

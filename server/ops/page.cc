@@ -1,16 +1,37 @@
 #include "server/ops/page.h"
 
 #include "db/item_codec.h"
+#include "query/evaluate.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
 
-PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, bool count_only)
-    : w_(w),
-      limit_(limit ? static_cast<size_t>(*limit) : SIZE_MAX),
-      count_only_(count_only) {
+void ItemShape::Prepare() {
+  decode.clear();
+  if (filter) query::AddAttributeNames(*filter, &decode);
+  if (projection) decode.insert(projection->attributes.begin(), projection->attributes.end());
+}
+
+Result<bool> ItemShape::Emit(std::string_view stored, wire::JsonWriter& w) const {
+  if (!filter && !projection) {
+    if (!count_only) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(stored, w));
+    return true;
+  }
+  CIRRUS_ASSIGN_OR_RETURN(Item attributes, db::DecodeItemAttributes(stored, decode));
+  if (filter && !query::Matches(*filter, attributes)) return false;
+  if (count_only) return true;
+  if (projection) {
+    wire::WriteItem(query::Project(attributes, projection->paths), w);
+  } else {
+    CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(stored, w));
+  }
+  return true;
+}
+
+PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, const ItemShape& shape)
+    : w_(w), shape_(shape), limit_(limit ? static_cast<size_t>(*limit) : SIZE_MAX) {
   w_.BeginObject();
-  if (!count_only_) {
+  if (!shape_.count_only) {
     w_.Key("Items");
     w_.BeginArray();
   }
@@ -20,7 +41,8 @@ Status PageBuilder::Add(std::string_view stored_key, std::string_view stored_ite
   assert(!full_);
   ++scanned_;
   bytes_ += db::StoredItemSize(stored_item);
-  if (!count_only_) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(stored_item, w_));
+  CIRRUS_ASSIGN_OR_RETURN(bool matched, shape_.Emit(stored_item, w_));
+  if (matched) ++count_;
   full_ = scanned_ >= limit_ || bytes_ >= kMaxPageBytes;
   if (full_) last_key_ = std::string(stored_key);
   return Status();
@@ -28,9 +50,9 @@ Status PageBuilder::Add(std::string_view stored_key, std::string_view stored_ite
 
 Status PageBuilder::Finish(const db::Table& table, bool more, CapacityReport capacity,
                            bool consistent) {
-  if (!count_only_) w_.EndArray();
+  if (!shape_.count_only) w_.EndArray();
   w_.Key("Count");
-  w_.Int(static_cast<int64_t>(scanned_));
+  w_.Int(static_cast<int64_t>(count_));
   w_.Key("ScannedCount");
   w_.Int(static_cast<int64_t>(scanned_));
   if (full_ && more) {
@@ -56,6 +78,26 @@ Result<std::string> ReadStartKey(const db::Table& table, const wire::JsonValue& 
   Status s = table.codec().EncodeKey(*key, &stored);
   if (!s.ok()) return ValidationError("The provided starting key is invalid: " + s.message());
   return stored;
+}
+
+Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
+                   std::string_view projection_member) {
+  if (select == "SPECIFIC_ATTRIBUTES" && !has_projection) {
+    return ValidationError(
+        "One or more parameter values were invalid: Must specify the AttributesToGet or "
+        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
+  }
+  if (select && select != "SPECIFIC_ATTRIBUTES" && has_projection) {
+    return ValidationError("One or more parameter values were invalid: Cannot specify the " +
+                           std::string(projection_member) + " when choosing to get " +
+                           std::string(*select));
+  }
+  if (select == "ALL_PROJECTED_ATTRIBUTES") {
+    return ValidationError(
+        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
+        "supported only when reading an index");
+  }
+  return Status();
 }
 
 }  // namespace cirrus::server

@@ -1,6 +1,7 @@
 // Query: one partition key value, a sort key range, in either direction: one cursor range
 // scan of the partition that holds the key.
 #include "query/key_condition.h"
+#include "query/legacy.h"
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
 #include "server/ops/page.h"
@@ -48,6 +49,13 @@ KeyRange RangeOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
 
 bool Below(std::string_view key, const std::string& upper) { return upper.empty() || key < upper; }
 
+// Query's key attributes as the expression layer names them.
+void KeyRefs(const db::KeySchema& schema, query::KeyAttributeRef* pk,
+             std::optional<query::KeyAttributeRef>* sk) {
+  *pk = {schema.partition_key.name, db::ToValueType(schema.partition_key.type)};
+  if (schema.sort_key) *sk = query::KeyAttributeRef{schema.sort_key->name, db::ToValueType(schema.sort_key->type)};
+}
+
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
   std::optional<std::string> name = ReadTableName(r);
@@ -55,59 +63,86 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   r.Name("IndexName", index);
   std::optional<std::string_view> select = r.String("Select");
   r.Enum("Select", select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
-  std::optional<std::vector<wire::JsonValue>> attributes_to_get = r.List("AttributesToGet");
+  std::optional<std::vector<std::string>> attributes_to_get = ReadAttributesToGet(r);
   std::optional<int64_t> limit = r.Long("Limit");
   r.Minimum("Limit", limit, 1);
   std::optional<bool> consistent = r.Bool("ConsistentRead");
-  std::optional<wire::JsonValue> key_conditions = r.Object("KeyConditions");
-  std::optional<wire::JsonValue> query_filter = r.Object("QueryFilter");
-  std::optional<std::string_view> conditional_operator = r.String("ConditionalOperator");
-  r.Enum("ConditionalOperator", conditional_operator, {"AND", "OR"});
+  Status legacy_status;
+  std::optional<std::vector<query::LegacyCondition>> key_conditions =
+      ReadLegacyConditions(r, "KeyConditions", &legacy_status);
+  std::optional<std::vector<query::LegacyCondition>> query_filter =
+      ReadLegacyConditions(r, "QueryFilter", &legacy_status);
+  const bool has_conditional_operator = r.String("ConditionalOperator").has_value();
+  const bool or_operator = ReadConditionalOperator(r);
   std::optional<bool> forward = r.Bool("ScanIndexForward");
   std::optional<wire::JsonValue> start_key = r.Object("ExclusiveStartKey");
   CapacityReport capacity = ReadCapacityReport(r);
   std::optional<std::string_view> projection = r.String("ProjectionExpression");
   std::optional<std::string_view> filter = r.String("FilterExpression");
   std::optional<std::string_view> key_condition = r.String("KeyConditionExpression");
-  ExpressionParams params;
-  Status params_status = ReadExpressionParams(r, &params);
+  ExpressionContext expressions(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
-  CIRRUS_RETURN_IF_ERROR(params_status);
+  CIRRUS_RETURN_IF_ERROR(expressions.status());
+  CIRRUS_RETURN_IF_ERROR(legacy_status);
 
-  if (projection) return NotYetSupported("ProjectionExpression");
-  if (filter) return NotYetSupported("FilterExpression");
-  if (key_conditions) return NotYetSupported("KeyConditions");
-  if (query_filter) return NotYetSupported("QueryFilter");
-  if (attributes_to_get) return NotYetSupported("AttributesToGet");
-  if (!key_condition) {
+  CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
+      {{"AttributesToGet", attributes_to_get.has_value()},
+       {"KeyConditions", key_conditions.has_value()},
+       {"QueryFilter", query_filter.has_value()},
+       {"ConditionalOperator", has_conditional_operator}},
+      {{"ProjectionExpression", projection.has_value()},
+       {"FilterExpression", filter.has_value()},
+       {"KeyConditionExpression", key_condition.has_value()}}));
+  if (!key_condition && !key_conditions) {
     return ValidationError(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
         "request.");
   }
-  if (select == "SPECIFIC_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Must specify the AttributesToGet or "
-        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
-  }
+  CIRRUS_RETURN_IF_ERROR(CheckSelect(select, projection || attributes_to_get,
+                                     projection ? "ProjectionExpression" : "AttributesToGet"));
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
   if (index) {
     return ValidationError("The table does not have the specified index: " + std::string(*index));
   }
-  if (select == "ALL_PROJECTED_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
-        "supported only when querying an index");
-  }
 
   const db::KeySchema& schema = table->codec().schema();
-  query::KeyAttributeRef pk{schema.partition_key.name, db::ToValueType(schema.partition_key.type)};
+  query::KeyAttributeRef pk;
   std::optional<query::KeyAttributeRef> sk;
-  if (schema.sort_key) sk = query::KeyAttributeRef{schema.sort_key->name, db::ToValueType(schema.sort_key->type)};
-  query::Placeholders placeholders(params.names ? &*params.names : nullptr,
-                                   params.values ? &*params.values : nullptr);
-  CIRRUS_ASSIGN_OR_RETURN(query::KeyCondition condition,
-                          query::ParseKeyCondition(*key_condition, placeholders, pk, sk));
-  CIRRUS_RETURN_IF_ERROR(placeholders.CheckAllUsed());
+  KeyRefs(schema, &pk, &sk);
+  query::KeyCondition condition;
+  if (key_condition) {
+    CIRRUS_ASSIGN_OR_RETURN(condition, query::ParseKeyCondition(*key_condition,
+                                                                expressions.placeholders(), pk, sk));
+  } else {
+    CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, pk, sk));
+  }
+  ItemShape shape;
+  shape.count_only = select == "COUNT";
+  if (filter) {
+    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
+                            query::ParseCondition(*filter, query::ExpressionKind::kFilter,
+                                                  expressions.placeholders()));
+    shape.filter = std::make_shared<const query::Condition>(std::move(c));
+  } else if (query_filter) {
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
+                            query::TranslateConditions(*query_filter, or_operator));
+    if (c) shape.filter = std::make_shared<const query::Condition>(std::move(*c));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || filter || projection,
+                                               "KeyConditionExpression"));
+  shape.Prepare();
+  if (shape.filter) {
+    std::set<std::string, std::less<>> filtered;
+    query::AddAttributeNames(*shape.filter, &filtered);
+    for (const std::string& key_name : {pk.name, sk ? sk->name : std::string()}) {
+      if (!key_name.empty() && filtered.count(key_name)) {
+        return ValidationError(
+            "Filter Expression can only contain non-primary key attributes: Primary key "
+            "attribute: " + key_name);
+      }
+    }
+  }
   CIRRUS_RETURN_IF_ERROR(table->codec().ValidateKeyValue(schema.partition_key, condition.partition_value, true));
 
   const KeyRange range = RangeOf(table->codec(), condition);
@@ -123,7 +158,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   std::string body;
   wire::JsonWriter w(&body);
-  PageBuilder page(w, limit, select == "COUNT");
+  PageBuilder page(w, limit, shape);
   bool more = false;
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());

@@ -1,6 +1,7 @@
 // Scan: the table in hash order, partition after partition. Segment s of TotalSegments t is
 // the hash range [s * 2^64 / t, (s + 1) * 2^64 / t): disjoint segments that cover the table,
 // each read as one or more partition range scans.
+#include "query/legacy.h"
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
 #include "server/ops/page.h"
@@ -21,14 +22,16 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string> name = ReadTableName(r);
   std::optional<std::string_view> index = r.String("IndexName");
   r.Name("IndexName", index);
-  std::optional<std::vector<wire::JsonValue>> attributes_to_get = r.List("AttributesToGet");
+  std::optional<std::vector<std::string>> attributes_to_get = ReadAttributesToGet(r);
   std::optional<int64_t> limit = r.Long("Limit");
   r.Minimum("Limit", limit, 1);
   std::optional<std::string_view> select = r.String("Select");
   r.Enum("Select", select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
-  std::optional<wire::JsonValue> scan_filter = r.Object("ScanFilter");
-  std::optional<std::string_view> conditional_operator = r.String("ConditionalOperator");
-  r.Enum("ConditionalOperator", conditional_operator, {"AND", "OR"});
+  Status legacy_status;
+  std::optional<std::vector<query::LegacyCondition>> scan_filter =
+      ReadLegacyConditions(r, "ScanFilter", &legacy_status);
+  const bool has_conditional_operator = r.String("ConditionalOperator").has_value();
+  const bool or_operator = ReadConditionalOperator(r);
   std::optional<wire::JsonValue> start_key = r.Object("ExclusiveStartKey");
   CapacityReport capacity = ReadCapacityReport(r);
   std::optional<int64_t> total_segments = r.Long("TotalSegments");
@@ -40,16 +43,31 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string_view> projection = r.String("ProjectionExpression");
   std::optional<std::string_view> filter = r.String("FilterExpression");
   std::optional<bool> consistent = r.Bool("ConsistentRead");
-  ExpressionParams params;
-  Status params_status = ReadExpressionParams(r, &params);
+  ExpressionContext expressions(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
-  CIRRUS_RETURN_IF_ERROR(params_status);
+  CIRRUS_RETURN_IF_ERROR(expressions.status());
+  CIRRUS_RETURN_IF_ERROR(legacy_status);
 
-  if (projection) return NotYetSupported("ProjectionExpression");
-  if (filter) return NotYetSupported("FilterExpression");
-  if (scan_filter) return NotYetSupported("ScanFilter");
-  if (attributes_to_get) return NotYetSupported("AttributesToGet");
-  CIRRUS_RETURN_IF_ERROR(CheckExpressionParamsUsed(params, false, "FilterExpression"));
+  CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
+      {{"AttributesToGet", attributes_to_get.has_value()},
+       {"ScanFilter", scan_filter.has_value()},
+       {"ConditionalOperator", has_conditional_operator}},
+      {{"ProjectionExpression", projection.has_value()}, {"FilterExpression", filter.has_value()}}));
+  ItemShape shape;
+  shape.count_only = select == "COUNT";
+  if (filter) {
+    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
+                            query::ParseCondition(*filter, query::ExpressionKind::kFilter,
+                                                  expressions.placeholders()));
+    shape.filter = std::make_shared<const query::Condition>(std::move(c));
+  } else if (scan_filter) {
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
+                            query::TranslateConditions(*scan_filter, or_operator));
+    if (c) shape.filter = std::make_shared<const query::Condition>(std::move(*c));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(filter || projection, "FilterExpression"));
+  shape.Prepare();
   if (segment && !total_segments) {
     return ValidationError(
         "The TotalSegments parameter is required but was not present in the request when "
@@ -66,19 +84,11 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "Segment: " + std::to_string(*segment) + " is not less than TotalSegments: " +
         std::to_string(*total_segments));
   }
-  if (select == "SPECIFIC_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Must specify the AttributesToGet or "
-        "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
-  }
+  CIRRUS_RETURN_IF_ERROR(CheckSelect(select, projection || attributes_to_get,
+                                     projection ? "ProjectionExpression" : "AttributesToGet"));
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
   if (index) {
     return ValidationError("The table does not have the specified index: " + std::string(*index));
-  }
-  if (select == "ALL_PROJECTED_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
-        "supported only when scanning an index");
   }
 
   // The segment's hash range [low, high]; both inclusive so that 2^64 - 1 fits.
@@ -106,7 +116,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   std::string body;
   wire::JsonWriter w(&body);
-  PageBuilder page(w, limit, select == "COUNT");
+  PageBuilder page(w, limit, shape);
   bool more = false;
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());

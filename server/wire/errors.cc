@@ -45,7 +45,7 @@ ErrorShape ShapeOf(ErrorKind kind) {
   return {500, "com.amazonaws.dynamodb.v20120810#InternalServerError", false};
 }
 
-std::string ErrorBody(const Status& status) {
+std::string ErrorBody(const Status& status, std::string_view extra_members) {
   ErrorShape shape = ShapeOf(status.kind());
   if (shape.type.empty()) return "";
   std::string body;
@@ -56,6 +56,10 @@ std::string ErrorBody(const Status& status) {
   if (!status.message().empty()) {
     w.Key(shape.capital_message ? "Message" : "message");
     w.String(status.message());
+  }
+  if (!extra_members.empty()) {
+    body.push_back(',');
+    body.append(extra_members);
   }
   w.EndObject();
   return body;

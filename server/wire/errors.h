@@ -16,6 +16,7 @@ struct ErrorShape {
 ErrorShape ShapeOf(ErrorKind kind);
 
 // The response body for a non-OK status; empty for kRequestTooLarge (HTTP 413).
-std::string ErrorBody(const Status& status);
+// `extra_members` (`"Item":{...}`), when given, go after the message.
+std::string ErrorBody(const Status& status, std::string_view extra_members = {});
 
 }  // namespace cirrus::wire

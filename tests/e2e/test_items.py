@@ -595,11 +595,3 @@ def test_bad_base64_binary(raw, hash_table, key):
     r = raw("PutItem", {"TableName": hash_table, "Item": {"pk": {"S": key}, "x": {"B": "!!!"}}})
     assert r.status == 400
     assert r.error_type == "SerializationException"
-
-
-def test_update_item_not_implemented(ddb, hash_table, key):
-    """UpdateItem is not served by this version: UnknownOperationException."""
-    code, _ = call_error(ddb.update_item, TableName=hash_table, Key={"pk": {"S": key}},
-                         UpdateExpression="SET a = :v",
-                         ExpressionAttributeValues={":v": {"S": "x"}})
-    assert code == "UnknownOperationException"

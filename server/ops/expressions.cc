@@ -1,0 +1,200 @@
+#include "server/ops/expressions.h"
+
+#include <cctype>
+
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+
+using wire::JsonValue;
+
+namespace {
+
+constexpr size_t kMaxPlaceholderBytes = 255;
+constexpr size_t kMaxPlaceholderTotalBytes = 2 * 1024 * 1024;
+
+bool ValidPlaceholder(std::string_view key, char sigil) {
+  if (key.size() < 2 || key[0] != sigil) return false;
+  for (char c : key.substr(1)) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ExpressionContext::ExpressionContext(RequestReader& r) {
+  auto keep_first = [&](Status s) {
+    if (status_.ok()) status_ = std::move(s);
+  };
+  size_t total = 0;
+  if (std::optional<JsonValue> names = r.Object("ExpressionAttributeNames")) {
+    names_.emplace();
+    for (const auto& [key, value] : names->members()) {
+      if (value.is(JsonValue::Type::kNull)) continue;
+      if (!value.is(JsonValue::Type::kString)) {
+        keep_first(wire::TypeMismatch(value, "String"));
+        continue;
+      }
+      if (!ValidPlaceholder(key, '#')) {
+        keep_first(ValidationError("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
+                                   std::string(key) + "\""));
+      } else if (key.size() > kMaxPlaceholderBytes) {
+        keep_first(ValidationError("ExpressionAttributeNames contains invalid key: The key is too "
+                                   "long; key: \"" + std::string(key.substr(0, 32)) + "...\""));
+      } else if (value.string().empty()) {
+        keep_first(ValidationError(
+            "ExpressionAttributeNames contains invalid value: Empty attribute name for key " +
+            std::string(key)));
+      }
+      total += key.size() + value.string().size();
+      names_->emplace(std::string(key), std::string(value.string()));
+    }
+    if (names_->empty()) keep_first(ValidationError("ExpressionAttributeNames must not be empty"));
+  }
+  if (std::optional<JsonValue> values = r.Object("ExpressionAttributeValues")) {
+    values_.emplace();
+    for (const auto& [key, value] : values->members()) {
+      if (value.is(JsonValue::Type::kNull)) continue;
+      Result<AttributeValue> v = wire::ParseAttributeValue(value);
+      if (!v.ok()) {
+        if (v.status().kind() == ErrorKind::kSerialization) {
+          keep_first(v.status());
+        } else {
+          keep_first(ValidationError("ExpressionAttributeValues contains invalid value: " +
+                                     v.status().message() + " for key " + std::string(key)));
+        }
+        continue;
+      }
+      if (!ValidPlaceholder(key, ':')) {
+        keep_first(ValidationError("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" +
+                                   std::string(key) + "\""));
+      } else if (key.size() > kMaxPlaceholderBytes) {
+        keep_first(ValidationError("ExpressionAttributeValues contains invalid key: The key is "
+                                   "too long; key: \"" + std::string(key.substr(0, 32)) + "...\""));
+      }
+      total += key.size() + ValueSize(*v);
+      values_->emplace(std::string(key), std::move(*v));
+    }
+    if (values_->empty()) keep_first(ValidationError("ExpressionAttributeValues must not be empty"));
+  }
+  if (total > kMaxPlaceholderTotalBytes) {
+    keep_first(ValidationError(
+        "ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum allowed size "
+        "of 2 MB"));
+  }
+  placeholders_ = query::Placeholders(names_ ? &*names_ : nullptr, values_ ? &*values_ : nullptr);
+}
+
+Status ExpressionContext::CheckUsed(bool any_expression, std::string_view values_expression) const {
+  if (!any_expression) {
+    if (names_) {
+      return ValidationError("ExpressionAttributeNames can only be specified when using expressions");
+    }
+    if (values_) {
+      return ValidationError("ExpressionAttributeValues can only be specified when using "
+                             "expressions: " + std::string(values_expression) + " is null");
+    }
+    return Status();
+  }
+  return placeholders_.CheckAllUsed();
+}
+
+Status CheckNotMixed(std::initializer_list<std::pair<std::string_view, bool>> legacy,
+                     std::initializer_list<std::pair<std::string_view, bool>> expressions) {
+  auto list = [](std::initializer_list<std::pair<std::string_view, bool>> members) {
+    std::string out;
+    for (const auto& [name, present] : members) {
+      if (!present) continue;
+      if (!out.empty()) out += ", ";
+      out += name;
+    }
+    return out;
+  };
+  std::string l = list(legacy), e = list(expressions);
+  if (l.empty() || e.empty()) return Status();
+  return ValidationError(
+      "Can not use both expression and non-expression parameters in the same request: "
+      "Non-expression parameters: {" + l + "} Expression parameters: {" + e + "}");
+}
+
+std::optional<std::vector<query::LegacyCondition>> ReadLegacyConditions(RequestReader& r,
+                                                                        std::string_view member,
+                                                                        Status* entry_status) {
+  std::optional<JsonValue> map = r.Object(member);
+  if (!map) return std::nullopt;
+  std::vector<query::LegacyCondition> out;
+  for (const auto& [attribute, spec] : map->members()) {
+    std::optional<RequestReader> e = r.Element(member, 0, spec);
+    if (!e) break;
+    query::LegacyCondition c;
+    c.attribute = std::string(attribute);
+    if (std::optional<std::string_view> op = e->String("ComparisonOperator")) {
+      c.comparison_operator = std::string(*op);
+    }
+    c.exists = e->Bool("Exists");
+    if (std::optional<JsonValue> value = e->Object("Value")) {
+      Result<AttributeValue> v = wire::ParseAttributeValue(*value);
+      if (!v.ok()) {
+        if (entry_status->ok()) *entry_status = v.status();
+        continue;
+      }
+      c.value = std::move(*v);
+    }
+    if (std::optional<std::vector<JsonValue>> list = e->List("AttributeValueList")) {
+      for (const JsonValue& item : *list) {
+        Result<AttributeValue> v = wire::ParseAttributeValue(item);
+        if (!v.ok()) {
+          if (entry_status->ok()) *entry_status = v.status();
+          continue;
+        }
+        c.values.push_back(std::move(*v));
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool ReadConditionalOperator(RequestReader& r) {
+  std::optional<std::string_view> op = r.String("ConditionalOperator");
+  r.Enum("ConditionalOperator", op, {"AND", "OR"});
+  return op == "OR";
+}
+
+std::optional<std::vector<std::string>> ReadAttributesToGet(RequestReader& r) {
+  std::optional<std::vector<JsonValue>> list = r.List("AttributesToGet");
+  if (!list) return std::nullopt;
+  r.Count("AttributesToGet", list->size(), 1, SIZE_MAX);
+  std::vector<std::string> names;
+  for (const JsonValue& v : *list) {
+    if (!v.is(JsonValue::Type::kString)) {
+      r.Violation("AttributesToGet", "'[...]'", "Member must be a list of strings");
+      break;
+    }
+    names.emplace_back(v.string());
+  }
+  return names;
+}
+
+Result<std::optional<Projection>> ParseProjection(
+    std::optional<std::string_view> expression,
+    const std::optional<std::vector<std::string>>& attributes_to_get,
+    ExpressionContext& expressions) {
+  std::optional<Projection> projection;
+  if (expression) {
+    CIRRUS_ASSIGN_OR_RETURN(std::vector<query::Path> paths,
+                            query::ParseProjection(*expression, expressions.placeholders()));
+    projection.emplace();
+    projection->paths = std::move(paths);
+  } else if (attributes_to_get) {
+    CIRRUS_ASSIGN_OR_RETURN(std::vector<query::Path> paths,
+                            query::TranslateAttributesToGet(*attributes_to_get));
+    projection.emplace();
+    projection->paths = std::move(paths);
+  }
+  if (projection) query::AddAttributeNames(projection->paths, &projection->attributes);
+  return projection;
+}
+
+}  // namespace cirrus::server

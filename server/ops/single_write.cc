@@ -1,0 +1,100 @@
+#include "server/ops/single_write.h"
+
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+
+WriteParams ReadWriteParams(RequestReader& r) {
+  WriteParams p;
+  p.table_name = ReadTableName(r);
+  std::optional<std::string_view> return_values = r.String("ReturnValues");
+  r.Enum("ReturnValues", return_values, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
+  if (return_values) p.return_values = std::string(*return_values);
+  p.capacity = ReadCapacityReport(r);
+  std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
+  r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
+  std::optional<std::string_view> on_failure = r.String("ReturnValuesOnConditionCheckFailure");
+  r.Enum("ReturnValuesOnConditionCheckFailure", on_failure, {"ALL_OLD", "NONE"});
+  p.old_on_failure = on_failure == "ALL_OLD";
+  p.condition_expression = r.String("ConditionExpression");
+  p.expected = ReadLegacyConditions(r, "Expected", &p.legacy_status);
+  p.has_conditional_operator = r.String("ConditionalOperator").has_value();
+  p.or_operator = ReadConditionalOperator(r);
+  return p;
+}
+
+Result<std::shared_ptr<const query::Condition>> ParseWriteCondition(const WriteParams& params,
+                                                                    ExpressionContext& expressions) {
+  CIRRUS_RETURN_IF_ERROR(params.legacy_status);
+  if (params.condition_expression) {
+    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
+                            query::ParseCondition(*params.condition_expression,
+                                                  query::ExpressionKind::kCondition,
+                                                  expressions.placeholders()));
+    return std::make_shared<const query::Condition>(std::move(c));
+  }
+  if (params.expected) {
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
+                            query::TranslateConditions(*params.expected, params.or_operator));
+    if (c) return std::make_shared<const query::Condition>(std::move(*c));
+  }
+  return std::shared_ptr<const query::Condition>();
+}
+
+Status CheckCondition(const query::Condition* condition, const Item* current) {
+  static const Item kNoItem;
+  if (condition && !query::Matches(*condition, current ? *current : kNoItem)) {
+    return Status(ErrorKind::kConditionalCheckFailed, "The conditional request failed");
+  }
+  return Status();
+}
+
+void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state) {
+  db::WriteBatch* batch = &state->batch;
+  ctx.db->Write(batch, [state = std::move(state)](Status status) {
+    const db::ItemWrite& w = state->batch.writes[0];
+    if (!status.ok()) {
+      if (status.kind() == ErrorKind::kConditionalCheckFailed && state->old_on_failure &&
+          w.old_image) {
+        std::string item = "\"Item\":";
+        wire::JsonWriter json(&item);
+        wire::WriteItem(*w.old_image, json);
+        return state->done(Outcome(std::move(status), std::move(item)));
+      }
+      return state->done(std::move(status));
+    }
+    const Item* new_item = nullptr;
+    if (w.decide && w.applied.kind() == db::Mutation::Kind::kPut) {
+      new_item = &w.applied.item();
+    } else if (!w.decide && w.mutation.kind() == db::Mutation::Kind::kPut) {
+      new_item = &w.mutation.item();
+    }
+    std::optional<Item> attributes;
+    const std::string& rv = state->return_values;
+    if (rv == "ALL_OLD" && w.old_image) {
+      attributes = *w.old_image;
+    } else if (rv == "ALL_NEW" && new_item) {
+      attributes = *new_item;
+    } else if (rv == "UPDATED_OLD" && w.old_image) {
+      attributes = query::Project(*w.old_image, state->updated_paths);
+    } else if (rv == "UPDATED_NEW" && new_item) {
+      attributes = query::Project(*new_item, state->updated_paths);
+    }
+    std::string body;
+    wire::JsonWriter json(&body);
+    json.BeginObject();
+    if (attributes && !attributes->empty()) {
+      json.Key("Attributes");
+      wire::WriteItem(*attributes, json);
+    }
+    if (state->capacity != CapacityReport::kNone) {
+      json.Key("ConsumedCapacity");
+      WriteConsumedCapacity(json, state->capacity, state->table_name,
+                            WriteUnits(std::max(w.old_size, w.new_size)), false);
+    }
+    json.EndObject();
+    state->done(std::move(body));
+  });
+}
+
+}  // namespace cirrus::server

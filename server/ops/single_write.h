@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/database.h"
+#include "query/expression.h"
+#include "server/ops/common.h"
+#include "server/ops/expressions.h"
+#include "server/ops/operation.h"
+
+// What PutItem, DeleteItem and UpdateItem share: the request members about conditions and
+// return values, the condition itself, and the answer built once the write committed.
+namespace cirrus::server {
+
+struct WriteParams {
+  std::optional<std::string> table_name;
+  std::string return_values = "NONE";  // NONE ALL_OLD UPDATED_OLD ALL_NEW UPDATED_NEW
+  CapacityReport capacity = CapacityReport::kNone;
+  bool old_on_failure = false;  // ReturnValuesOnConditionCheckFailure ALL_OLD
+  std::optional<std::string_view> condition_expression;
+  std::optional<std::vector<query::LegacyCondition>> expected;
+  bool or_operator = false;
+  bool has_conditional_operator = false;
+  Status legacy_status;  // invalid values inside Expected
+};
+
+// Reads TableName, ReturnValues, ReturnConsumedCapacity, ReturnItemCollectionMetrics,
+// ReturnValuesOnConditionCheckFailure, ConditionExpression, Expected, ConditionalOperator.
+WriteParams ReadWriteParams(RequestReader& r);
+
+// The write's condition from ConditionExpression or Expected (null when neither).
+Result<std::shared_ptr<const query::Condition>> ParseWriteCondition(const WriteParams& params,
+                                                                    ExpressionContext& expressions);
+
+// A single-item write in flight: its batch (one ItemWrite) and how to answer.
+struct SingleWrite {
+  db::WriteBatch batch;
+  std::string table_name;
+  std::string return_values = "NONE";
+  bool old_on_failure = false;
+  CapacityReport capacity = CapacityReport::kNone;
+  std::vector<query::Path> updated_paths;  // UpdateItem: what UPDATED_OLD/UPDATED_NEW return
+  Done done;
+};
+
+// Checks `condition` against the current item ({} when absent): ConditionalCheckFailed.
+Status CheckCondition(const query::Condition* condition, const Item* current);
+
+// Submits state->batch; answers with Attributes per ReturnValues and ConsumedCapacity, or
+// ConditionalCheckFailedException with the item when asked.
+void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state);
+
+}  // namespace cirrus::server
