@@ -140,7 +140,10 @@ class ConditionParser {
   Result<Condition> ParseNot() {
     if (t_.AcceptKeyword("NOT")) {
       CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
-      CIRRUS_ASSIGN_OR_RETURN(Condition inner, ParseNot());
+      CIRRUS_RETURN_IF_ERROR(t_.Enter());
+      Result<Condition> parsed = ParseNot();
+      t_.Leave();
+      CIRRUS_ASSIGN_OR_RETURN(Condition inner, std::move(parsed));
       Condition c;
       c.kind = Condition::Kind::kNot;
       c.children.push_back(std::move(inner));
@@ -151,7 +154,10 @@ class ConditionParser {
 
   Result<Condition> ParsePrimary() {
     if (t_.Accept("(")) {
-      CIRRUS_ASSIGN_OR_RETURN(Condition inner, ParseOr());
+      CIRRUS_RETURN_IF_ERROR(t_.Enter());
+      Result<Condition> parsed = ParseOr();
+      t_.Leave();
+      CIRRUS_ASSIGN_OR_RETURN(Condition inner, std::move(parsed));
       if (!t_.Accept(")")) return t_.SyntaxError();
       return inner;
     }

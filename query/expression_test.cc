@@ -141,3 +141,26 @@ TEST(ReservedWordsTest, HasDynamoDbsWholeList) {
 
 }  // namespace
 }  // namespace cirrus::query
+
+namespace cirrus::query {
+namespace {
+
+// Found by expression_fuzz: deep nesting used to recurse until the stack ran out.
+TEST(ExpressionNestingTest, DeepNestingIsAnErrorNotACrash) {
+  Item values{{":v", AttributeValue::Number("1")}};
+  Placeholders p(nullptr, &values);
+  std::string parens = std::string(4000, '(') + "a = :v" + std::string(4000, ')');
+  Result<Condition> c = ParseCondition(parens.substr(0, 4096), ExpressionKind::kCondition, p);
+  EXPECT_EQ(c.status().kind(), ErrorKind::kValidation);
+  std::string nots;
+  for (int i = 0; i < 200; ++i) nots += "NOT ";
+  EXPECT_EQ(ParseCondition(nots + "a = :v", ExpressionKind::kCondition, p).status().message(),
+            "Invalid ConditionExpression: The expression is nested too deeply; nesting levels: 101");
+  std::string deep = "SET a = " + std::string(150, '(') + ":v" + std::string(150, ')');
+  EXPECT_EQ(ParseUpdate(deep, p, {}).status().kind(), ErrorKind::kValidation);
+  EXPECT_TRUE(ParseCondition(std::string(50, '(') + "a = :v" + std::string(50, ')'),
+                             ExpressionKind::kCondition, p).ok());
+}
+
+}  // namespace
+}  // namespace cirrus::query

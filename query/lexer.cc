@@ -92,6 +92,15 @@ Status TokenStream::CountOperator() {
   return Status();
 }
 
+Status TokenStream::Enter() {
+  if (++depth_ > kMaxNesting) {
+    --depth_;
+    return Error("The expression is nested too deeply; nesting levels: " +
+                 std::to_string(kMaxNesting + 1));
+  }
+  return Status();
+}
+
 Result<Operand> TokenStream::ParseValue(Placeholders& placeholders) {
   const Token& t = Peek();
   const AttributeValue* value = placeholders.Value(t.text);

@@ -73,12 +73,20 @@ class TokenStream {
   // Operators and functions seen so far; the parse fails past kMaxOperators.
   Status CountOperator();
 
+  // Recursive descent depth (parentheses, NOT, nested functions), bounded so that no input
+  // exhausts the stack: Enter fails past kMaxNesting; every Enter that succeeded is paired
+  // with a Leave.
+  static constexpr int kMaxNesting = 100;
+  Status Enter();
+  void Leave() { --depth_; }
+
  private:
   std::string_view text_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   ExpressionKind kind_;
   size_t operators_ = 0;
+  int depth_ = 0;
 };
 
 // Tokenizes an expression with DynamoDB's checks of the text itself (4 KB at most, not

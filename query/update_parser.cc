@@ -111,6 +111,13 @@ class UpdateParser {
   // set_operand ::= path | :value | if_not_exists(path, set_operand)
   //               | list_append(set_operand, set_operand) | '(' set_operand ')'
   Result<Operand> ParseSetOperand() {
+    CIRRUS_RETURN_IF_ERROR(t_.Enter());
+    Result<Operand> operand = ParseSetOperandAt();
+    t_.Leave();
+    return operand;
+  }
+
+  Result<Operand> ParseSetOperandAt() {
     const Token& t = t_.Peek();
     if (t.Is("(")) {
       t_.Next();
