@@ -43,12 +43,12 @@ std::optional<size_t> SizeOf(const AttributeValue& v) {
   }
 }
 
-OperandValue Evaluate(const Operand& operand, const Item& item) {
+OperandValue Evaluate(const Operand& operand, const Values& values, const Item& item) {
   switch (operand.kind) {
     case Operand::Kind::kPath:
       return OperandValue(Resolve(item, operand.path));
     case Operand::Kind::kValue:
-      return OperandValue(&operand.value);
+      return OperandValue(values[operand.slot]);
     case Operand::Kind::kSize: {
       const AttributeValue* v = Resolve(item, operand.path);
       std::optional<size_t> size = v ? SizeOf(*v) : std::nullopt;
@@ -107,7 +107,7 @@ bool Contains(const AttributeValue& haystack, const AttributeValue& needle) {
   }
 }
 
-bool EvaluateFunction(const Condition& c, const Item& item) {
+bool EvaluateFunction(const Condition& c, const Values& values, const Item& item) {
   switch (c.function) {
     case Function::kAttributeExists:
       return Resolve(item, c.operands[0].path) != nullptr;
@@ -115,16 +115,16 @@ bool EvaluateFunction(const Condition& c, const Item& item) {
       return Resolve(item, c.operands[0].path) == nullptr;
     case Function::kAttributeType: {
       const AttributeValue* v = Resolve(item, c.operands[0].path);
-      return v && TypeName(v->type()) == c.operands[1].value.scalar();
+      return v && TypeName(v->type()) == values[c.operands[1].slot]->scalar();
     }
     case Function::kBeginsWith: {
-      OperandValue a = Evaluate(c.operands[0], item), b = Evaluate(c.operands[1], item);
+      OperandValue a = Evaluate(c.operands[0], values, item), b = Evaluate(c.operands[1], values, item);
       if (!a.get() || !b.get() || a.get()->type() != b.get()->type()) return false;
       if (!a.get()->is(ValueType::kS) && !a.get()->is(ValueType::kB)) return false;
       return a.get()->scalar().rfind(b.get()->scalar(), 0) == 0;
     }
     case Function::kContains: {
-      OperandValue a = Evaluate(c.operands[0], item), b = Evaluate(c.operands[1], item);
+      OperandValue a = Evaluate(c.operands[0], values, item), b = Evaluate(c.operands[1], values, item);
       return a.get() && b.get() && Contains(*a.get(), *b.get());
     }
   }
@@ -144,7 +144,8 @@ Status WrongType() {
 }
 
 // The value of a SET right-hand side, read from the item before the update.
-Result<AttributeValue> EvaluateSetValue(const Operand& operand, const Item& original) {
+Result<AttributeValue> EvaluateSetValue(const Operand& operand, const Values& values,
+                                        const Item& original) {
   switch (operand.kind) {
     case Operand::Kind::kPath: {
       const AttributeValue* v = Resolve(original, operand.path);
@@ -152,15 +153,15 @@ Result<AttributeValue> EvaluateSetValue(const Operand& operand, const Item& orig
       return *v;
     }
     case Operand::Kind::kValue:
-      return operand.value;
+      return *values[operand.slot];
     case Operand::Kind::kIfNotExists: {
       const AttributeValue* v = Resolve(original, operand.path);
       if (v) return *v;
-      return EvaluateSetValue(operand.args[0], original);
+      return EvaluateSetValue(operand.args[0], values, original);
     }
     case Operand::Kind::kListAppend: {
-      CIRRUS_ASSIGN_OR_RETURN(AttributeValue a, EvaluateSetValue(operand.args[0], original));
-      CIRRUS_ASSIGN_OR_RETURN(AttributeValue b, EvaluateSetValue(operand.args[1], original));
+      CIRRUS_ASSIGN_OR_RETURN(AttributeValue a, EvaluateSetValue(operand.args[0], values, original));
+      CIRRUS_ASSIGN_OR_RETURN(AttributeValue b, EvaluateSetValue(operand.args[1], values, original));
       if (!a.is(ValueType::kL) || !b.is(ValueType::kL)) return WrongType();
       std::vector<AttributeValue> joined = a.list();
       joined.insert(joined.end(), b.list().begin(), b.list().end());
@@ -168,8 +169,8 @@ Result<AttributeValue> EvaluateSetValue(const Operand& operand, const Item& orig
     }
     case Operand::Kind::kPlus:
     case Operand::Kind::kMinus: {
-      CIRRUS_ASSIGN_OR_RETURN(AttributeValue a, EvaluateSetValue(operand.args[0], original));
-      CIRRUS_ASSIGN_OR_RETURN(AttributeValue b, EvaluateSetValue(operand.args[1], original));
+      CIRRUS_ASSIGN_OR_RETURN(AttributeValue a, EvaluateSetValue(operand.args[0], values, original));
+      CIRRUS_ASSIGN_OR_RETURN(AttributeValue b, EvaluateSetValue(operand.args[1], values, original));
       if (!a.is(ValueType::kN) || !b.is(ValueType::kN)) return WrongType();
       Decimal x = *Decimal::Parse(a.scalar()), y = *Decimal::Parse(b.scalar());
       CIRRUS_ASSIGN_OR_RETURN(Decimal r, operand.kind == Operand::Kind::kPlus
@@ -268,8 +269,8 @@ std::vector<std::string> Union(const std::vector<std::string>& a, const std::vec
   return out;
 }
 
-Status Add(Item* item, const UpdateAction& action) {
-  const AttributeValue& operand = action.value.value;
+Status Add(Item* item, const UpdateAction& action, const Values& values) {
+  const AttributeValue& operand = *values[action.value.slot];
   AttributeValue* current = MutableAt(item, action.path);
   if (!current) return SetAt(item, action.path, operand);  // missing: 0 + n, or {} + set
   if (current->type() != operand.type()) return WrongType();
@@ -283,8 +284,8 @@ Status Add(Item* item, const UpdateAction& action) {
   return Status();
 }
 
-Status Delete(Item* item, const UpdateAction& action) {
-  const AttributeValue& operand = action.value.value;
+Status Delete(Item* item, const UpdateAction& action, const Values& values) {
+  const AttributeValue& operand = *values[action.value.slot];
   AttributeValue* current = MutableAt(item, action.path);
   if (!current) return Status();
   if (current->type() != operand.type()) return WrongType();
@@ -340,45 +341,45 @@ const AttributeValue* Resolve(const Item& item, const Path& path) {
   return v;
 }
 
-bool Matches(const Condition& c, const Item& item) {
+bool Matches(const Condition& c, const Values& values, const Item& item) {
   switch (c.kind) {
     case Condition::Kind::kAnd:
-      return Matches(c.children[0], item) && Matches(c.children[1], item);
+      return Matches(c.children[0], values, item) && Matches(c.children[1], values, item);
     case Condition::Kind::kOr:
-      return Matches(c.children[0], item) || Matches(c.children[1], item);
+      return Matches(c.children[0], values, item) || Matches(c.children[1], values, item);
     case Condition::Kind::kNot:
-      return !Matches(c.children[0], item);
+      return !Matches(c.children[0], values, item);
     case Condition::Kind::kCompare: {
-      OperandValue a = Evaluate(c.operands[0], item), b = Evaluate(c.operands[1], item);
+      OperandValue a = Evaluate(c.operands[0], values, item), b = Evaluate(c.operands[1], values, item);
       return Compare(c.comparator, a.get(), b.get());
     }
     case Condition::Kind::kBetween: {
-      OperandValue v = Evaluate(c.operands[0], item), lo = Evaluate(c.operands[1], item),
-                   hi = Evaluate(c.operands[2], item);
+      OperandValue v = Evaluate(c.operands[0], values, item), lo = Evaluate(c.operands[1], values, item),
+                   hi = Evaluate(c.operands[2], values, item);
       return Compare(Comparator::kGe, v.get(), lo.get()) && Compare(Comparator::kLe, v.get(), hi.get());
     }
     case Condition::Kind::kIn: {
-      OperandValue v = Evaluate(c.operands[0], item);
+      OperandValue v = Evaluate(c.operands[0], values, item);
       if (!v.get()) return false;
       for (size_t i = 1; i < c.operands.size(); ++i) {
-        OperandValue candidate = Evaluate(c.operands[i], item);
+        OperandValue candidate = Evaluate(c.operands[i], values, item);
         if (candidate.get() && *candidate.get() == *v.get()) return true;
       }
       return false;
     }
     case Condition::Kind::kFunction:
-      return EvaluateFunction(c, item);
+      return EvaluateFunction(c, values, item);
   }
   return false;
 }
 
-Status ApplyUpdate(const UpdateExpression& update, Item* item) {
+Status ApplyUpdate(const UpdateExpression& update, const Values& values, Item* item) {
   const Item original = *item;
   // SET right-hand sides all read the original item.
   std::vector<std::pair<const UpdateAction*, AttributeValue>> sets;
   for (const UpdateAction& a : update.actions) {
     if (a.kind != UpdateAction::Kind::kSet) continue;
-    CIRRUS_ASSIGN_OR_RETURN(AttributeValue v, EvaluateSetValue(a.value, original));
+    CIRRUS_ASSIGN_OR_RETURN(AttributeValue v, EvaluateSetValue(a.value, values, original));
     sets.emplace_back(&a, std::move(v));
   }
   // New list indexes append in index order (paths are disjoint, so the relative order of
@@ -391,19 +392,31 @@ Status ApplyUpdate(const UpdateExpression& update, Item* item) {
     return index_key(x.first) < index_key(y.first);
   });
   for (auto& [action, value] : sets) CIRRUS_RETURN_IF_ERROR(SetAt(item, action->path, std::move(value)));
-  // REMOVE by original position: later list elements first, so that earlier indexes hold.
+  // REMOVE by original position: paths in descending order (indexes compared as numbers), so
+  // that removing a list element never shifts an element a later removal names.
   std::vector<const UpdateAction*> removes;
   for (const UpdateAction& a : update.actions) {
     if (a.kind == UpdateAction::Kind::kRemove) removes.push_back(&a);
   }
-  std::stable_sort(removes.begin(), removes.end(), [&](const UpdateAction* x, const UpdateAction* y) {
-    return index_key(y) < index_key(x);
+  auto path_less = [](const Path& x, const Path& y) {
+    for (size_t i = 0; i < x.steps.size() && i < y.steps.size(); ++i) {
+      const PathStep& a = x.steps[i];
+      const PathStep& b = y.steps[i];
+      if (a.is_index != b.is_index) return a.is_index < b.is_index;
+      if (a.is_index && a.index != b.index) return a.index < b.index;
+      if (!a.is_index && a.name != b.name) return a.name < b.name;
+    }
+    return x.steps.size() < y.steps.size();
+  };
+  std::sort(removes.begin(), removes.end(), [&](const UpdateAction* x, const UpdateAction* y) {
+    return path_less(y->path, x->path);
   });
-  for (const UpdateAction* a : removes) CIRRUS_RETURN_IF_ERROR(RemoveAt(item, a->path));
+  // ADD and DELETE before REMOVE: they shift nothing, and must find the original positions.
   for (const UpdateAction& a : update.actions) {
-    if (a.kind == UpdateAction::Kind::kAdd) CIRRUS_RETURN_IF_ERROR(Add(item, a));
-    if (a.kind == UpdateAction::Kind::kDelete) CIRRUS_RETURN_IF_ERROR(Delete(item, a));
+    if (a.kind == UpdateAction::Kind::kAdd) CIRRUS_RETURN_IF_ERROR(Add(item, a, values));
+    if (a.kind == UpdateAction::Kind::kDelete) CIRRUS_RETURN_IF_ERROR(Delete(item, a, values));
   }
+  for (const UpdateAction* a : removes) CIRRUS_RETURN_IF_ERROR(RemoveAt(item, a->path));
   return Status();
 }
 

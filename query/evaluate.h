@@ -16,14 +16,16 @@ namespace cirrus::query {
 // next step needs (a.b on a list, [3] on a map or past the end).
 const AttributeValue* Resolve(const Item& item, const Path& path);
 
-// Evaluates a ConditionExpression or FilterExpression. A missing item is evaluated as {}.
-bool Matches(const Condition& condition, const Item& item);
+// Evaluates a ConditionExpression or FilterExpression with its bound `values`. A missing item
+// is evaluated as {}. REQUIRES: CheckConditionValues passed.
+bool Matches(const Condition& condition, const Values& values, const Item& item);
 
 // Applies an UpdateExpression to *item (the current item, or only its key when it is new).
 // Right-hand sides read the item as it was before the update. kValidation with DynamoDB's
 // message when the item does not fit the expression (a missing operand, a wrong type, an
 // invalid path, arithmetic out of range). On error *item is left partly updated.
-Status ApplyUpdate(const UpdateExpression& update, Item* item);
+// REQUIRES: CheckUpdate passed.
+Status ApplyUpdate(const UpdateExpression& update, const Values& values, Item* item);
 
 // `item` reduced to `paths` (a ProjectionExpression), nesting rebuilt: a.b[2] yields
 // {a: {M: {b: {L: [element 2]}}}}, list elements in their relative order. Missing paths are

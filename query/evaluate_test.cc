@@ -42,16 +42,21 @@ class EvaluateTest : public ::testing::Test {
 
   bool Eval(std::string_view expression) {
     Placeholders p(&names_, &values_);
-    Result<Condition> c = ParseCondition(expression, ExpressionKind::kCondition, p);
+    Result<ParsedCondition> c = ParseCondition(expression, ExpressionKind::kCondition, p);
     EXPECT_TRUE(c.ok()) << expression << ": " << c.status().message();
-    return c.ok() && Matches(*c, item_);
+    if (!c.ok()) return false;
+    Result<Values> values = p.Bind(c->use, ExpressionKind::kCondition);
+    EXPECT_TRUE(values.ok()) << values.status().message();
+    EXPECT_TRUE(CheckConditionValues(c->tree, *values, ExpressionKind::kCondition).ok());
+    return Matches(c->tree, *values, item_);
   }
 
   Result<Item> Update(std::string_view expression, Item item) {
     Placeholders p(&names_, &values_);
-    Result<UpdateExpression> u = ParseUpdate(expression, p, {"pk"});
-    if (!u.ok()) return u.status();
-    CIRRUS_RETURN_IF_ERROR(ApplyUpdate(*u, &item));
+    CIRRUS_ASSIGN_OR_RETURN(ParsedUpdate u, ParseUpdate(expression, p));
+    CIRRUS_ASSIGN_OR_RETURN(Values values, p.Bind(u.use, ExpressionKind::kUpdate));
+    CIRRUS_RETURN_IF_ERROR(CheckUpdate(u.tree, values, {"pk"}));
+    CIRRUS_RETURN_IF_ERROR(ApplyUpdate(u.tree, values, &item));
     return item;
   }
 
@@ -200,9 +205,9 @@ TEST_F(EvaluateTest, AddAndDeleteOnNumbersAndSets) {
 
 TEST_F(EvaluateTest, ProjectionRebuildsNesting) {
   Placeholders p(&names_, &values_);
-  Result<std::vector<Path>> paths = ParseProjection("s, addr.city, arr[2].deep, arr[0], nope, #n", p);
+  Result<ParsedProjection> paths = ParseProjection("s, addr.city, arr[2].deep, arr[0], nope, #n", p);
   ASSERT_TRUE(paths.ok()) << paths.status().message();
-  Item projected = Project(item_, *paths);
+  Item projected = Project(item_, paths->tree);
   EXPECT_EQ(projected.size(), 4u);
   EXPECT_EQ(projected.at("addr"), AttributeValue::Map({{"city", AttributeValue::String("Paris")}}));
   EXPECT_EQ(projected.at("arr"),
@@ -213,11 +218,11 @@ TEST_F(EvaluateTest, ProjectionRebuildsNesting) {
 
 TEST_F(EvaluateTest, CollectsTopLevelNames) {
   Placeholders p(&names_, &values_);
-  Result<Condition> c = ParseCondition("addr.city = :s AND size(arr) > :n OR attribute_exists(#n)",
-                                       ExpressionKind::kFilter, p);
+  Result<ParsedCondition> c = ParseCondition("addr.city = :s AND size(arr) > :n OR attribute_exists(#n)",
+                                             ExpressionKind::kFilter, p);
   ASSERT_TRUE(c.ok());
   std::set<std::string, std::less<>> names;
-  AddAttributeNames(*c, &names);
+  AddAttributeNames(c->tree, &names);
   EXPECT_EQ(names, (std::set<std::string, std::less<>>{"addr", "arr", "n"}));
 }
 

@@ -57,23 +57,35 @@ const std::string* Placeholders::Name(std::string_view placeholder) {
   if (!names_) return nullptr;
   auto it = names_->find(placeholder);
   if (it == names_->end()) return nullptr;
-  used_names_.emplace(placeholder);
+  used_names_.push_back(it->first);
   return &it->second;
 }
 
-const AttributeValue* Placeholders::Value(std::string_view placeholder) {
-  if (!values_) return nullptr;
-  auto it = values_->find(placeholder);
-  if (it == values_->end()) return nullptr;
-  used_values_.emplace(placeholder);
-  return &it->second;
+void Placeholders::UseNames(const PlaceholderUse& use) {
+  for (const std::string& n : use.names) Name(n);
+}
+
+Result<Values> Placeholders::Bind(const PlaceholderUse& use, ExpressionKind kind) {
+  Values values;
+  values.reserve(use.values.size());
+  for (const std::string& placeholder : use.values) {
+    auto it = values_ ? values_->find(placeholder) : Item::const_iterator();
+    if (!values_ || it == values_->end()) {
+      return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
+                             ": An expression attribute value used in expression is not "
+                             "defined; attribute value: " + placeholder);
+    }
+    used_values_.push_back(it->first);
+    values.push_back(&it->second);
+  }
+  return values;
 }
 
 Status Placeholders::CheckAllUsed() const {
-  auto unused = [](const auto& map, const std::set<std::string, std::less<>>& used) {
+  auto unused = [](const auto& map, const std::vector<std::string_view>& used) {
     std::string keys;
     for (const auto& [key, value] : map) {
-      if (used.count(key)) continue;
+      if (std::find(used.begin(), used.end(), key) != used.end()) continue;
       if (!keys.empty()) keys += ", ";
       keys += key;
     }
@@ -153,19 +165,51 @@ class ConditionParser {
   }
 
   Result<Condition> ParsePrimary() {
-    if (t_.Accept("(")) {
+    // '(' opens a condition, or an operand: "(a) = :v". Try the operand reading first.
+    if (t_.Peek().Is("(")) {
+      const size_t start = t_.position();
+      Result<Operand> operand = ParseOperand();
+      if (operand.ok() && IsComparison(t_.Peek())) return ParseComparison(std::move(*operand));
+      t_.Rewind(start);
+    }
+    if (t_.Peek().Is("(")) {
+      const size_t open = t_.position();
+      t_.Next();
       CIRRUS_RETURN_IF_ERROR(t_.Enter());
       Result<Condition> parsed = ParseOr();
       t_.Leave();
       CIRRUS_ASSIGN_OR_RETURN(Condition inner, std::move(parsed));
       if (!t_.Accept(")")) return t_.SyntaxError();
+      const size_t close = t_.position() - 1;
+      // "((c))": DynamoDB rejects parentheses that wrap exactly another pair.
+      if (std::find(parenthesized_.begin(), parenthesized_.end(), std::make_pair(open + 1, close - 1)) !=
+          parenthesized_.end()) {
+        return t_.Error("The expression has redundant parentheses;");
+      }
+      parenthesized_.emplace_back(open, close);
       return inner;
     }
     const Token& first = t_.Peek();
     if (first.type == Token::Type::kName && t_.Peek(1).Is("(") && first.text != "size") {
-      return ParseFunction();
+      std::string_view name = first.text;
+      CIRRUS_ASSIGN_OR_RETURN(Condition function, ParseFunction());
+      if (IsComparison(t_.Peek())) {
+        return t_.Error("The function is not allowed to be used this way in an expression; "
+                        "function: " + std::string(name));
+      }
+      return function;
     }
     CIRRUS_ASSIGN_OR_RETURN(Operand left, ParseOperand());
+    return ParseComparison(std::move(left));
+  }
+
+  static bool IsComparison(const Token& t) {
+    return t.IsKeyword("BETWEEN") || t.IsKeyword("IN") || t.Is("=") || t.Is("<>") ||
+           t.Is("<") || t.Is("<=") || t.Is(">") || t.Is(">=");
+  }
+
+  // After the left operand: comparator operand | BETWEEN operand AND operand | IN (...)
+  Result<Condition> ParseComparison(Operand left) {
     Condition c;
     c.operands.push_back(std::move(left));
     const Token& op = t_.Peek();
@@ -180,7 +224,6 @@ class ConditionParser {
       CIRRUS_ASSIGN_OR_RETURN(Operand high, ParseOperand());
       c.operands.push_back(std::move(low));
       c.operands.push_back(std::move(high));
-      CIRRUS_RETURN_IF_ERROR(CheckBetweenBounds(c));
       return c;
     }
     if (op.IsKeyword("IN")) {
@@ -218,11 +261,18 @@ class ConditionParser {
     return t_.SyntaxError();
   }
 
-  // operand := path | :value | size '(' path ')'
+  // operand := path | :value | size '(' path ')' | '(' operand ')'
   Result<Operand> ParseOperand() {
+    if (t_.Accept("(")) {
+      CIRRUS_RETURN_IF_ERROR(t_.Enter());
+      Result<Operand> inner = ParseOperand();
+      t_.Leave();
+      if (inner.ok() && !t_.Accept(")")) return t_.SyntaxError();
+      return inner;
+    }
     const Token& t = t_.Peek();
     Operand operand;
-    if (t.type == Token::Type::kValuePlaceholder) return t_.ParseValue(placeholders_);
+    if (t.type == Token::Type::kValuePlaceholder) return t_.ParseValue();
     if (t.type == Token::Type::kName && t_.Peek(1).Is("(")) {
       if (t.text != "size") {
         if (IsBooleanFunction(t.text)) {
@@ -240,10 +290,12 @@ class ConditionParser {
         return t_.Error("Incorrect number of operands for operator or function; operator or "
                         "function: size, number of operands: " + std::to_string(args.size()));
       }
-      if (args[0].kind != Operand::Kind::kPath) {
+      if (args[0].kind == Operand::Kind::kValue) {
+        operand.args.push_back(std::move(args[0]));  // an error once its type is known
+      } else if (args[0].kind != Operand::Kind::kPath) {
         return t_.Error(
             "Incorrect operand type for operator or function; operator or function: size, "
-            "operand type: " + OperandTypeName(args[0]));
+            "operand type: N");
       }
       operand.path = std::move(args[0].path);
       return operand;
@@ -268,12 +320,6 @@ class ConditionParser {
   static bool IsBooleanFunction(std::string_view name) {
     return name == "attribute_exists" || name == "attribute_not_exists" ||
            name == "attribute_type" || name == "begins_with" || name == "contains";
-  }
-
-  static std::string OperandTypeName(const Operand& operand) {
-    if (operand.kind == Operand::Kind::kValue) return std::string(TypeName(operand.value.type()));
-    if (operand.kind == Operand::Kind::kSize) return "N";
-    return "PATH";
   }
 
   Result<Condition> ParseFunction() {
@@ -309,26 +355,15 @@ class ConditionParser {
       return t_.Error("Operator or function requires a document path; operator or function: " +
                       std::string(name));
     }
-    if (c.function == Function::kAttributeType) {
-      const Operand& type = c.operands[1];
-      if (type.kind != Operand::Kind::kValue || !type.value.is(ValueType::kS)) {
-        return t_.Error("Incorrect operand type for operator or function; operator or "
-                        "function: attribute_type, operand type: " + OperandTypeName(type));
-      }
-      static constexpr std::string_view kTypes[] = {"S",  "SS", "N", "NS", "B",
-                                                    "BS", "BOOL", "NULL", "L", "M"};
-      if (std::find(std::begin(kTypes), std::end(kTypes), type.value.scalar()) == std::end(kTypes)) {
-        return t_.Error("Invalid attribute type name found; type: " + type.value.scalar() +
-                        ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
-      }
+    if (c.function == Function::kAttributeType && c.operands[1].kind != Operand::Kind::kValue) {
+      return t_.Error("Incorrect operand type for operator or function; operator or function: "
+                      "attribute_type, operand type: PATH");
     }
     if (c.function == Function::kBeginsWith) {
       for (const Operand& operand : c.operands) {
-        if (operand.kind == Operand::Kind::kSize ||
-            (operand.kind == Operand::Kind::kValue && !operand.value.is(ValueType::kS) &&
-             !operand.value.is(ValueType::kB))) {
+        if (operand.kind == Operand::Kind::kSize) {
           return t_.Error("Incorrect operand type for operator or function; operator or "
-                          "function: begins_with, operand type: " + OperandTypeName(operand));
+                          "function: begins_with, operand type: N");
         }
       }
     }
@@ -341,39 +376,6 @@ class ConditionParser {
     return c;
   }
 
-  // Literal bounds must be ordered and of one type (DynamoDB checks before evaluating).
-  Status CheckBetweenBounds(const Condition& c) {
-    const Operand& low = c.operands[1];
-    const Operand& high = c.operands[2];
-    if (low.kind != Operand::Kind::kValue || high.kind != Operand::Kind::kValue) return Status();
-    auto text = [](const AttributeValue& v) {
-      return "AttributeValue: {" + std::string(TypeName(v.type())) + ":" + v.scalar() + "}";
-    };
-    if (low.value.type() != high.value.type()) {
-      return t_.Error("The BETWEEN operator requires same data type for lower and upper bounds; "
-                      "lower bound operand: " + text(low.value) + ", upper bound operand: " +
-                      text(high.value));
-    }
-    int cmp;
-    switch (low.value.type()) {
-      case ValueType::kN:
-        cmp = Decimal::Parse(low.value.scalar())->Compare(*Decimal::Parse(high.value.scalar()));
-        break;
-      case ValueType::kS:
-      case ValueType::kB:
-        cmp = low.value.scalar().compare(high.value.scalar());
-        break;
-      default:
-        return Status();
-    }
-    if (cmp > 0) {
-      return t_.Error("The BETWEEN operator requires upper bound to be greater than or equal to "
-                      "lower bound; lower bound operand: " + text(low.value) +
-                      ", upper bound operand: " + text(high.value));
-    }
-    return Status();
-  }
-
   static Condition Binary(Condition::Kind kind, Condition left, Condition right) {
     Condition c;
     c.kind = kind;
@@ -384,15 +386,90 @@ class ConditionParser {
 
   TokenStream& t_;
   Placeholders& placeholders_;
+  std::vector<std::pair<size_t, size_t>> parenthesized_;  // token positions of ( and ) pairs
 };
 
 }  // namespace
 
-Result<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
-                                 Placeholders& placeholders) {
+Result<ParsedCondition> ParseCondition(std::string_view text, ExpressionKind kind,
+                                       Placeholders& placeholders) {
   CIRRUS_ASSIGN_OR_RETURN(TokenStream stream, OpenExpression(text, kind));
   ConditionParser parser(stream, placeholders);
-  return parser.Parse();
+  CIRRUS_ASSIGN_OR_RETURN(Condition tree, parser.Parse());
+  return ParsedCondition{std::move(tree), stream.TakeUse()};
+}
+
+namespace {
+
+std::string ValueText(const AttributeValue& v) {
+  return "AttributeValue: {" + std::string(TypeName(v.type())) + ":" + v.scalar() + "}";
+}
+
+Status CheckValuesIn(const Condition& c, const Values& values, ExpressionKind kind) {
+  auto error = [&](std::string detail) {
+    return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) + ": " + detail);
+  };
+  auto value_of = [&](const Operand& o) -> const AttributeValue* {
+    return o.kind == Operand::Kind::kValue ? values[o.slot] : nullptr;
+  };
+  for (const Operand& o : c.operands) {
+    if (o.kind == Operand::Kind::kSize && !o.args.empty()) {
+      return error("Incorrect operand type for operator or function; operator or function: "
+                   "size, operand type: " + std::string(TypeName(value_of(o.args[0])->type())));
+    }
+  }
+  if (c.kind == Condition::Kind::kFunction && c.function == Function::kAttributeType) {
+    const AttributeValue* type = value_of(c.operands[1]);
+    if (!type->is(ValueType::kS)) {
+      return error("Incorrect operand type for operator or function; operator or function: "
+                   "attribute_type, operand type: " + std::string(TypeName(type->type())));
+    }
+    static constexpr std::string_view kTypes[] = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"};
+    if (std::find(std::begin(kTypes), std::end(kTypes), type->scalar()) == std::end(kTypes)) {
+      return error("Invalid attribute type name found; type: " + type->scalar() +
+                   ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+    }
+  }
+  if (c.kind == Condition::Kind::kFunction && c.function == Function::kBeginsWith) {
+    for (const Operand& o : c.operands) {
+      const AttributeValue* v = value_of(o);
+      if (v && !v->is(ValueType::kS) && !v->is(ValueType::kB)) {
+        return error("Incorrect operand type for operator or function; operator or function: "
+                     "begins_with, operand type: " + std::string(TypeName(v->type())));
+      }
+    }
+  }
+  if (c.kind == Condition::Kind::kBetween) {
+    // Literal bounds must be of one type and in order.
+    const AttributeValue* low = value_of(c.operands[1]);
+    const AttributeValue* high = value_of(c.operands[2]);
+    if (low && high) {
+      if (low->type() != high->type()) {
+        return error("The BETWEEN operator requires same data type for lower and upper bounds; "
+                     "lower bound operand: " + ValueText(*low) + ", upper bound operand: " +
+                     ValueText(*high));
+      }
+      int cmp = 0;
+      if (low->is(ValueType::kN)) {
+        cmp = CompareNormalizedNumbers(low->scalar(), high->scalar());
+      } else if (low->is(ValueType::kS) || low->is(ValueType::kB)) {
+        cmp = low->scalar().compare(high->scalar());
+      }
+      if (cmp > 0) {
+        return error("The BETWEEN operator requires upper bound to be greater than or equal to "
+                     "lower bound; lower bound operand: " + ValueText(*low) +
+                     ", upper bound operand: " + ValueText(*high));
+      }
+    }
+  }
+  for (const Condition& child : c.children) CIRRUS_RETURN_IF_ERROR(CheckValuesIn(child, values, kind));
+  return Status();
+}
+
+}  // namespace
+
+Status CheckConditionValues(const Condition& condition, const Values& values, ExpressionKind kind) {
+  return CheckValuesIn(condition, values, kind);
 }
 
 }  // namespace cirrus::query

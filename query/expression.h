@@ -42,13 +42,31 @@ struct Path {
 
 // A value in an expression. Conditions use paths, :values and size(path); update
 // expressions also if_not_exists(path, v), list_append(a, b), a + b and a - b.
+// A :value is a slot, bound to the request's value at evaluation (Values below), so that a
+// parsed tree depends only on the text and ExpressionAttributeNames and can be reused.
 struct Operand {
   enum class Kind : uint8_t { kPath, kValue, kSize, kIfNotExists, kListAppend, kPlus, kMinus };
   Kind kind = Kind::kPath;
   Path path;                  // kPath, kSize, kIfNotExists (the path tested)
-  std::string placeholder;    // kValue: ":v", for messages
-  AttributeValue value;       // kValue
+  uint32_t slot = 0;          // kValue: index into the expression's Values
   std::vector<Operand> args;  // kIfNotExists: {fallback}; kListAppend, kPlus, kMinus: {a, b}
+};
+
+// The values of an expression's slots. The pointers go into ExpressionAttributeValues (or a
+// legacy parameter's values) and are valid while those live.
+using Values = std::vector<const AttributeValue*>;
+
+// The placeholders one parsed expression uses: its value slots ("slot i is :v") and its
+// #names. Together with the tree, what a cached parse keeps.
+struct PlaceholderUse {
+  std::vector<std::string> values;  // slot -> ":v"
+  std::vector<std::string> names;   // "#n", each once
+};
+
+template <typename Tree>
+struct Parsed {
+  Tree tree;
+  PlaceholderUse use;
 };
 
 enum class Comparator : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -85,6 +103,10 @@ struct UpdateExpression {
   std::vector<UpdateAction> actions;
 };
 
+using ParsedCondition = Parsed<Condition>;
+using ParsedUpdate = Parsed<UpdateExpression>;
+using ParsedProjection = Parsed<std::vector<Path>>;
+
 // A request's ExpressionAttributeNames ("#n" -> name) and ExpressionAttributeValues
 // (":v" -> value), and which of them the request's expressions used: DynamoDB rejects
 // undefined and unused entries. Lives as long as the parse calls that use it.
@@ -94,35 +116,50 @@ class Placeholders {
   Placeholders(const std::map<std::string, std::string, std::less<>>* names, const Item* values)
       : names_(names), values_(values) {}
 
-  // nullptr when undefined; marks the entry used.
+  // The name a #placeholder stands for, nullptr when undefined; marks it used.
   const std::string* Name(std::string_view placeholder);
-  const AttributeValue* Value(std::string_view placeholder);
+  // Marks the #names of an expression parsed earlier (a cached one) as used.
+  void UseNames(const PlaceholderUse& use);
+  // This request's values for an expression's slots, marking them used. kValidation
+  // "Invalid <Kind>: An expression attribute value used in expression is not defined;
+  // attribute value: :v" when one is missing.
+  Result<Values> Bind(const PlaceholderUse& use, ExpressionKind kind);
 
   // "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}".
   Status CheckAllUsed() const;
 
+  const std::map<std::string, std::string, std::less<>>* names() const { return names_; }
+
  private:
   const std::map<std::string, std::string, std::less<>>* names_ = nullptr;
   const Item* values_ = nullptr;
-  std::set<std::string, std::less<>> used_names_;
-  std::set<std::string, std::less<>> used_values_;
+  // Keys of the maps above (views into them), in use order, repeats allowed: cheaper than a
+  // set for the handful of placeholders a request has.
+  std::vector<std::string_view> used_names_;
+  std::vector<std::string_view> used_values_;
 };
 
-// Parses a condition (the grammar of ../shared/spec/expressions.md section 2) and resolves
-// its placeholders. kValidation with DynamoDB's message ("Invalid ConditionExpression:
-// Syntax error; token: ...") for bad syntax, reserved words, undefined placeholders,
-// misused functions, over-long expressions.
-Result<Condition> ParseCondition(std::string_view text, ExpressionKind kind,
-                                 Placeholders& placeholders);
+// Parses a condition (the grammar of ../shared/spec/expressions.md section 2), resolving its
+// #names. kValidation with DynamoDB's message ("Invalid ConditionExpression: Syntax error;
+// token: ...") for bad syntax, reserved words, undefined #names, misused functions,
+// over-long expressions.
+Result<ParsedCondition> ParseCondition(std::string_view text, ExpressionKind kind,
+                                       Placeholders& placeholders);
+// What DynamoDB checks of a condition's values before evaluating it: literal operand types
+// (begins_with, attribute_type's type names), BETWEEN bounds in order and of one type.
+Status CheckConditionValues(const Condition& condition, const Values& values,
+                            ExpressionKind kind);
 
 // Parses a ProjectionExpression: comma-separated paths, none overlapping or conflicting.
-Result<std::vector<Path>> ParseProjection(std::string_view text, Placeholders& placeholders);
+Result<ParsedProjection> ParseProjection(std::string_view text, Placeholders& placeholders);
 
-// Parses an UpdateExpression (SET, REMOVE, ADD, DELETE, each at most once) and checks what
-// DynamoDB checks before reading the item: operand types of literal values, function use,
-// overlapping or conflicting paths, and `key_attributes` (the table's) never targeted.
-Result<UpdateExpression> ParseUpdate(std::string_view text, Placeholders& placeholders,
-                                     const std::vector<std::string>& key_attributes);
+// Parses an UpdateExpression (SET, REMOVE, ADD, DELETE, each at most once): function use,
+// overlapping or conflicting paths.
+Result<ParsedUpdate> ParseUpdate(std::string_view text, Placeholders& placeholders);
+// What DynamoDB checks of an update before reading the item: `key_attributes` (the table's)
+// never targeted, literal operand types (+, -, list_append, ADD, DELETE).
+Status CheckUpdate(const UpdateExpression& update, const Values& values,
+                   const std::vector<std::string>& key_attributes);
 
 // "Two document paths overlap with each other; ..." when one path is a prefix of the other,
 // "... conflict ..." when they differ only by a map key against a list index at one step.

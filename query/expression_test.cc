@@ -9,9 +9,13 @@ namespace {
 
 class ExpressionTest : public ::testing::Test {
  protected:
+  // Parses, binds and checks values, as a request does.
   Result<Condition> Parse(std::string_view text, ExpressionKind kind = ExpressionKind::kCondition) {
     placeholders_ = Placeholders(&names_, &values_);
-    return ParseCondition(text, kind, placeholders_);
+    CIRRUS_ASSIGN_OR_RETURN(ParsedCondition parsed, ParseCondition(text, kind, placeholders_));
+    CIRRUS_ASSIGN_OR_RETURN(Values values, placeholders_.Bind(parsed.use, kind));
+    CIRRUS_RETURN_IF_ERROR(CheckConditionValues(parsed.tree, values, kind));
+    return std::move(parsed.tree);
   }
   std::string Error(std::string_view text, ExpressionKind kind = ExpressionKind::kCondition) {
     Result<Condition> c = Parse(text, kind);
@@ -65,8 +69,9 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
   EXPECT_EQ(Error("a = "), "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"= \"");
   EXPECT_EQ(Error("a = :v :v"),
             "Invalid ConditionExpression: Syntax error; token: \":v\", near: \":v :v\"");
-  EXPECT_EQ(Error("_a = :v"),
-            "Invalid ConditionExpression: Invalid character encountered; character: \"_\"");
+  EXPECT_EQ(Error("_a = :v"), "Invalid ConditionExpression: Syntax error; token: \"_\", near: \"_a\"");
+  EXPECT_EQ(Error("a = @"),
+            "Invalid ConditionExpression: Invalid character encountered; character: \"@\"");
   EXPECT_EQ(Error("a BETWEEN :five AND :one"),
             "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
             "than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper "
@@ -80,7 +85,12 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
             "Invalid ConditionExpression: The function is not allowed to be used this way in an "
             "expression; function: size");
   EXPECT_EQ(Error("attribute_exists(a) = :v"),
-            "Invalid ConditionExpression: Syntax error; token: \"=\", near: \") = :v\"");
+            "Invalid ConditionExpression: The function is not allowed to be used this way in an "
+            "expression; function: attribute_exists");
+  EXPECT_EQ(Error("((a = :v))"), "Invalid ConditionExpression: The expression has redundant parentheses;");
+  EXPECT_TRUE(Parse("(a = :v) AND ((b = :v) OR c = :v)").ok());
+  EXPECT_TRUE(Parse("(a) = :v").ok());
+  EXPECT_TRUE(Parse("(size(a)) > :v AND a = (:v)").ok());
   EXPECT_EQ(Error("a = attribute_exists(b)"),
             "Invalid ConditionExpression: The function is not allowed to be used this way in an "
             "expression; function: attribute_exists");
@@ -150,16 +160,17 @@ TEST(ExpressionNestingTest, DeepNestingIsAnErrorNotACrash) {
   Item values{{":v", AttributeValue::Number("1")}};
   Placeholders p(nullptr, &values);
   std::string parens = std::string(4000, '(') + "a = :v" + std::string(4000, ')');
-  Result<Condition> c = ParseCondition(parens.substr(0, 4096), ExpressionKind::kCondition, p);
+  Result<ParsedCondition> c = ParseCondition(parens.substr(0, 4096), ExpressionKind::kCondition, p);
   EXPECT_EQ(c.status().kind(), ErrorKind::kValidation);
   std::string nots;
   for (int i = 0; i < 200; ++i) nots += "NOT ";
   EXPECT_EQ(ParseCondition(nots + "a = :v", ExpressionKind::kCondition, p).status().message(),
             "Invalid ConditionExpression: The expression is nested too deeply; nesting levels: 101");
   std::string deep = "SET a = " + std::string(150, '(') + ":v" + std::string(150, ')');
-  EXPECT_EQ(ParseUpdate(deep, p, {}).status().kind(), ErrorKind::kValidation);
-  EXPECT_TRUE(ParseCondition(std::string(50, '(') + "a = :v" + std::string(50, ')'),
-                             ExpressionKind::kCondition, p).ok());
+  EXPECT_EQ(ParseUpdate(deep, p).status().kind(), ErrorKind::kValidation);
+  std::string chain = "a = :v";
+  for (int i = 0; i < 50; ++i) chain = "(a = :v AND " + chain + ")";
+  EXPECT_TRUE(ParseCondition(chain, ExpressionKind::kCondition, p).ok());
 }
 
 }  // namespace

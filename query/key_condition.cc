@@ -41,7 +41,7 @@ Status CollectLeaves(const Condition& c, std::vector<const Condition*>* leaves) 
 
 }  // namespace
 
-Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition,
+Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Values& values,
                                          const KeyAttributeRef& partition_key,
                                          const std::optional<KeyAttributeRef>& sort_key) {
   std::vector<const Condition*> leaves;
@@ -91,8 +91,8 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition,
     return ValidationError("Query key condition not supported");
   }
 
-  auto value_of = [](const Condition* c, size_t i) -> const AttributeValue& {
-    return c->operands[i].value;
+  auto value_of = [&](const Condition* c, size_t i) -> const AttributeValue& {
+    return *values[c->operands[i].slot];
   };
   auto check_type = [](const AttributeValue& v, const KeyAttributeRef& key) -> Status {
     if (v.type() != key.type) {
@@ -164,9 +164,11 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition,
 Result<KeyCondition> ParseKeyCondition(std::string_view text, Placeholders& placeholders,
                                        const KeyAttributeRef& partition_key,
                                        const std::optional<KeyAttributeRef>& sort_key) {
-  CIRRUS_ASSIGN_OR_RETURN(Condition condition,
+  CIRRUS_ASSIGN_OR_RETURN(ParsedCondition parsed,
                           ParseCondition(text, ExpressionKind::kKeyCondition, placeholders));
-  return AnalyzeKeyCondition(condition, partition_key, sort_key);
+  CIRRUS_ASSIGN_OR_RETURN(Values values, placeholders.Bind(parsed.use, ExpressionKind::kKeyCondition));
+  CIRRUS_RETURN_IF_ERROR(CheckConditionValues(parsed.tree, values, ExpressionKind::kKeyCondition));
+  return AnalyzeKeyCondition(parsed.tree, values, partition_key, sort_key);
 }
 
 }  // namespace cirrus::query

@@ -29,11 +29,12 @@ struct KeyCondition {
 // Checks a parsed KeyConditionExpression against the key schema as DynamoDB does:
 // equality on the partition key, at most one condition on the sort key (=, <, <=, >, >=,
 // BETWEEN, begins_with), joined by AND; values of the key's type.
-Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition,
+// `values`: the condition's bound slots.
+Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Values& values,
                                          const KeyAttributeRef& partition_key,
                                          const std::optional<KeyAttributeRef>& sort_key);
 
-// ParseCondition + AnalyzeKeyCondition.
+// ParseCondition, Bind, CheckConditionValues and AnalyzeKeyCondition.
 Result<KeyCondition> ParseKeyCondition(std::string_view text, Placeholders& placeholders,
                                        const KeyAttributeRef& partition_key,
                                        const std::optional<KeyAttributeRef>& sort_key);

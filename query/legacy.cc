@@ -17,10 +17,12 @@ Operand PathOperand(const std::string& attribute) {
   return o;
 }
 
-Operand ValueOperand(const AttributeValue& v) {
+// A value operand whose slot is `v`, appended to *values.
+Operand ValueOperand(const AttributeValue& v, std::vector<AttributeValue>* values) {
   Operand o;
   o.kind = Operand::Kind::kValue;
-  o.value = v;
+  o.slot = static_cast<uint32_t>(values->size());
+  values->push_back(v);
   return o;
 }
 
@@ -43,7 +45,7 @@ Condition Not(Condition inner) {
   return c;
 }
 
-Result<Condition> Translate(const LegacyCondition& e) {
+Result<Condition> Translate(const LegacyCondition& e, std::vector<AttributeValue>* slots) {
   // Expected's short form: {Value} means EQ, {Exists: false} means NULL.
   if (!e.comparison_operator) {
     if (e.exists.value_or(true)) {
@@ -53,7 +55,7 @@ Result<Condition> Translate(const LegacyCondition& e) {
       Condition c;
       c.kind = Condition::Kind::kCompare;
       c.comparator = Comparator::kEq;
-      c.operands = {PathOperand(e.attribute), ValueOperand(*e.value)};
+      c.operands = {PathOperand(e.attribute), ValueOperand(*e.value, slots)};
       return c;
     }
     if (e.value) {
@@ -94,7 +96,7 @@ Result<Condition> Translate(const LegacyCondition& e) {
     Condition c;
     c.kind = Condition::Kind::kCompare;
     c.comparator = comparator;
-    c.operands = {PathOperand(e.attribute), ValueOperand(values[0])};
+    c.operands = {PathOperand(e.attribute), ValueOperand(values[0], slots)};
     return c;
   }
   if (op == "NOT_NULL" || op == "NULL") {
@@ -109,7 +111,7 @@ Result<Condition> Translate(const LegacyCondition& e) {
       return Invalid("ComparisonOperator BEGINS_WITH is not valid for N AttributeValue type");
     }
     Condition c = FunctionCondition(op == "BEGINS_WITH" ? Function::kBeginsWith : Function::kContains,
-                                    {PathOperand(e.attribute), ValueOperand(values[0])});
+                                    {PathOperand(e.attribute), ValueOperand(values[0], slots)});
     return op == "NOT_CONTAINS" ? Not(std::move(c)) : c;
   }
   if (op == "IN") {
@@ -118,7 +120,7 @@ Result<Condition> Translate(const LegacyCondition& e) {
     Condition c;
     c.kind = Condition::Kind::kIn;
     c.operands.push_back(PathOperand(e.attribute));
-    for (const AttributeValue& v : values) c.operands.push_back(ValueOperand(v));
+    for (const AttributeValue& v : values) c.operands.push_back(ValueOperand(v, slots));
     return c;
   }
   if (op == "BETWEEN") {
@@ -127,9 +129,18 @@ Result<Condition> Translate(const LegacyCondition& e) {
     if (values[0].type() != values[1].type()) {
       return Invalid("AttributeValues inside AttributeValueList must all be of the same type");
     }
+    int order = values[0].is(ValueType::kN)
+                    ? CompareNormalizedNumbers(values[0].scalar(), values[1].scalar())
+                    : values[0].scalar().compare(values[1].scalar());
+    if (order > 0) {
+      return ValidationError("The BETWEEN condition was provided a range where the lower bound "
+                             "is greater than the upper bound");
+    }
     Condition c;
     c.kind = Condition::Kind::kBetween;
-    c.operands = {PathOperand(e.attribute), ValueOperand(values[0]), ValueOperand(values[1])};
+    Operand low = ValueOperand(values[0], slots);
+    Operand high = ValueOperand(values[1], slots);
+    c.operands = {PathOperand(e.attribute), std::move(low), std::move(high)};
     return c;
   }
   return ValidationError("1 validation error detected: Value '" + op +
@@ -140,21 +151,24 @@ Result<Condition> Translate(const LegacyCondition& e) {
 
 }  // namespace
 
-Result<std::optional<Condition>> TranslateConditions(const std::vector<LegacyCondition>& entries,
-                                                     bool use_or) {
-  std::optional<Condition> all;
+Result<std::optional<Translated<Condition>>> TranslateConditions(
+    const std::vector<LegacyCondition>& entries, bool use_or) {
+  std::optional<Translated<Condition>> all;
+  std::vector<AttributeValue> slots;
+  std::optional<Condition> tree;
   for (const LegacyCondition& e : entries) {
-    CIRRUS_ASSIGN_OR_RETURN(Condition c, Translate(e));
-    if (!all) {
-      all = std::move(c);
+    CIRRUS_ASSIGN_OR_RETURN(Condition c, Translate(e, &slots));
+    if (!tree) {
+      tree = std::move(c);
       continue;
     }
     Condition joined;
     joined.kind = use_or ? Condition::Kind::kOr : Condition::Kind::kAnd;
-    joined.children.push_back(std::move(*all));
+    joined.children.push_back(std::move(*tree));
     joined.children.push_back(std::move(c));
-    all = std::move(joined);
+    tree = std::move(joined);
   }
+  if (tree) all = Translated<Condition>{std::move(*tree), std::move(slots)};
   return all;
 }
 
@@ -168,16 +182,17 @@ Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& 
     if (!e.comparison_operator) return ValidationError("Query key condition not supported");
     static constexpr std::string_view kAllowed[] = {"EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN"};
     if (std::find(std::begin(kAllowed), std::end(kAllowed), *e.comparison_operator) == std::end(kAllowed)) {
-      return ValidationError("Query key condition not supported");
+      return ValidationError("Attempted conditional constraint is not an indexable operation");
     }
   }
-  CIRRUS_ASSIGN_OR_RETURN(std::optional<Condition> c, TranslateConditions(entries, false));
-  return AnalyzeKeyCondition(*c, partition_key, sort_key);
+  CIRRUS_ASSIGN_OR_RETURN(std::optional<Translated<Condition>> c, TranslateConditions(entries, false));
+  return AnalyzeKeyCondition(c->tree, c->Bound(), partition_key, sort_key);
 }
 
-Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdate>& updates,
-                                                   const std::vector<std::string>& key_attributes) {
+Result<Translated<UpdateExpression>> TranslateAttributeUpdates(
+    const std::vector<LegacyUpdate>& updates, const std::vector<std::string>& key_attributes) {
   UpdateExpression update;
+  std::vector<AttributeValue> slots;
   for (const LegacyUpdate& u : updates) {
     if (std::find(key_attributes.begin(), key_attributes.end(), u.attribute) != key_attributes.end()) {
       return Invalid("Cannot update attribute " + u.attribute + ". This attribute is part of the key");
@@ -187,7 +202,7 @@ Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdat
     if (u.action == "PUT") {
       if (!u.value) return Invalid("Only DELETE action is allowed when no attribute value is specified");
       action.kind = UpdateAction::Kind::kSet;
-      action.value = ValueOperand(*u.value);
+      action.value = ValueOperand(*u.value, &slots);
     } else if (u.action == "DELETE") {
       if (!u.value) {
         action.kind = UpdateAction::Kind::kRemove;
@@ -198,7 +213,7 @@ Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdat
                          std::string(TypeName(t)));
         }
         action.kind = UpdateAction::Kind::kDelete;
-        action.value = ValueOperand(*u.value);
+        action.value = ValueOperand(*u.value, &slots);
       }
     } else if (u.action == "ADD") {
       if (!u.value) return Invalid("Only DELETE action is allowed when no attribute value is specified");
@@ -208,14 +223,14 @@ Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdat
         Operand existing;
         existing.kind = Operand::Kind::kIfNotExists;
         existing.path = action.path;
-        existing.args.push_back(ValueOperand(AttributeValue::List({})));
+        existing.args.push_back(ValueOperand(AttributeValue::List({}), &slots));
         action.kind = UpdateAction::Kind::kSet;
         action.value.kind = Operand::Kind::kListAppend;
         action.value.args.push_back(std::move(existing));
-        action.value.args.push_back(ValueOperand(*u.value));
+        action.value.args.push_back(ValueOperand(*u.value, &slots));
       } else if (t == ValueType::kN || t == ValueType::kSS || t == ValueType::kNS || t == ValueType::kBS) {
         action.kind = UpdateAction::Kind::kAdd;
-        action.value = ValueOperand(*u.value);
+        action.value = ValueOperand(*u.value, &slots);
       } else {
         return Invalid("ADD action is not supported for the type " + std::string(TypeName(t)));
       }
@@ -230,7 +245,7 @@ Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdat
   // SET before REMOVE, ADD, DELETE, as ParseUpdate orders them.
   std::stable_sort(update.actions.begin(), update.actions.end(),
                    [](const UpdateAction& a, const UpdateAction& b) { return a.kind < b.kind; });
-  return update;
+  return Translated<UpdateExpression>{std::move(update), std::move(slots)};
 }
 
 Result<std::vector<Path>> TranslateAttributesToGet(const std::vector<std::string>& names) {

@@ -15,6 +15,18 @@
 // reserved words, no nesting.
 namespace cirrus::query {
 
+// A translated tree and the values its slots refer to, owned.
+template <typename Tree>
+struct Translated {
+  Tree tree;
+  std::vector<AttributeValue> values;
+  Values Bound() const {
+    Values v;
+    for (const AttributeValue& a : values) v.push_back(&a);
+    return v;
+  }
+};
+
 // One entry of Expected, QueryFilter, ScanFilter or KeyConditions.
 struct LegacyCondition {
   std::string attribute;
@@ -26,8 +38,8 @@ struct LegacyCondition {
 };
 
 // The entries joined by ConditionalOperator (AND unless `use_or`); nullopt for no entries.
-Result<std::optional<Condition>> TranslateConditions(const std::vector<LegacyCondition>& entries,
-                                                     bool use_or);
+Result<std::optional<Translated<Condition>>> TranslateConditions(
+    const std::vector<LegacyCondition>& entries, bool use_or);
 
 // KeyConditions: EQ on the partition key, one of EQ LE LT GE GT BEGINS_WITH BETWEEN on the
 // sort key.
@@ -41,8 +53,8 @@ struct LegacyUpdate {
   std::string action = "PUT";
   std::optional<AttributeValue> value;
 };
-Result<UpdateExpression> TranslateAttributeUpdates(const std::vector<LegacyUpdate>& updates,
-                                                   const std::vector<std::string>& key_attributes);
+Result<Translated<UpdateExpression>> TranslateAttributeUpdates(
+    const std::vector<LegacyUpdate>& updates, const std::vector<std::string>& key_attributes);
 
 // AttributesToGet: top-level names as projection paths.
 Result<std::vector<Path>> TranslateAttributesToGet(const std::vector<std::string>& names);

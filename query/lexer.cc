@@ -1,5 +1,6 @@
 #include "query/lexer.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "query/reserved_words.h"
@@ -25,6 +26,7 @@ bool Token::IsKeyword(std::string_view keyword) const {
 
 Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind) {
   std::vector<Token> tokens;
+  tokens.reserve(text.size() / 3 + 2);
   size_t i = 0;
   auto add = [&](Token::Type type, size_t start) {
     tokens.push_back(Token{type, text.substr(start, i - start), start});
@@ -53,7 +55,8 @@ Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind) 
                (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
       i += 2;
       add(Token::Type::kPunct, start);
-    } else if (std::string_view("=<>()[],.+-").find(c) != std::string_view::npos) {
+    } else if (std::string_view("=<>()[],.+-_").find(c) != std::string_view::npos) {
+      // '_' is no token of the grammar: as one here it makes a syntax error at its place.
       ++i;
       add(Token::Type::kPunct, start);
     } else {
@@ -101,18 +104,13 @@ Status TokenStream::Enter() {
   return Status();
 }
 
-Result<Operand> TokenStream::ParseValue(Placeholders& placeholders) {
-  const Token& t = Peek();
-  const AttributeValue* value = placeholders.Value(t.text);
-  if (!value) {
-    return Error("An expression attribute value used in expression is not defined; attribute "
-                 "value: " + std::string(t.text));
-  }
+Operand TokenStream::ParseValue() {
+  std::string_view placeholder = Next().text;
   Operand operand;
   operand.kind = Operand::Kind::kValue;
-  operand.placeholder = std::string(t.text);
-  operand.value = *value;
-  Next();
+  auto it = std::find(use_.values.begin(), use_.values.end(), placeholder);
+  operand.slot = static_cast<uint32_t>(it - use_.values.begin());
+  if (it == use_.values.end()) use_.values.emplace_back(placeholder);
   return operand;
 }
 
@@ -152,6 +150,9 @@ Result<Path> TokenStream::ParsePath(Placeholders& placeholders) {
       path.steps.push_back(PathStep{std::string(t.text), 0, false});
     } else if (t.type == Token::Type::kNamePlaceholder) {
       const std::string* name = placeholders.Name(t.text);
+      if (name && std::find(use_.names.begin(), use_.names.end(), t.text) == use_.names.end()) {
+        use_.names.emplace_back(t.text);
+      }
       if (!name) {
         return Error(
             "An expression attribute name used in the document path is not defined; attribute "

@@ -48,6 +48,9 @@ class TokenStream {
     return t;
   }
   bool AtEnd() const { return Peek().type == Token::Type::kEnd; }
+  // Backtracking: where the stream is, and going back there.
+  size_t position() const { return pos_; }
+  void Rewind(size_t position) { pos_ = position; }
   bool Accept(std::string_view punct) {
     if (!Peek().Is(punct)) return false;
     Next();
@@ -67,8 +70,11 @@ class TokenStream {
 
   // path := (NAME | #name) ( '.' (NAME | #name) | '[' DIGITS ']' )*
   Result<Path> ParsePath(Placeholders& placeholders);
-  // :value, resolved. REQUIRES: Peek() is a value placeholder.
-  Result<Operand> ParseValue(Placeholders& placeholders);
+  // :value as a slot of this expression. REQUIRES: Peek() is a value placeholder.
+  Operand ParseValue();
+
+  // The placeholders parsed so far.
+  PlaceholderUse TakeUse() { return std::move(use_); }
 
   // Operators and functions seen so far; the parse fails past kMaxOperators.
   Status CountOperator();
@@ -87,6 +93,7 @@ class TokenStream {
   ExpressionKind kind_;
   size_t operators_ = 0;
   int depth_ = 0;
+  PlaceholderUse use_;
 };
 
 // Tokenizes an expression with DynamoDB's checks of the text itself (4 KB at most, not

@@ -69,8 +69,7 @@ class UpdateParser {
           case UpdateAction::Kind::kAdd:
           case UpdateAction::Kind::kDelete: {
             if (t_.Peek().type != Token::Type::kValuePlaceholder) return t_.SyntaxError();
-            CIRRUS_ASSIGN_OR_RETURN(action.value, t_.ParseValue(placeholders_));
-            CIRRUS_RETURN_IF_ERROR(CheckAddOrDeleteOperand(action));
+            action.value = t_.ParseValue();
             (action.kind == UpdateAction::Kind::kAdd ? adds : deletes).push_back(std::move(action));
             break;
           }
@@ -94,13 +93,6 @@ class UpdateParser {
     t_.Next();
     CIRRUS_RETURN_IF_ERROR(t_.CountOperator());
     CIRRUS_ASSIGN_OR_RETURN(Operand right, ParseSetOperand());
-    for (const Operand* o : {&left, &right}) {
-      if (o->kind == Operand::Kind::kValue && !o->value.is(ValueType::kN)) {
-        return t_.Error(std::string("Incorrect operand type for operator or function; operator "
-                                    "or function: ") + (plus ? "+" : "-") +
-                        ", operand type: " + std::string(TypeName(o->value.type())));
-      }
-    }
     Operand result;
     result.kind = plus ? Operand::Kind::kPlus : Operand::Kind::kMinus;
     result.args.push_back(std::move(left));
@@ -125,7 +117,7 @@ class UpdateParser {
       if (!t_.Accept(")")) return t_.SyntaxError();
       return inner;
     }
-    if (t.type == Token::Type::kValuePlaceholder) return t_.ParseValue(placeholders_);
+    if (t.type == Token::Type::kValuePlaceholder) return t_.ParseValue();
     if (t.type == Token::Type::kName && t_.Peek(1).Is("(")) return ParseFunction();
     Operand operand;
     CIRRUS_ASSIGN_OR_RETURN(operand.path, t_.ParsePath(placeholders_));
@@ -169,25 +161,9 @@ class UpdateParser {
       result.args.push_back(std::move(args[1]));
       return result;
     }
-    for (const Operand& a : args) {
-      if (a.kind == Operand::Kind::kValue && !a.value.is(ValueType::kL)) {
-        return t_.Error("Incorrect operand type for operator or function; operator or function: "
-                        "list_append, operand type: " + std::string(TypeName(a.value.type())));
-      }
-    }
     result.kind = Operand::Kind::kListAppend;
     result.args = std::move(args);
     return result;
-  }
-
-  Status CheckAddOrDeleteOperand(const UpdateAction& action) {
-    ValueType type = action.value.value.type();
-    bool add = action.kind == UpdateAction::Kind::kAdd;
-    if ((add && (type == ValueType::kN || IsSet(type))) || (!add && IsSet(type))) return Status();
-    return t_.Error(std::string("Incorrect operand type for operator or function; operator: ") +
-                    (add ? "ADD" : "DELETE") + ", operand type: " +
-                    std::string(UpdateTypeName(type)) + ", typeSet: " +
-                    (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));
   }
 
   TokenStream& t_;
@@ -221,7 +197,7 @@ Status CheckPathsDisjoint(const std::vector<const Path*>& paths, ExpressionKind 
   return Status();
 }
 
-Result<std::vector<Path>> ParseProjection(std::string_view text, Placeholders& placeholders) {
+Result<ParsedProjection> ParseProjection(std::string_view text, Placeholders& placeholders) {
   CIRRUS_ASSIGN_OR_RETURN(TokenStream t, OpenExpression(text, ExpressionKind::kProjection));
   std::vector<Path> paths;
   do {
@@ -232,25 +208,72 @@ Result<std::vector<Path>> ParseProjection(std::string_view text, Placeholders& p
   std::vector<const Path*> all;
   for (const Path& p : paths) all.push_back(&p);
   CIRRUS_RETURN_IF_ERROR(CheckPathsDisjoint(all, ExpressionKind::kProjection));
-  return paths;
+  return ParsedProjection{std::move(paths), t.TakeUse()};
 }
 
-Result<UpdateExpression> ParseUpdate(std::string_view text, Placeholders& placeholders,
-                                     const std::vector<std::string>& key_attributes) {
+Result<ParsedUpdate> ParseUpdate(std::string_view text, Placeholders& placeholders) {
   CIRRUS_ASSIGN_OR_RETURN(TokenStream t, OpenExpression(text, ExpressionKind::kUpdate));
   UpdateParser parser(t, placeholders);
   CIRRUS_ASSIGN_OR_RETURN(UpdateExpression update, parser.Parse());
   std::vector<const Path*> targets;
+  for (const UpdateAction& a : update.actions) targets.push_back(&a.path);
+  CIRRUS_RETURN_IF_ERROR(CheckPathsDisjoint(targets, ExpressionKind::kUpdate));
+  return ParsedUpdate{std::move(update), t.TakeUse()};
+}
+
+namespace {
+
+Status OperandTypeError(std::string_view what, const AttributeValue& v) {
+  return ValidationError("Invalid UpdateExpression: Incorrect operand type for operator or "
+                         "function; operator or function: " + std::string(what) +
+                         ", operand type: " + std::string(TypeName(v.type())));
+}
+
+// Literal operands of +, - (numbers) and list_append (lists), anywhere in a SET value.
+Status CheckSetOperand(const Operand& o, const Values& values) {
+  if (o.kind == Operand::Kind::kPlus || o.kind == Operand::Kind::kMinus ||
+      o.kind == Operand::Kind::kListAppend) {
+    for (const Operand& arg : o.args) {
+      if (arg.kind != Operand::Kind::kValue) continue;
+      const AttributeValue& v = *values[arg.slot];
+      if (o.kind == Operand::Kind::kListAppend && !v.is(ValueType::kL)) {
+        return OperandTypeError("list_append", v);
+      }
+      if (o.kind != Operand::Kind::kListAppend && !v.is(ValueType::kN)) {
+        return OperandTypeError(o.kind == Operand::Kind::kPlus ? "+" : "-", v);
+      }
+    }
+  }
+  for (const Operand& arg : o.args) CIRRUS_RETURN_IF_ERROR(CheckSetOperand(arg, values));
+  return Status();
+}
+
+}  // namespace
+
+Status CheckUpdate(const UpdateExpression& update, const Values& values,
+                   const std::vector<std::string>& key_attributes) {
   for (const UpdateAction& a : update.actions) {
-    targets.push_back(&a.path);
     const std::string& attribute = a.path.steps[0].name;
     if (std::find(key_attributes.begin(), key_attributes.end(), attribute) != key_attributes.end()) {
       return ValidationError("One or more parameter values were invalid: Cannot update attribute " +
                              attribute + ". This attribute is part of the key");
     }
   }
-  CIRRUS_RETURN_IF_ERROR(CheckPathsDisjoint(targets, ExpressionKind::kUpdate));
-  return update;
+  for (const UpdateAction& a : update.actions) {
+    if (a.kind == UpdateAction::Kind::kSet) {
+      CIRRUS_RETURN_IF_ERROR(CheckSetOperand(a.value, values));
+    } else if (a.kind == UpdateAction::Kind::kAdd || a.kind == UpdateAction::Kind::kDelete) {
+      ValueType type = values[a.value.slot]->type();
+      bool add = a.kind == UpdateAction::Kind::kAdd;
+      if ((add && (type == ValueType::kN || IsSet(type))) || (!add && IsSet(type))) continue;
+      return ValidationError(std::string("Invalid UpdateExpression: Incorrect operand type for "
+                                         "operator or function; operator: ") +
+                             (add ? "ADD" : "DELETE") + ", operand type: " +
+                             std::string(UpdateTypeName(type)) + ", typeSet: " +
+                             (add ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND"));
+    }
+  }
+  return Status();
 }
 
 }  // namespace cirrus::query

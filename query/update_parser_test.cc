@@ -7,9 +7,13 @@ namespace {
 
 class UpdateParserTest : public ::testing::Test {
  protected:
+  // Parses, binds and checks, as a request does.
   Result<UpdateExpression> Parse(std::string_view text) {
     Placeholders p(&names_, &values_);
-    return ParseUpdate(text, p, {"pk", "sk"});
+    CIRRUS_ASSIGN_OR_RETURN(ParsedUpdate u, ParseUpdate(text, p));
+    CIRRUS_ASSIGN_OR_RETURN(Values values, p.Bind(u.use, ExpressionKind::kUpdate));
+    CIRRUS_RETURN_IF_ERROR(CheckUpdate(u.tree, values, {"pk", "sk"}));
+    return std::move(u.tree);
   }
   std::string Error(std::string_view text) {
     Result<UpdateExpression> u = Parse(text);
@@ -111,9 +115,9 @@ TEST_F(UpdateParserTest, CountsOperators) {
 TEST(ProjectionParserTest, ParsesAndRejectsOverlaps) {
   std::map<std::string, std::string, std::less<>> names{{"#k", "key"}};
   Placeholders p(&names, nullptr);
-  Result<std::vector<Path>> paths = ParseProjection("a, b.c, d[1], #k", p);
+  Result<ParsedProjection> paths = ParseProjection("a, b.c, d[1], #k", p);
   ASSERT_TRUE(paths.ok()) << paths.status().message();
-  EXPECT_EQ(paths->size(), 4u);
+  EXPECT_EQ(paths->tree.size(), 4u);
   EXPECT_EQ(ParseProjection("a, a.b", p).status().message(),
             "Invalid ProjectionExpression: Two document paths overlap with each other; must "
             "remove or rewrite one of these paths; path one: [a], path two: [a, b]");

@@ -52,7 +52,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
                                            {{"ProjectionExpression", projection.has_value()}}));
       CIRRUS_ASSIGN_OR_RETURN(tr.shape.projection,
                               ParseProjection(projection, tr.attributes_to_get, expressions));
-      CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection.has_value(), "ProjectionExpression"));
+      CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection.has_value(), "ProjectionExpression is null"));
       tr.shape.Prepare();
       if (projection) tr.projection_expression = std::string(*projection);
       for (size_t i = 0; keys && i < keys->size(); ++i) {

@@ -21,9 +21,9 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
       {{"Expected", params.expected.has_value()}, {"ConditionalOperator", params.has_conditional_operator}},
       {{"ConditionExpression", params.condition_expression.has_value()}}));
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::Condition> condition,
+  CIRRUS_ASSIGN_OR_RETURN(std::optional<BoundCondition> condition,
                           ParseWriteCondition(params, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(params.condition_expression.has_value(), "ConditionExpression"));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(params.condition_expression.has_value(), "ConditionExpression is null"));
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *params.table_name));
 
   db::ItemWrite write;
@@ -31,7 +31,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   write.table = std::move(table);
   write.mutation = db::Mutation::Delete();
   if (condition) {
-    write.check = [condition](const Item* current) { return CheckCondition(condition.get(), current); };
+    write.check = [condition](const Item* current) { return CheckCondition(condition, current); };
   }
   write.want_old_image = params.return_values == "ALL_OLD" || params.old_on_failure;
   state->table_name = *params.table_name;

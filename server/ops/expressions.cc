@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "query/cache.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -53,7 +54,7 @@ ExpressionContext::ExpressionContext(RequestReader& r) {
     if (names_->empty()) keep_first(ValidationError("ExpressionAttributeNames must not be empty"));
   }
   if (std::optional<JsonValue> values = r.Object("ExpressionAttributeValues")) {
-    values_.emplace();
+    auto owned = std::make_shared<Item>();
     for (const auto& [key, value] : values->members()) {
       if (value.is(JsonValue::Type::kNull)) continue;
       Result<AttributeValue> v = wire::ParseAttributeValue(value);
@@ -74,30 +75,84 @@ ExpressionContext::ExpressionContext(RequestReader& r) {
                                    "too long; key: \"" + std::string(key.substr(0, 32)) + "...\""));
       }
       total += key.size() + ValueSize(*v);
-      values_->emplace(std::string(key), std::move(*v));
+      owned->emplace(std::string(key), std::move(*v));
     }
-    if (values_->empty()) keep_first(ValidationError("ExpressionAttributeValues must not be empty"));
+    if (owned->empty()) keep_first(ValidationError("ExpressionAttributeValues must not be empty"));
+    values_ = std::move(owned);
   }
   if (total > kMaxPlaceholderTotalBytes) {
     keep_first(ValidationError(
         "ExpressionAttributeNames and ExpressionAttributeValues exceed the maximum allowed size "
         "of 2 MB"));
   }
-  placeholders_ = query::Placeholders(names_ ? &*names_ : nullptr, values_ ? &*values_ : nullptr);
+  placeholders_ = query::Placeholders(names_ ? &*names_ : nullptr, values_.get());
 }
 
-Status ExpressionContext::CheckUsed(bool any_expression, std::string_view values_expression) const {
+Status ExpressionContext::CheckUsed(bool any_expression, std::string_view missing) const {
   if (!any_expression) {
     if (names_) {
       return ValidationError("ExpressionAttributeNames can only be specified when using expressions");
     }
     if (values_) {
       return ValidationError("ExpressionAttributeValues can only be specified when using "
-                             "expressions: " + std::string(values_expression) + " is null");
+                             "expressions: " + std::string(missing));
     }
     return Status();
   }
   return placeholders_.CheckAllUsed();
+}
+
+Result<BoundCondition> ParseBoundCondition(std::string_view text, query::ExpressionKind kind,
+                                           ExpressionContext& expressions) {
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::ParsedCondition> parsed,
+                          query::ParseConditionCached(text, kind, expressions.placeholders()));
+  CIRRUS_ASSIGN_OR_RETURN(query::Values values, expressions.placeholders().Bind(parsed->use, kind));
+  CIRRUS_RETURN_IF_ERROR(query::CheckConditionValues(parsed->tree, values, kind));
+  const query::Condition* tree = &parsed->tree;
+  return BoundCondition{std::shared_ptr<const query::Condition>(std::move(parsed), tree),
+                        std::move(values), expressions.values()};
+}
+
+Result<std::optional<BoundCondition>> TranslateBoundConditions(
+    const std::vector<query::LegacyCondition>& entries, bool use_or) {
+  CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Translated<query::Condition>> translated,
+                          query::TranslateConditions(entries, use_or));
+  if (!translated) return std::optional<BoundCondition>();
+  auto owned = std::make_shared<const query::Translated<query::Condition>>(std::move(*translated));
+  return std::optional<BoundCondition>(BoundCondition{
+      std::shared_ptr<const query::Condition>(owned, &owned->tree), owned->Bound(), owned});
+}
+
+Result<BoundUpdate> ParseBoundUpdate(std::string_view text, ExpressionContext& expressions,
+                                     const std::vector<std::string>& key_attributes) {
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::ParsedUpdate> parsed,
+                          query::ParseUpdateCached(text, expressions.placeholders()));
+  CIRRUS_ASSIGN_OR_RETURN(query::Values values,
+                          expressions.placeholders().Bind(parsed->use, query::ExpressionKind::kUpdate));
+  CIRRUS_RETURN_IF_ERROR(query::CheckUpdate(parsed->tree, values, key_attributes));
+  const query::UpdateExpression* tree = &parsed->tree;
+  return BoundUpdate{std::shared_ptr<const query::UpdateExpression>(std::move(parsed), tree),
+                     std::move(values), expressions.values()};
+}
+
+Result<BoundUpdate> TranslateBoundUpdate(const std::vector<query::LegacyUpdate>& updates,
+                                         const std::vector<std::string>& key_attributes) {
+  CIRRUS_ASSIGN_OR_RETURN(query::Translated<query::UpdateExpression> translated,
+                          query::TranslateAttributeUpdates(updates, key_attributes));
+  auto owned = std::make_shared<const query::Translated<query::UpdateExpression>>(std::move(translated));
+  return BoundUpdate{std::shared_ptr<const query::UpdateExpression>(owned, &owned->tree),
+                     owned->Bound(), owned};
+}
+
+Result<query::KeyCondition> ParseKeyConditionCached(
+    std::string_view text, ExpressionContext& expressions, const query::KeyAttributeRef& partition_key,
+    const std::optional<query::KeyAttributeRef>& sort_key) {
+  constexpr query::ExpressionKind kKind = query::ExpressionKind::kKeyCondition;
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::ParsedCondition> parsed,
+                          query::ParseConditionCached(text, kKind, expressions.placeholders()));
+  CIRRUS_ASSIGN_OR_RETURN(query::Values values, expressions.placeholders().Bind(parsed->use, kKind));
+  CIRRUS_RETURN_IF_ERROR(query::CheckConditionValues(parsed->tree, values, kKind));
+  return query::AnalyzeKeyCondition(parsed->tree, values, partition_key, sort_key);
 }
 
 Status CheckNotMixed(std::initializer_list<std::pair<std::string_view, bool>> legacy,
@@ -183,10 +238,10 @@ Result<std::optional<Projection>> ParseProjection(
     ExpressionContext& expressions) {
   std::optional<Projection> projection;
   if (expression) {
-    CIRRUS_ASSIGN_OR_RETURN(std::vector<query::Path> paths,
-                            query::ParseProjection(*expression, expressions.placeholders()));
+    CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::ParsedProjection> parsed,
+                            query::ParseProjectionCached(*expression, expressions.placeholders()));
     projection.emplace();
-    projection->paths = std::move(paths);
+    projection->paths = parsed->tree;
   } else if (attributes_to_get) {
     CIRRUS_ASSIGN_OR_RETURN(std::vector<query::Path> paths,
                             query::TranslateAttributesToGet(*attributes_to_get));

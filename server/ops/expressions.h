@@ -33,18 +33,54 @@ class ExpressionContext {
 
   const Status& status() const { return status_; }
   query::Placeholders& placeholders() { return placeholders_; }
+  // Owns the values bound expressions point into; share it with what outlives the request.
+  const std::shared_ptr<const Item>& values() const { return values_; }
 
   // After every expression of the request is parsed: entries no expression used, or names and
   // values in a request without expressions ("... can only be specified when using
-  // expressions: <values_expression> is null").
-  Status CheckUsed(bool any_expression, std::string_view values_expression) const;
+  // expressions: <missing>", e.g. "ConditionExpression is null").
+  Status CheckUsed(bool any_expression, std::string_view missing) const;
 
  private:
   std::optional<std::map<std::string, std::string, std::less<>>> names_;
-  std::optional<Item> values_;
+  std::shared_ptr<const Item> values_;  // null when the request has none
   query::Placeholders placeholders_;
   Status status_;
 };
+
+// A condition ready to evaluate: its tree (shared with the parse cache) and its bound values,
+// with what keeps those alive. Cheap to copy; safe to hand to the writer thread.
+struct BoundCondition {
+  std::shared_ptr<const query::Condition> tree;
+  query::Values values;
+  std::shared_ptr<const void> owner;
+  bool Matches(const Item& item) const { return query::Matches(*tree, values, item); }
+};
+
+// Parses (through the cache), binds and checks a ConditionExpression or FilterExpression.
+Result<BoundCondition> ParseBoundCondition(std::string_view text, query::ExpressionKind kind,
+                                           ExpressionContext& expressions);
+// Translates legacy conditions (Expected, QueryFilter, ScanFilter); nullopt when empty.
+Result<std::optional<BoundCondition>> TranslateBoundConditions(
+    const std::vector<query::LegacyCondition>& entries, bool use_or);
+
+// An update ready to apply, like BoundCondition.
+struct BoundUpdate {
+  std::shared_ptr<const query::UpdateExpression> tree;
+  query::Values values;
+  std::shared_ptr<const void> owner;
+};
+// Parses (through the cache), binds and checks an UpdateExpression against the table's keys.
+Result<BoundUpdate> ParseBoundUpdate(std::string_view text, ExpressionContext& expressions,
+                                     const std::vector<std::string>& key_attributes);
+Result<BoundUpdate> TranslateBoundUpdate(const std::vector<query::LegacyUpdate>& updates,
+                                         const std::vector<std::string>& key_attributes);
+
+// A KeyConditionExpression (through the cache) or KeyConditions, analysed against the keys.
+Result<query::KeyCondition> ParseKeyConditionCached(std::string_view text,
+                                                    ExpressionContext& expressions,
+                                                    const query::KeyAttributeRef& partition_key,
+                                                    const std::optional<query::KeyAttributeRef>& sort_key);
 
 // DynamoDB's rule: "Can not use both expression and non-expression parameters in the same
 // request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}".

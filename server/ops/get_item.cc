@@ -27,7 +27,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   ItemShape shape;
   CIRRUS_ASSIGN_OR_RETURN(shape.projection,
                           ParseProjection(projection_expression, attributes_to_get, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection_expression.has_value(), "ProjectionExpression"));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(projection_expression.has_value(), "ProjectionExpression is null"));
   shape.Prepare();
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
   std::string stored_key;

@@ -8,7 +8,7 @@ namespace cirrus::server {
 
 void ItemShape::Prepare() {
   decode.clear();
-  if (filter) query::AddAttributeNames(*filter, &decode);
+  if (filter) query::AddAttributeNames(*filter->tree, &decode);
   if (projection) decode.insert(projection->attributes.begin(), projection->attributes.end());
 }
 
@@ -18,7 +18,7 @@ Result<bool> ItemShape::Emit(std::string_view stored, wire::JsonWriter& w) const
     return true;
   }
   CIRRUS_ASSIGN_OR_RETURN(Item attributes, db::DecodeItemAttributes(stored, decode));
-  if (filter && !query::Matches(*filter, attributes)) return false;
+  if (filter && !filter->Matches(attributes)) return false;
   if (count_only) return true;
   if (projection) {
     wire::WriteItem(query::Project(attributes, projection->paths), w);

@@ -22,7 +22,7 @@ constexpr size_t kMaxPageBytes = 1024 * 1024;  // Query and Scan read at most 1 
 // projection, or only a count. Decodes only the attributes the filter and projection touch;
 // an item that needs neither goes from stored bytes straight to JSON.
 struct ItemShape {
-  std::shared_ptr<const query::Condition> filter;
+  std::optional<BoundCondition> filter;
   std::optional<Projection> projection;
   std::set<std::string, std::less<>> decode;  // filter's and projection's top-level names
   bool count_only = false;

@@ -111,35 +111,29 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   KeyRefs(schema, &pk, &sk);
   query::KeyCondition condition;
   if (key_condition) {
-    CIRRUS_ASSIGN_OR_RETURN(condition, query::ParseKeyCondition(*key_condition,
-                                                                expressions.placeholders(), pk, sk));
+    CIRRUS_ASSIGN_OR_RETURN(condition, ParseKeyConditionCached(*key_condition, expressions, pk, sk));
   } else {
     CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, pk, sk));
   }
   ItemShape shape;
   shape.count_only = select == "COUNT";
   if (filter) {
-    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
-                            query::ParseCondition(*filter, query::ExpressionKind::kFilter,
-                                                  expressions.placeholders()));
-    shape.filter = std::make_shared<const query::Condition>(std::move(c));
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter, ParseBoundCondition(*filter, query::ExpressionKind::kFilter,
+                                                              expressions));
   } else if (query_filter) {
-    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
-                            query::TranslateConditions(*query_filter, or_operator));
-    if (c) shape.filter = std::make_shared<const query::Condition>(std::move(*c));
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter, TranslateBoundConditions(*query_filter, or_operator));
   }
   CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || filter || projection,
-                                               "KeyConditionExpression"));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || filter || projection, "KeyConditionExpression is null"));
   shape.Prepare();
   if (shape.filter) {
     std::set<std::string, std::less<>> filtered;
-    query::AddAttributeNames(*shape.filter, &filtered);
+    query::AddAttributeNames(*shape.filter->tree, &filtered);
     for (const std::string& key_name : {pk.name, sk ? sk->name : std::string()}) {
       if (!key_name.empty() && filtered.count(key_name)) {
-        return ValidationError(
-            "Filter Expression can only contain non-primary key attributes: Primary key "
-            "attribute: " + key_name);
+        return ValidationError(std::string(filter ? "Filter Expression" : "QueryFilter") +
+                               " can only contain non-primary key attributes: Primary key "
+                               "attribute: " + key_name);
       }
     }
   }

@@ -56,17 +56,13 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   ItemShape shape;
   shape.count_only = select == "COUNT";
   if (filter) {
-    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
-                            query::ParseCondition(*filter, query::ExpressionKind::kFilter,
-                                                  expressions.placeholders()));
-    shape.filter = std::make_shared<const query::Condition>(std::move(c));
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter, ParseBoundCondition(*filter, query::ExpressionKind::kFilter,
+                                                              expressions));
   } else if (scan_filter) {
-    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
-                            query::TranslateConditions(*scan_filter, or_operator));
-    if (c) shape.filter = std::make_shared<const query::Condition>(std::move(*c));
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter, TranslateBoundConditions(*scan_filter, or_operator));
   }
   CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(filter || projection, "FilterExpression"));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(filter || projection, "FilterExpression is null"));
   shape.Prepare();
   if (segment && !total_segments) {
     return ValidationError(

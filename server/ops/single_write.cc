@@ -23,27 +23,22 @@ WriteParams ReadWriteParams(RequestReader& r) {
   return p;
 }
 
-Result<std::shared_ptr<const query::Condition>> ParseWriteCondition(const WriteParams& params,
-                                                                    ExpressionContext& expressions) {
+Result<std::optional<BoundCondition>> ParseWriteCondition(const WriteParams& params,
+                                                          ExpressionContext& expressions) {
   CIRRUS_RETURN_IF_ERROR(params.legacy_status);
   if (params.condition_expression) {
-    CIRRUS_ASSIGN_OR_RETURN(query::Condition c,
-                            query::ParseCondition(*params.condition_expression,
-                                                  query::ExpressionKind::kCondition,
-                                                  expressions.placeholders()));
-    return std::make_shared<const query::Condition>(std::move(c));
+    CIRRUS_ASSIGN_OR_RETURN(BoundCondition c,
+                            ParseBoundCondition(*params.condition_expression,
+                                                query::ExpressionKind::kCondition, expressions));
+    return std::optional<BoundCondition>(std::move(c));
   }
-  if (params.expected) {
-    CIRRUS_ASSIGN_OR_RETURN(std::optional<query::Condition> c,
-                            query::TranslateConditions(*params.expected, params.or_operator));
-    if (c) return std::make_shared<const query::Condition>(std::move(*c));
-  }
-  return std::shared_ptr<const query::Condition>();
+  if (params.expected) return TranslateBoundConditions(*params.expected, params.or_operator);
+  return std::optional<BoundCondition>();
 }
 
-Status CheckCondition(const query::Condition* condition, const Item* current) {
+Status CheckCondition(const std::optional<BoundCondition>& condition, const Item* current) {
   static const Item kNoItem;
-  if (condition && !query::Matches(*condition, current ? *current : kNoItem)) {
+  if (condition && !condition->Matches(current ? *current : kNoItem)) {
     return Status(ErrorKind::kConditionalCheckFailed, "The conditional request failed");
   }
   return Status();

@@ -32,9 +32,9 @@ struct WriteParams {
 // ReturnValuesOnConditionCheckFailure, ConditionExpression, Expected, ConditionalOperator.
 WriteParams ReadWriteParams(RequestReader& r);
 
-// The write's condition from ConditionExpression or Expected (null when neither).
-Result<std::shared_ptr<const query::Condition>> ParseWriteCondition(const WriteParams& params,
-                                                                    ExpressionContext& expressions);
+// The write's condition from ConditionExpression or Expected (nullopt when neither).
+Result<std::optional<BoundCondition>> ParseWriteCondition(const WriteParams& params,
+                                                          ExpressionContext& expressions);
 
 // A single-item write in flight: its batch (one ItemWrite) and how to answer.
 struct SingleWrite {
@@ -48,7 +48,7 @@ struct SingleWrite {
 };
 
 // Checks `condition` against the current item ({} when absent): ConditionalCheckFailed.
-Status CheckCondition(const query::Condition* condition, const Item* current);
+Status CheckCondition(const std::optional<BoundCondition>& condition, const Item* current);
 
 // Submits state->batch; answers with Attributes per ReturnValues and ConsumedCapacity, or
 // ConditionalCheckFailedException with the item when asked.

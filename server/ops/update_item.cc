@@ -59,29 +59,30 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   std::vector<std::string> key_names{schema.partition_key.name};
   if (schema.sort_key) key_names.push_back(schema.sort_key->name);
 
-  auto update = std::make_shared<query::UpdateExpression>();
+  BoundUpdate update;
   if (update_expression) {
-    CIRRUS_ASSIGN_OR_RETURN(*update, query::ParseUpdate(*update_expression,
-                                                        expressions.placeholders(), key_names));
+    CIRRUS_ASSIGN_OR_RETURN(update, ParseBoundUpdate(*update_expression, expressions, key_names));
   } else if (attribute_updates) {
-    CIRRUS_ASSIGN_OR_RETURN(*update, query::TranslateAttributeUpdates(*attribute_updates, key_names));
+    CIRRUS_ASSIGN_OR_RETURN(update, TranslateBoundUpdate(*attribute_updates, key_names));
+  } else {
+    update.tree = std::make_shared<const query::UpdateExpression>();  // keeps or creates the item
   }
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::Condition> condition,
+  CIRRUS_ASSIGN_OR_RETURN(std::optional<BoundCondition> condition,
                           ParseWriteCondition(params, expressions));
   if (update_expression || params.condition_expression) {
     CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(true, ""));
   } else {
     CIRRUS_RETURN_IF_ERROR(
-        expressions.CheckUsed(false, "UpdateExpression and ConditionExpression are"));
+        expressions.CheckUsed(false, "UpdateExpression and ConditionExpression are null"));
   }
 
   db::ItemWrite write;
   CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(key, &write.key));
   write.table = std::move(table);
   write.decide = [condition, update, key = std::move(key)](const Item* current) -> Result<db::Mutation> {
-    CIRRUS_RETURN_IF_ERROR(CheckCondition(condition.get(), current));
+    CIRRUS_RETURN_IF_ERROR(CheckCondition(condition, current));
     Item next = current ? *current : key;
-    CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update, &next));
+    CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update.tree, update.values, &next));
     size_t size = ItemSize(next);
     if (size > kMaxItemSize) {
       return ValidationError("Item size to update has exceeded the maximum allowed size");
@@ -90,7 +91,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   };
   const std::string& rv = params.return_values;
   write.want_old_image = rv == "ALL_OLD" || rv == "UPDATED_OLD" || params.old_on_failure;
-  for (const query::UpdateAction& a : update->actions) state->updated_paths.push_back(a.path);
+  for (const query::UpdateAction& a : update.tree->actions) state->updated_paths.push_back(a.path);
   state->table_name = *params.table_name;
   state->return_values = rv;
   state->old_on_failure = params.old_on_failure;

@@ -60,27 +60,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   query::Placeholders placeholders(&Names(), &Values());
   switch (data[0] % 4) {
     case 0: {
-      Result<query::Condition> c =
-          query::ParseCondition(text, query::ExpressionKind::kCondition, placeholders);
-      if (c.ok()) {
-        (void)query::Matches(*c, SampleItem());
-        (void)query::Matches(*c, Item());
-      }
+      constexpr auto kKind = query::ExpressionKind::kCondition;
+      Result<query::ParsedCondition> c = query::ParseCondition(text, kKind, placeholders);
+      if (!c.ok()) break;
+      Result<query::Values> values = placeholders.Bind(c->use, kKind);
+      if (!values.ok() || !query::CheckConditionValues(c->tree, *values, kKind).ok()) break;
+      (void)query::Matches(c->tree, *values, SampleItem());
+      (void)query::Matches(c->tree, *values, Item());
       break;
     }
     case 1: {
-      Result<query::UpdateExpression> u = query::ParseUpdate(text, placeholders, {"pk", "sk"});
-      if (u.ok()) {
-        Item copy = SampleItem();
-        (void)query::ApplyUpdate(*u, &copy);
-        Item fresh{{"pk", AttributeValue::String("new")}};
-        (void)query::ApplyUpdate(*u, &fresh);
-      }
+      Result<query::ParsedUpdate> u = query::ParseUpdate(text, placeholders);
+      if (!u.ok()) break;
+      Result<query::Values> values = placeholders.Bind(u->use, query::ExpressionKind::kUpdate);
+      if (!values.ok() || !query::CheckUpdate(u->tree, *values, {"pk", "sk"}).ok()) break;
+      Item copy = SampleItem();
+      (void)query::ApplyUpdate(u->tree, *values, &copy);
+      Item fresh{{"pk", AttributeValue::String("new")}};
+      (void)query::ApplyUpdate(u->tree, *values, &fresh);
       break;
     }
     case 2: {
-      Result<std::vector<query::Path>> p = query::ParseProjection(text, placeholders);
-      if (p.ok()) (void)query::Project(SampleItem(), *p);
+      Result<query::ParsedProjection> p = query::ParseProjection(text, placeholders);
+      if (p.ok()) (void)query::Project(SampleItem(), p->tree);
       break;
     }
     case 3: {
