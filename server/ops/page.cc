@@ -80,6 +80,9 @@ Result<std::string> ReadStartKey(const db::Table& table, const wire::JsonValue& 
   return stored;
 }
 
+namespace {
+
+// Select and its interplay with a projection, as Query and Scan check it.
 Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
                    std::string_view projection_member) {
   if (select == "SPECIFIC_ATTRIBUTES" && !has_projection) {
@@ -98,6 +101,57 @@ Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
         "supported only when reading an index");
   }
   return Status();
+}
+
+}  // namespace
+
+PageRequest ReadPageRequest(RequestReader& r, std::string_view legacy_filter_member) {
+  PageRequest p;
+  p.table_name = ReadTableName(r);
+  p.index = r.String("IndexName");
+  r.Name("IndexName", p.index);
+  p.select = r.String("Select");
+  r.Enum("Select", p.select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
+  p.attributes_to_get = ReadAttributesToGet(r);
+  p.limit = r.Long("Limit");
+  r.Minimum("Limit", p.limit, 1);
+  p.consistent = r.Bool("ConsistentRead").value_or(false);
+  p.legacy_filter = ReadLegacyConditions(r, legacy_filter_member, &p.legacy_status);
+  p.has_conditional_operator = r.String("ConditionalOperator").has_value();
+  p.or_operator = ReadConditionalOperator(r);
+  p.start_key = r.Object("ExclusiveStartKey");
+  p.capacity = ReadCapacityReport(r);
+  p.projection = r.String("ProjectionExpression");
+  p.filter = r.String("FilterExpression");
+  return p;
+}
+
+Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions) {
+  ItemShape shape;
+  shape.count_only = request.select == "COUNT";
+  if (request.filter) {
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter, ParseBoundCondition(*request.filter,
+                                                              query::ExpressionKind::kFilter,
+                                                              expressions));
+  } else if (request.legacy_filter) {
+    CIRRUS_ASSIGN_OR_RETURN(shape.filter,
+                            TranslateBoundConditions(*request.legacy_filter, request.or_operator));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(request.projection,
+                                                            request.attributes_to_get, expressions));
+  CIRRUS_RETURN_IF_ERROR(CheckSelect(request.select, shape.projection.has_value(),
+                                     request.projection ? "ProjectionExpression" : "AttributesToGet"));
+  shape.Prepare();
+  return shape;
+}
+
+Result<std::shared_ptr<const db::Table>> FindReadTable(OperationContext& ctx,
+                                                       const PageRequest& request) {
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *request.table_name));
+  if (request.index) {
+    return ValidationError("The table does not have the specified index: " + std::string(*request.index));
+  }
+  return table;
 }
 
 }  // namespace cirrus::server

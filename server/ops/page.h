@@ -10,6 +10,7 @@
 #include "db/database.h"
 #include "db/item/status.h"
 #include "query/expression.h"
+#include "query/legacy.h"
 #include "server/ops/common.h"
 #include "server/ops/expressions.h"
 #include "server/wire/json_writer.h"
@@ -59,12 +60,36 @@ class PageBuilder {
   std::string last_key_;
 };
 
+// The request members Query and Scan share.
+struct PageRequest {
+  std::optional<std::string> table_name;
+  std::optional<std::string_view> index;
+  std::optional<std::string_view> select;
+  std::optional<std::vector<std::string>> attributes_to_get;
+  std::optional<int64_t> limit;
+  bool consistent = false;
+  std::optional<std::vector<query::LegacyCondition>> legacy_filter;  // QueryFilter, ScanFilter
+  bool has_conditional_operator = false;
+  bool or_operator = false;
+  std::optional<wire::JsonValue> start_key;
+  CapacityReport capacity = CapacityReport::kNone;
+  std::optional<std::string_view> projection;  // ProjectionExpression
+  std::optional<std::string_view> filter;      // FilterExpression
+  Status legacy_status;  // invalid values in the legacy filter
+};
+// Reads them; `legacy_filter_member` is "QueryFilter" or "ScanFilter".
+PageRequest ReadPageRequest(RequestReader& r, std::string_view legacy_filter_member);
+
+// The shape of a page's items: the filter (expression or legacy), the projection, Select.
+// Also checks Select against the projection.
+Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions);
+
+// The table a Query or Scan reads: ResourceNotFound, or an IndexName it does not have.
+Result<std::shared_ptr<const db::Table>> FindReadTable(OperationContext& ctx,
+                                                       const PageRequest& request);
+
 // Parses an ExclusiveStartKey into a stored key: the table's key attributes exactly.
 Result<std::string> ReadStartKey(const db::Table& table, const wire::JsonValue& json);
 
-// Select and its interplay with a projection, as Query and Scan check it. `index` is false
-// while tables have no secondary indexes.
-Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
-                   std::string_view projection_member);
 
 }  // namespace cirrus::server

@@ -58,52 +58,33 @@ void KeyRefs(const db::KeySchema& schema, query::KeyAttributeRef* pk,
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
-  std::optional<std::string> name = ReadTableName(r);
-  std::optional<std::string_view> index = r.String("IndexName");
-  r.Name("IndexName", index);
-  std::optional<std::string_view> select = r.String("Select");
-  r.Enum("Select", select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
-  std::optional<std::vector<std::string>> attributes_to_get = ReadAttributesToGet(r);
-  std::optional<int64_t> limit = r.Long("Limit");
-  r.Minimum("Limit", limit, 1);
-  std::optional<bool> consistent = r.Bool("ConsistentRead");
+  PageRequest page_request = ReadPageRequest(r, "QueryFilter");
   Status legacy_status;
   std::optional<std::vector<query::LegacyCondition>> key_conditions =
       ReadLegacyConditions(r, "KeyConditions", &legacy_status);
-  std::optional<std::vector<query::LegacyCondition>> query_filter =
-      ReadLegacyConditions(r, "QueryFilter", &legacy_status);
-  const bool has_conditional_operator = r.String("ConditionalOperator").has_value();
-  const bool or_operator = ReadConditionalOperator(r);
   std::optional<bool> forward = r.Bool("ScanIndexForward");
-  std::optional<wire::JsonValue> start_key = r.Object("ExclusiveStartKey");
-  CapacityReport capacity = ReadCapacityReport(r);
-  std::optional<std::string_view> projection = r.String("ProjectionExpression");
-  std::optional<std::string_view> filter = r.String("FilterExpression");
   std::optional<std::string_view> key_condition = r.String("KeyConditionExpression");
   ExpressionContext expressions(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   CIRRUS_RETURN_IF_ERROR(expressions.status());
   CIRRUS_RETURN_IF_ERROR(legacy_status);
+  CIRRUS_RETURN_IF_ERROR(page_request.legacy_status);
+  const PageRequest& params = page_request;
 
   CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
-      {{"AttributesToGet", attributes_to_get.has_value()},
+      {{"AttributesToGet", params.attributes_to_get.has_value()},
        {"KeyConditions", key_conditions.has_value()},
-       {"QueryFilter", query_filter.has_value()},
-       {"ConditionalOperator", has_conditional_operator}},
-      {{"ProjectionExpression", projection.has_value()},
-       {"FilterExpression", filter.has_value()},
+       {"QueryFilter", params.legacy_filter.has_value()},
+       {"ConditionalOperator", params.has_conditional_operator}},
+      {{"ProjectionExpression", params.projection.has_value()},
+       {"FilterExpression", params.filter.has_value()},
        {"KeyConditionExpression", key_condition.has_value()}}));
   if (!key_condition && !key_conditions) {
     return ValidationError(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
         "request.");
   }
-  CIRRUS_RETURN_IF_ERROR(CheckSelect(select, projection || attributes_to_get,
-                                     projection ? "ProjectionExpression" : "AttributesToGet"));
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
-  if (index) {
-    return ValidationError("The table does not have the specified index: " + std::string(*index));
-  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindReadTable(ctx, params));
 
   const db::KeySchema& schema = table->codec().schema();
   query::KeyAttributeRef pk;
@@ -115,29 +96,23 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   } else {
     CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, pk, sk));
   }
-  ItemShape shape;
-  shape.count_only = select == "COUNT";
-  if (filter) {
-    CIRRUS_ASSIGN_OR_RETURN(shape.filter, ParseBoundCondition(*filter, query::ExpressionKind::kFilter,
-                                                              expressions));
-  } else if (query_filter) {
-    CIRRUS_ASSIGN_OR_RETURN(shape.filter, TranslateBoundConditions(*query_filter, or_operator));
-  }
-  CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || filter || projection, "KeyConditionExpression is null"));
-  shape.Prepare();
+  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || params.filter || params.projection,
+                                               "KeyConditionExpression is null"));
   if (shape.filter) {
     std::set<std::string, std::less<>> filtered;
     query::AddAttributeNames(*shape.filter->tree, &filtered);
     for (const std::string& key_name : {pk.name, sk ? sk->name : std::string()}) {
       if (!key_name.empty() && filtered.count(key_name)) {
-        return ValidationError(std::string(filter ? "Filter Expression" : "QueryFilter") +
+        return ValidationError(std::string(params.filter ? "Filter Expression" : "QueryFilter") +
                                " can only contain non-primary key attributes: Primary key "
                                "attribute: " + key_name);
       }
     }
   }
   CIRRUS_RETURN_IF_ERROR(table->codec().ValidateKeyValue(schema.partition_key, condition.partition_value, true));
+  const std::optional<wire::JsonValue>& start_key = params.start_key;
+  const std::optional<int64_t>& limit = params.limit;
 
   const KeyRange range = RangeOf(table->codec(), condition);
   std::optional<std::string> start;
@@ -184,7 +159,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     CIRRUS_RETURN_IF_ERROR(cursor.status());
   }
-  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, capacity, consistent.value_or(false)));
+  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, params.capacity, params.consistent));
   return body;
 }
 

@@ -19,51 +19,26 @@ std::string HashKey(uint64_t hash) {
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
-  std::optional<std::string> name = ReadTableName(r);
-  std::optional<std::string_view> index = r.String("IndexName");
-  r.Name("IndexName", index);
-  std::optional<std::vector<std::string>> attributes_to_get = ReadAttributesToGet(r);
-  std::optional<int64_t> limit = r.Long("Limit");
-  r.Minimum("Limit", limit, 1);
-  std::optional<std::string_view> select = r.String("Select");
-  r.Enum("Select", select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
-  Status legacy_status;
-  std::optional<std::vector<query::LegacyCondition>> scan_filter =
-      ReadLegacyConditions(r, "ScanFilter", &legacy_status);
-  const bool has_conditional_operator = r.String("ConditionalOperator").has_value();
-  const bool or_operator = ReadConditionalOperator(r);
-  std::optional<wire::JsonValue> start_key = r.Object("ExclusiveStartKey");
-  CapacityReport capacity = ReadCapacityReport(r);
+  PageRequest page_request = ReadPageRequest(r, "ScanFilter");
   std::optional<int64_t> total_segments = r.Long("TotalSegments");
   r.Minimum("TotalSegments", total_segments, 1);
   r.Maximum("TotalSegments", total_segments, kMaxTotalSegments);
   std::optional<int64_t> segment = r.Long("Segment");
   r.Minimum("Segment", segment, 0);
   r.Maximum("Segment", segment, kMaxTotalSegments - 1);
-  std::optional<std::string_view> projection = r.String("ProjectionExpression");
-  std::optional<std::string_view> filter = r.String("FilterExpression");
-  std::optional<bool> consistent = r.Bool("ConsistentRead");
   ExpressionContext expressions(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   CIRRUS_RETURN_IF_ERROR(expressions.status());
-  CIRRUS_RETURN_IF_ERROR(legacy_status);
+  CIRRUS_RETURN_IF_ERROR(page_request.legacy_status);
+  const PageRequest& params = page_request;
 
   CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
-      {{"AttributesToGet", attributes_to_get.has_value()},
-       {"ScanFilter", scan_filter.has_value()},
-       {"ConditionalOperator", has_conditional_operator}},
-      {{"ProjectionExpression", projection.has_value()}, {"FilterExpression", filter.has_value()}}));
-  ItemShape shape;
-  shape.count_only = select == "COUNT";
-  if (filter) {
-    CIRRUS_ASSIGN_OR_RETURN(shape.filter, ParseBoundCondition(*filter, query::ExpressionKind::kFilter,
-                                                              expressions));
-  } else if (scan_filter) {
-    CIRRUS_ASSIGN_OR_RETURN(shape.filter, TranslateBoundConditions(*scan_filter, or_operator));
-  }
-  CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(projection, attributes_to_get, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(filter || projection, "FilterExpression is null"));
-  shape.Prepare();
+      {{"AttributesToGet", params.attributes_to_get.has_value()},
+       {"ScanFilter", params.legacy_filter.has_value()},
+       {"ConditionalOperator", params.has_conditional_operator}},
+      {{"ProjectionExpression", params.projection.has_value()}, {"FilterExpression", params.filter.has_value()}}));
+  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(params.filter || params.projection, "FilterExpression is null"));
   if (segment && !total_segments) {
     return ValidationError(
         "The TotalSegments parameter is required but was not present in the request when "
@@ -80,12 +55,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "Segment: " + std::to_string(*segment) + " is not less than TotalSegments: " +
         std::to_string(*total_segments));
   }
-  CIRRUS_RETURN_IF_ERROR(CheckSelect(select, projection || attributes_to_get,
-                                     projection ? "ProjectionExpression" : "AttributesToGet"));
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *name));
-  if (index) {
-    return ValidationError("The table does not have the specified index: " + std::string(*index));
-  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindReadTable(ctx, params));
+  const std::optional<wire::JsonValue>& start_key = params.start_key;
+  const std::optional<int64_t>& limit = params.limit;
 
   // The segment's hash range [low, high]; both inclusive so that 2^64 - 1 fits.
   using u128 = unsigned __int128;
@@ -117,9 +89,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
     const std::string lower = HashKey(low);
-    for (uint32_t p = first_partition; p <= last_partition && !more; ++p) {
-      CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(*table, p));
-      bool valid = start && p == first_partition ? cursor.SeekForward(*start, false)
+    for (uint32_t partition = first_partition; partition <= last_partition && !more; ++partition) {
+      CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(*table, partition));
+      bool valid = start && partition == first_partition ? cursor.SeekForward(*start, false)
                                                  : cursor.SeekForward(lower, true);
       for (; valid && (upper.empty() || cursor.key() < upper); valid = cursor.Next()) {
         if (page.full()) {
@@ -131,7 +103,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       CIRRUS_RETURN_IF_ERROR(cursor.status());
     }
   }
-  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, capacity, consistent.value_or(false)));
+  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, params.capacity, params.consistent));
   return body;
 }
 

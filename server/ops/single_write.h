@@ -54,4 +54,11 @@ Status CheckCondition(const std::optional<BoundCondition>& condition, const Item
 // ConditionalCheckFailedException with the item when asked.
 void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state);
 
+// PutItem and DeleteItem: one item member (`item_member`: "Item" or "Key"), an optional
+// condition, ReturnValues NONE or ALL_OLD. `make` sets the write's key and mutation from the
+// member's item.
+using MakeWrite = Status (*)(const db::Table& table, Item item, db::ItemWrite* write);
+void RunConditionalWrite(OperationContext& ctx, const wire::JsonValue& request, Done done,
+                         std::string_view item_member, MakeWrite make);
+
 }  // namespace cirrus::server
