@@ -124,44 +124,27 @@ Result<Item> DecodeItem(std::string_view stored) {
 
 namespace internal {
 
+namespace {
+// Visits nothing: walking with it skips a value.
+struct SkipVisitor {
+  void Attribute(std::string_view) {}
+  void Scalar(ValueType, std::string_view) {}
+  void Bool(bool) {}
+  void Null() {}
+  void BeginMap(uint64_t) {}
+  void MapKey(std::string_view) {}
+  void EndMap() {}
+  void BeginList(uint64_t) {}
+  void EndList() {}
+  void BeginSet(ValueType, uint64_t) {}
+  void SetElement(std::string_view) {}
+  void EndSet() {}
+};
+}  // namespace
+
 bool SkipValue(ByteReader& r, int depth) {
-  uint8_t type;
-  uint64_t count;
-  std::string_view bytes;
-  if (depth > kMaxStoredDepth || !r.U8(&type)) return false;
-  switch (static_cast<ValueType>(type)) {
-    case ValueType::kS:
-    case ValueType::kN:
-    case ValueType::kB:
-      return r.Bytes(&bytes);
-    case ValueType::kBool: {
-      uint8_t b;
-      return r.U8(&b);
-    }
-    case ValueType::kNull:
-      return true;
-    case ValueType::kM:
-      if (!r.Varint(&count)) return false;
-      for (uint64_t i = 0; i < count; ++i) {
-        if (!r.Bytes(&bytes) || !SkipValue(r, depth + 1)) return false;
-      }
-      return true;
-    case ValueType::kL:
-      if (!r.Varint(&count)) return false;
-      for (uint64_t i = 0; i < count; ++i) {
-        if (!SkipValue(r, depth + 1)) return false;
-      }
-      return true;
-    case ValueType::kSS:
-    case ValueType::kNS:
-    case ValueType::kBS:
-      if (!r.Varint(&count)) return false;
-      for (uint64_t i = 0; i < count; ++i) {
-        if (!r.Bytes(&bytes)) return false;
-      }
-      return true;
-  }
-  return false;
+  SkipVisitor skip;
+  return WalkValue(r, skip, depth);
 }
 
 }  // namespace internal
