@@ -27,6 +27,22 @@ enum Field : uint64_t {
   kFieldDeletionProtection = 16,
   kFieldTableClass = 17,
   kFieldTag = 18,  // repeated: key:bytes value:bytes
+  kFieldIndex = 19,  // repeated: an IndexDefinition, fields kIndexField*
+};
+
+// Fields of an index record (nested in kFieldIndex). On disk: never renumber or reuse.
+enum IndexField : uint64_t {
+  kIndexFieldName = 1,
+  kIndexFieldKind = 2,
+  kIndexFieldPartitionKey = 3,
+  kIndexFieldSortKey = 4,
+  kIndexFieldProjection = 5,
+  kIndexFieldNonKeyAttribute = 6,  // repeated
+  kIndexFieldStorageId = 7,
+  kIndexFieldPartitionCount = 8,
+  kIndexFieldStatus = 9,
+  kIndexFieldReadCapacity = 10,
+  kIndexFieldWriteCapacity = 11,
 };
 
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
@@ -35,16 +51,16 @@ int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cas
 class FieldWriter {
  public:
   explicit FieldWriter(std::string* out) : out_(out) {}
-  void Bytes(Field f, std::string_view v) {
+  void Bytes(uint64_t f, std::string_view v) {
     PutVarint(f, out_);
     PutBytes(v, out_);
   }
-  void Int(Field f, int64_t v) {
+  void Int(uint64_t f, int64_t v) {
     std::string tmp;
     PutVarint(ZigZag(v), &tmp);
     Bytes(f, tmp);
   }
-  void Key(Field f, const KeyAttribute& a) {
+  void Key(uint64_t f, const KeyAttribute& a) {
     std::string tmp;
     PutBytes(a.name, &tmp);
     tmp.push_back(static_cast<char>(a.type));
@@ -73,7 +89,71 @@ bool ReadKey(std::string_view bytes, KeyAttribute* a) {
   return true;
 }
 
+std::string EncodeIndex(const IndexDefinition& x) {
+  std::string out;
+  FieldWriter w(&out);
+  w.Bytes(kIndexFieldName, x.name);
+  w.Int(kIndexFieldKind, static_cast<int64_t>(x.kind));
+  w.Key(kIndexFieldPartitionKey, x.key_schema.partition_key);
+  if (x.key_schema.sort_key) w.Key(kIndexFieldSortKey, *x.key_schema.sort_key);
+  w.Int(kIndexFieldProjection, static_cast<int64_t>(x.projection));
+  for (const std::string& a : x.non_key_attributes) w.Bytes(kIndexFieldNonKeyAttribute, a);
+  w.Int(kIndexFieldStorageId, x.storage_id);
+  w.Int(kIndexFieldPartitionCount, x.partition_count);
+  w.Int(kIndexFieldStatus, static_cast<int64_t>(x.status));
+  w.Int(kIndexFieldReadCapacity, x.read_capacity_units);
+  w.Int(kIndexFieldWriteCapacity, x.write_capacity_units);
+  return out;
+}
+
+bool DecodeIndex(std::string_view bytes, IndexDefinition* x) {
+  ByteReader r(bytes);
+  while (!r.empty()) {
+    uint64_t field;
+    std::string_view value;
+    if (!r.Varint(&field) || !r.Bytes(&value)) return false;
+    int64_t i = 0;
+    switch (field) {
+      case kIndexFieldName: x->name = std::string(value); break;
+      case kIndexFieldPartitionKey: if (!ReadKey(value, &x->key_schema.partition_key)) return false; break;
+      case kIndexFieldSortKey: {
+        KeyAttribute a;
+        if (!ReadKey(value, &a)) return false;
+        x->key_schema.sort_key = std::move(a);
+        break;
+      }
+      case kIndexFieldNonKeyAttribute: x->non_key_attributes.emplace_back(value); break;
+      case kIndexFieldKind:
+      case kIndexFieldProjection:
+      case kIndexFieldStorageId:
+      case kIndexFieldPartitionCount:
+      case kIndexFieldStatus:
+      case kIndexFieldReadCapacity:
+      case kIndexFieldWriteCapacity:
+        if (!ReadInt(value, &i)) return false;
+        if (field == kIndexFieldKind) x->kind = static_cast<IndexKind>(i);
+        if (field == kIndexFieldProjection) x->projection = static_cast<ProjectionType>(i);
+        if (field == kIndexFieldStorageId) x->storage_id = static_cast<uint32_t>(i);
+        if (field == kIndexFieldPartitionCount) x->partition_count = static_cast<uint32_t>(i);
+        if (field == kIndexFieldStatus) x->status = static_cast<IndexStatus>(i);
+        if (field == kIndexFieldReadCapacity) x->read_capacity_units = i;
+        if (field == kIndexFieldWriteCapacity) x->write_capacity_units = i;
+        break;
+      default:
+        break;  // newer field
+    }
+  }
+  return !x->name.empty() && x->partition_count > 0;
+}
+
 }  // namespace
+
+const IndexDefinition* TableDefinition::FindIndex(std::string_view index_name) const {
+  for (const IndexDefinition& x : indexes) {
+    if (x.name == index_name) return &x;
+  }
+  return nullptr;
+}
 
 std::string EncodeTableDefinition(const TableDefinition& d) {
   std::string out;
@@ -102,6 +182,7 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
     PutBytes(value, &tmp);
     w.Bytes(kFieldTag, tmp);
   }
+  for (const IndexDefinition& x : d.indexes) w.Bytes(kFieldIndex, EncodeIndex(x));
   return out;
 }
 
@@ -132,6 +213,12 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
         KeyAttribute a;
         ok = ReadKey(bytes, &a);
         d.attribute_definitions.push_back(std::move(a));
+        break;
+      }
+      case kFieldIndex: {
+        IndexDefinition x;
+        ok = DecodeIndex(bytes, &x);
+        d.indexes.push_back(std::move(x));
         break;
       }
       case kFieldTag: {

@@ -23,6 +23,28 @@ struct ProvisionedThroughput {
   friend bool operator==(const ProvisionedThroughput&, const ProvisionedThroughput&) = default;
 };
 
+// On disk: never renumber.
+enum class IndexKind : uint8_t { kGlobal = 1, kLocal = 2 };
+enum class ProjectionType : uint8_t { kKeysOnly = 1, kInclude = 2, kAll = 3 };
+enum class IndexStatus : uint8_t { kCreating = 1, kActive = 2, kDeleting = 3 };
+
+// A secondary index of a table. Its entries live in their own partition B-trees (like a
+// table's), keyed by the index key and then the table's stored key.
+struct IndexDefinition {
+  std::string name;
+  IndexKind kind = IndexKind::kGlobal;
+  KeySchema key_schema;  // LSI: the table's partition key and another sort key
+  ProjectionType projection = ProjectionType::kAll;
+  std::vector<std::string> non_key_attributes;  // kInclude
+  uint32_t storage_id = 0;
+  uint32_t partition_count = 1;
+  IndexStatus status = IndexStatus::kActive;  // kCreating while a GSI is backfilled
+  int64_t read_capacity_units = 0;  // GSI, provisioned tables
+  int64_t write_capacity_units = 0;
+
+  friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
+};
+
 // A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
 // partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
 struct TableDefinition {
@@ -39,6 +61,9 @@ struct TableDefinition {
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
   std::vector<std::pair<std::string, std::string>> tags;
+  std::vector<IndexDefinition> indexes;
+
+  const IndexDefinition* FindIndex(std::string_view index_name) const;
 
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
 };

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <set>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -29,13 +31,6 @@ namespace cirrus::db {
 constexpr unsigned kMaxDbs = 8192;
 constexpr unsigned kSystemDbs = 3;
 constexpr uint64_t kFormatVersion = 1;
-
-struct TableStorage {
-  uint32_t storage_id = 0;
-  std::vector<MDB_dbi> dbis;  // one per partition; valid while any Table holds this storage
-  std::atomic<int64_t> item_count{0};
-  std::atomic<int64_t> size_bytes{0};
-};
 
 namespace {
 
@@ -75,27 +70,34 @@ std::string StatsValue(int64_t count, int64_t size) {
 // ---------------------------------------------------------------------------------------
 // Table
 
-Table::Table(TableDefinition definition, std::shared_ptr<TableStorage> storage)
-    : definition_(std::move(definition)),
+Table::Table(TableDefinition definition, std::shared_ptr<PartitionStorage> storage,
+             std::vector<std::shared_ptr<const Index>> indexes)
+    : KeySpace(definition.partition_count, storage),
+      definition_(std::move(definition)),
       codec_(definition_.key_schema),
-      storage_(std::move(storage)) {}
+      storage_(std::move(storage)),
+      indexes_(std::move(indexes)) {}
 
 Table::~Table() = default;
 
-uint32_t Table::PartitionOfKey(std::string_view stored_key) const {
-  return PartitionOf(KeyCodec::HashOf(stored_key), definition_.partition_count);
+std::shared_ptr<const Index> Table::FindIndex(std::string_view name) const {
+  for (const auto& index : indexes_) {
+    if (index->name() == name) return index;
+  }
+  return nullptr;
 }
 
-int64_t Table::item_count() const { return storage_->item_count.load(std::memory_order_relaxed); }
-int64_t Table::size_bytes() const { return storage_->size_bytes.load(std::memory_order_relaxed); }
-unsigned int Table::dbi(uint32_t partition) const { return storage_->dbis[partition]; }
+bool Table::has_local_indexes() const {
+  return std::any_of(indexes_.begin(), indexes_.end(),
+                     [](const auto& x) { return x->definition().kind == IndexKind::kLocal; });
+}
 
 // ---------------------------------------------------------------------------------------
 // Reads
 
 PartitionCursor::PartitionCursor(PartitionCursor&& other) noexcept
     : cursor_(std::exchange(other.cursor_, nullptr)),
-      codec_(other.codec_),
+      space_(other.space_),
       valid_(other.valid_),
       raw_key_(other.raw_key_),
       raw_value_(other.raw_value_),
@@ -147,7 +149,7 @@ bool PartitionCursor::Settle(bool forward) {
     Result<Item> item = DecodeItem(raw_value_);
     if (!item.ok()) return Invalid(item.status());
     std::string stored;
-    Status s = codec_->EncodeKeyOf(*item, &stored);
+    Status s = space_->StoredKeyOf(*item, &stored);
     if (!s.ok()) return Invalid(InternalError("stored item without its key: " + s.message()));
     run_.emplace_back(std::move(stored), raw_value_);
     far_end = std::string(raw_key_);
@@ -165,7 +167,7 @@ bool PartitionCursor::Settle(bool forward) {
 bool PartitionCursor::SeekForward(std::string_view key, bool inclusive) {
   // A long key's run starts at its first kMaxInlineKey bytes (tree_key.h).
   std::string_view target = key.size() > kMaxInlineKey ? key.substr(0, kMaxInlineKey) : key;
-  if (!Raw(MDB_SET_RANGE, target) || !Settle(true)) return false;
+  if (!(key.empty() ? Raw(MDB_FIRST) : Raw(MDB_SET_RANGE, target)) || !Settle(true)) return false;
   while (valid_ && (key_ < key || (!inclusive && key_ == key))) Next();
   return valid_;
 }
@@ -215,21 +217,21 @@ ReadView::~ReadView() {
   if (txn_) db_->ReleaseReader(txn_);
 }
 
-Result<std::optional<std::string_view>> ReadView::Get(const Table& table,
+Result<std::optional<std::string_view>> ReadView::Get(const KeySpace& space,
                                                       std::string_view stored_key) {
   std::string buffer;
   MDB_val k = Val(TreeKeyOf(stored_key, &buffer)), v;
-  int rc = mdb_get(txn_, table.dbi(table.PartitionOfKey(stored_key)), &k, &v);
+  int rc = mdb_get(txn_, space.dbi(space.PartitionOfKey(stored_key)), &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
   if (rc != 0) return LmdbError(rc, "mdb_get");
   return std::optional<std::string_view>(View(v));
 }
 
-Result<PartitionCursor> ReadView::OpenCursor(const Table& table, uint32_t partition) {
+Result<PartitionCursor> ReadView::OpenCursor(const KeySpace& space, uint32_t partition) {
   MDB_cursor* cursor;
-  int rc = mdb_cursor_open(txn_, table.dbi(partition), &cursor);
+  int rc = mdb_cursor_open(txn_, space.dbi(partition), &cursor);
   if (rc != 0) return LmdbError(rc, "mdb_cursor_open");
-  return PartitionCursor(cursor, &table.codec());
+  return PartitionCursor(cursor, &space);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -255,7 +257,8 @@ Mutation Mutation::Keep() { return Mutation(); }
 // (statistics, catalog) deferred until it commits.
 class WriteContext {
  public:
-  WriteContext(MDB_txn* txn, MDB_dbi stats_dbi) : txn_(txn), stats_dbi_(stats_dbi) {}
+  WriteContext(MDB_txn* txn, MDB_dbi stats_dbi, MDB_dbi collections_dbi)
+      : txn_(txn), stats_dbi_(stats_dbi), collections_dbi_(collections_dbi) {}
 
   MDB_txn* txn() const { return txn_; }
   // An LMDB call failed: the transaction must abort (the group is then retried job by job).
@@ -266,38 +269,66 @@ class WriteContext {
     return status;
   }
 
-  // Item-level access to a table's partitions. Get: NotFound is an empty optional.
-  Result<std::optional<std::string_view>> Get(const Table& table, std::string_view key) {
+  // Item-level access to a table's or an index's partitions. Get: NotFound is nullopt.
+  Result<std::optional<std::string_view>> Get(const KeySpace& space, std::string_view key) {
     std::string buffer;
     MDB_val k = Val(TreeKeyOf(key, &buffer)), v;
-    int rc = mdb_get(txn_, table.dbi(table.PartitionOfKey(key)), &k, &v);
+    int rc = mdb_get(txn_, space.dbi(space.PartitionOfKey(key)), &k, &v);
     if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
     if (rc != 0) return Fail(rc, "mdb_get");
     return std::optional<std::string_view>(View(v));
   }
-  Status Put(const Table& table, std::string_view key, std::string_view value) {
+  Status Put(const KeySpace& space, std::string_view key, std::string_view value) {
     std::string buffer;
     MDB_val k = Val(TreeKeyOf(key, &buffer)), v = Val(value);
-    int rc = mdb_put(txn_, table.dbi(table.PartitionOfKey(key)), &k, &v, 0);
+    int rc = mdb_put(txn_, space.dbi(space.PartitionOfKey(key)), &k, &v, 0);
     return rc == 0 ? Status() : Fail(rc, "mdb_put");
   }
-  Status Delete(const Table& table, std::string_view key) {
+  Status Delete(const KeySpace& space, std::string_view key) {
     std::string buffer;
     MDB_val k = Val(TreeKeyOf(key, &buffer));
-    int rc = mdb_del(txn_, table.dbi(table.PartitionOfKey(key)), &k, nullptr);
+    int rc = mdb_del(txn_, space.dbi(space.PartitionOfKey(key)), &k, nullptr);
     return rc == 0 ? Status() : Fail(rc, "mdb_del");
   }
 
-  // Changes of the table's item count and size, published when the transaction commits.
-  void AddDelta(const Table& table, int64_t count, int64_t size) {
-    Delta& d = deltas_[table.storage_.get()];
-    d.storage = table.storage_;
+  // Changes of a table's or an index's item count and size, published when the transaction
+  // commits.
+  void AddDelta(const KeySpace& space, int64_t count, int64_t size) {
+    Delta& d = deltas_[space.storage_.get()];
+    d.storage = space.storage_;
     d.count += count;
     d.size += size;
   }
   void OnCommit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
 
-  // Writes the new statistics of every table touched; called once, before commit.
+  // The size of an LSI table's item collection (`collection`: storage id ++ partition
+  // prefix), as this transaction left it.
+  Result<int64_t> CollectionSize(std::string_view collection) {
+    MDB_val k = Val(collection), v;
+    int rc = mdb_get(txn_, collections_dbi_, &k, &v);
+    if (rc == MDB_NOTFOUND) return int64_t{0};
+    if (rc != 0) return Fail(rc, "mdb_get(collections)");
+    ByteReader r(View(v));
+    uint64_t size = 0;
+    r.Fixed64(&size);
+    return static_cast<int64_t>(size);
+  }
+  Status SetCollectionSize(std::string_view collection, int64_t size) {
+    MDB_val k = Val(collection);
+    int rc;
+    if (size <= 0) {
+      rc = mdb_del(txn_, collections_dbi_, &k, nullptr);
+      if (rc == MDB_NOTFOUND) rc = 0;
+    } else {
+      std::string value;
+      PutFixed64(static_cast<uint64_t>(size), &value);
+      MDB_val v = Val(value);
+      rc = mdb_put(txn_, collections_dbi_, &k, &v, 0);
+    }
+    return rc == 0 ? Status() : Fail(rc, "mdb_put(collections)");
+  }
+
+  // Writes the new statistics of every table and index touched; once, before commit.
   Status FlushStats() {
     for (auto& [ptr, d] : deltas_) {
       std::string key = StorageKey(ptr->storage_id);
@@ -320,14 +351,15 @@ class WriteContext {
 
  private:
   struct Delta {
-    std::shared_ptr<TableStorage> storage;
+    std::shared_ptr<PartitionStorage> storage;
     int64_t count = 0;
     int64_t size = 0;
   };
   MDB_txn* txn_;
   MDB_dbi stats_dbi_;
+  MDB_dbi collections_dbi_;
   bool failed_ = false;
-  std::unordered_map<TableStorage*, Delta> deltas_;
+  std::unordered_map<PartitionStorage*, Delta> deltas_;
   std::vector<std::function<void()>> on_commit_;
 };
 
@@ -347,24 +379,92 @@ class Job {
 
 namespace {
 
+// The key of an LSI table's item collection in "collections".
+std::string CollectionKey(const Table& table, std::string_view stored_key) {
+  std::string key = StorageKey(table.definition().storage_id);
+  // The partition prefix: the hash and the encoded partition key, i.e. the stored key
+  // without its sort key. Recomputed from the item would cost a decode; the codec knows.
+  Result<Item> decoded = table.codec().DecodeKey(stored_key);
+  if (decoded.ok()) key += table.codec().PartitionPrefix(decoded->at(table.codec().schema().partition_key.name));
+  return key;
+}
+
+// An index entry as stored: the projected item's size and bytes.
+struct Entry {
+  std::string key;
+  int64_t size = 0;
+};
+
+// Keeps `index` in step with one item changing from `old_item` to `new_item` (either null
+// when absent) under `table_key`. LSI entry sizes are added to *lsi_delta.
+Status MaintainIndex(WriteContext& ctx, const Index& index, std::string_view table_key,
+                     const Item* old_item, size_t old_size, const Item* new_item, size_t new_size,
+                     int64_t* lsi_delta) {
+  auto entry_of = [&](const Item* item, size_t item_size) -> std::optional<Entry> {
+    if (!item) return std::nullopt;
+    std::optional<std::string> key = index.EntryKey(*item, table_key);
+    if (!key) return std::nullopt;
+    int64_t size = index.definition().projection == ProjectionType::kAll
+                       ? static_cast<int64_t>(item_size)
+                       : static_cast<int64_t>(ItemSize(index.Project(*item)));
+    return Entry{std::move(*key), size};
+  };
+  std::optional<Entry> before = entry_of(old_item, old_size);
+  std::optional<Entry> after = entry_of(new_item, new_size);
+  // While an index is backfilled, an item the backfill has not reached yet has no entry.
+  if (before && index.definition().status == IndexStatus::kCreating) {
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> present, ctx.Get(index, before->key));
+    if (!present) {
+      before.reset();
+    } else {
+      before->size = static_cast<int64_t>(StoredItemSize(*present));
+    }
+  }
+  const bool moved = before && (!after || after->key != before->key);
+  if (moved) {
+    CIRRUS_RETURN_IF_ERROR(ctx.Delete(index, before->key));
+    ctx.AddDelta(index, -1, -before->size);
+  }
+  if (after) {
+    std::string encoded;
+    if (index.definition().projection == ProjectionType::kAll) {
+      EncodeItem(*new_item, new_size, &encoded);
+    } else {
+      Item projected = index.Project(*new_item);
+      EncodeItem(projected, static_cast<size_t>(after->size), &encoded);
+    }
+    CIRRUS_RETURN_IF_ERROR(ctx.Put(index, after->key, encoded));
+    const bool replaced = before && !moved;
+    ctx.AddDelta(index, replaced ? 0 : 1, after->size - (replaced ? before->size : 0));
+  }
+  if (index.definition().kind == IndexKind::kLocal) {
+    *lsi_delta += (after ? after->size : 0) - (before ? before->size : 0);
+  }
+  return Status();
+}
+
 class BatchJob : public Job {
  public:
-  BatchJob(WriteBatch* batch, std::function<void(Status)> done)
-      : batch_(batch), done_(std::move(done)) {}
+  BatchJob(WriteBatch* batch, std::function<void(Status)> done, int64_t collection_limit)
+      : batch_(batch), done_(std::move(done)), collection_limit_(collection_limit) {}
 
   Status Apply(WriteContext& ctx) override {
-    // Phase 1: read current images and decide, writing nothing, so that a failed decision
-    // leaves the transaction as it was.
-    for (ItemWrite& w : batch_->writes) {
-      CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, ctx.Get(*w.table, w.key));
+    // Phase 1: read current images, decide and validate, writing nothing, so that a failed
+    // decision leaves the transaction as it was.
+    std::vector<std::optional<Item>> locals(batch_->writes.size());
+    for (size_t i = 0; i < batch_->writes.size(); ++i) {
+      ItemWrite& w = batch_->writes[i];
+      const Table& table = *w.table;
+      CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, ctx.Get(table, w.key));
       w.existed = stored.has_value();
       w.old_size = w.existed ? StoredItemSize(*stored) : 0;
+      w.collection_size.reset();
       // The current item, decoded straight into old_image when the caller wants it (also
       // when `decide` then fails: ReturnValuesOnConditionCheckFailure).
-      std::optional<Item> local;
-      std::optional<Item>& current = w.want_old_image ? w.old_image : local;
+      std::optional<Item>& current = w.want_old_image ? w.old_image : locals[i];
       current.reset();
-      if (w.existed && (w.decide || w.check || w.want_old_image)) {
+      const bool indexed = !table.indexes().empty();
+      if (w.existed && (w.decide || w.check || w.want_old_image || indexed)) {
         CIRRUS_ASSIGN_OR_RETURN(current, DecodeItem(*stored));
       }
       if (w.decide) {
@@ -372,31 +472,58 @@ class BatchJob : public Job {
       } else if (w.check) {
         CIRRUS_RETURN_IF_ERROR(w.check(current ? &*current : nullptr));
       }
-    }
-    // Phase 2: write. Only LMDB can fail from here on, and then the transaction aborts.
-    // Streams and secondary indexes hook in here: both images are at hand, in the txn.
-    std::string encoded;
-    for (ItemWrite& w : batch_->writes) {
       const Mutation& m = w.decide ? w.applied : w.mutation;
-      switch (m.kind()) {
-        case Mutation::Kind::kKeep:
-          w.new_size = w.old_size;
-          break;
-        case Mutation::Kind::kPut:
-          encoded.clear();
-          EncodeItem(m.item(), m.item_size(), &encoded);
-          CIRRUS_RETURN_IF_ERROR(ctx.Put(*w.table, w.key, encoded));
-          w.new_size = m.item_size();
-          ctx.AddDelta(*w.table, w.existed ? 0 : 1,
-                       static_cast<int64_t>(w.new_size) - static_cast<int64_t>(w.old_size));
-          break;
-        case Mutation::Kind::kDelete:
-          w.new_size = 0;
-          if (w.existed) {
-            CIRRUS_RETURN_IF_ERROR(ctx.Delete(*w.table, w.key));
-            ctx.AddDelta(*w.table, -1, -static_cast<int64_t>(w.old_size));
-          }
-          break;
+      if (m.kind() == Mutation::Kind::kPut) {
+        for (const auto& index : table.indexes()) {
+          if (index->maintained()) CIRRUS_RETURN_IF_ERROR(index->Validate(m.item()));
+        }
+      }
+    }
+    // Phase 2: write, with the secondary indexes. Only LMDB can fail from here on (and the
+    // item collection limit, which aborts the group: retried alone, the batch fails alone).
+    // Streams will hook in here too: both images are at hand, in the transaction.
+    std::string encoded;
+    for (size_t i = 0; i < batch_->writes.size(); ++i) {
+      ItemWrite& w = batch_->writes[i];
+      const Table& table = *w.table;
+      const Mutation& m = w.decide ? w.applied : w.mutation;
+      const std::optional<Item>& current = w.want_old_image ? w.old_image : locals[i];
+      if (m.kind() == Mutation::Kind::kKeep) {
+        w.new_size = w.old_size;
+        continue;
+      }
+      const Item* new_item = nullptr;
+      if (m.kind() == Mutation::Kind::kPut) {
+        encoded.clear();
+        EncodeItem(m.item(), m.item_size(), &encoded);
+        CIRRUS_RETURN_IF_ERROR(ctx.Put(table, w.key, encoded));
+        w.new_size = m.item_size();
+        new_item = &m.item();
+        ctx.AddDelta(table, w.existed ? 0 : 1,
+                     static_cast<int64_t>(w.new_size) - static_cast<int64_t>(w.old_size));
+      } else {
+        w.new_size = 0;
+        if (!w.existed) continue;
+        CIRRUS_RETURN_IF_ERROR(ctx.Delete(table, w.key));
+        ctx.AddDelta(table, -1, -static_cast<int64_t>(w.old_size));
+      }
+      int64_t lsi_delta = 0;
+      const Item* old_item = current ? &*current : nullptr;
+      for (const auto& index : table.indexes()) {
+        if (!index->maintained()) continue;
+        CIRRUS_RETURN_IF_ERROR(MaintainIndex(ctx, *index, w.key, old_item, w.old_size, new_item,
+                                             w.new_size, &lsi_delta));
+      }
+      if (table.has_local_indexes()) {
+        std::string collection = CollectionKey(table, w.key);
+        CIRRUS_ASSIGN_OR_RETURN(int64_t size, ctx.CollectionSize(collection));
+        size += static_cast<int64_t>(w.new_size) - static_cast<int64_t>(w.old_size) + lsi_delta;
+        if (size > collection_limit_ && m.kind() == Mutation::Kind::kPut) {
+          return ctx.Abort(Status(ErrorKind::kItemCollectionSizeLimitExceeded,
+                                  "Collection size exceeded."));
+        }
+        CIRRUS_RETURN_IF_ERROR(ctx.SetCollectionSize(collection, size));
+        w.collection_size = size;
       }
     }
     return Status();
@@ -407,6 +534,7 @@ class BatchJob : public Job {
  private:
   WriteBatch* batch_;
   std::function<void(Status)> done_;
+  int64_t collection_limit_;
 };
 
 // A catalog change: runs `apply`, then hands its result to a waiting caller.
@@ -437,6 +565,21 @@ class CatalogJob : public Job {
   std::promise<Result<std::shared_ptr<const Table>>> promise_;
 };
 
+// Background work of the writer thread that nobody waits for (backfills, index drops).
+class TaskJob : public Job {
+ public:
+  using Fn = std::function<Status(WriteContext&)>;
+  explicit TaskJob(Fn fn) : fn_(std::move(fn)) {}
+  bool exclusive() const override { return true; }
+  Status Apply(WriteContext& ctx) override { return fn_(ctx); }
+  void Finish(Status status) override {
+    if (!status.ok()) std::fprintf(stderr, "cirrus db: background task failed: %s\n", status.message().c_str());
+  }
+
+ private:
+  Fn fn_;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -446,7 +589,7 @@ class Database::Impl {
  public:
   Options options;
   MDB_env* env = nullptr;
-  MDB_dbi meta_dbi = 0, catalog_dbi = 0, stats_dbi = 0;
+  MDB_dbi meta_dbi = 0, catalog_dbi = 0, stats_dbi = 0, collections_dbi = 0;
 
   mutable std::mutex catalog_mu;
   std::map<std::string, std::shared_ptr<const Table>, std::less<>> tables;  // guarded by catalog_mu
@@ -466,7 +609,7 @@ class Database::Impl {
   // Writer thread only:
   uint32_t next_storage_id = 1;
   unsigned open_partition_dbs = 0;
-  std::vector<std::shared_ptr<TableStorage>> retired;  // deleted; closed once unreferenced
+  std::vector<std::shared_ptr<PartitionStorage>> retired;  // deleted; closed once unreferenced
 
   int lock_fd = -1;  // flock'ed LOCK file when exclusive
 
@@ -488,15 +631,79 @@ class Database::Impl {
     return it == tables.end() ? nullptr : it->second;
   }
 
-  Status OpenPartitions(MDB_txn* txn, TableStorage* storage, uint32_t count, bool create) {
+  // Opens (creating when asked) the partition B-trees of a storage id and reads its stats.
+  Result<std::shared_ptr<PartitionStorage>> OpenStorage(MDB_txn* txn, uint32_t storage_id,
+                                                        uint32_t count, bool create) {
+    auto storage = std::make_shared<PartitionStorage>();
+    storage->storage_id = storage_id;
     for (uint32_t p = 0; p < count; ++p) {
       MDB_dbi dbi;
-      int rc = mdb_dbi_open(txn, PartitionDbName(storage->storage_id, p).c_str(),
-                            create ? MDB_CREATE : 0, &dbi);
+      int rc = mdb_dbi_open(txn, PartitionDbName(storage_id, p).c_str(), create ? MDB_CREATE : 0, &dbi);
       if (rc != 0) return LmdbError(rc, "mdb_dbi_open(partition)");
       storage->dbis.push_back(dbi);
     }
-    return Status();
+    std::string skey = StorageKey(storage_id);
+    MDB_val sk = Val(skey), sv;
+    if (mdb_get(txn, stats_dbi, &sk, &sv) == 0) {
+      ByteReader r(View(sv));
+      uint64_t items = 0, size = 0;
+      r.Fixed64(&items);
+      r.Fixed64(&size);
+      storage->item_count = static_cast<int64_t>(items);
+      storage->size_bytes = static_cast<int64_t>(size);
+    }
+    return storage;
+  }
+
+  // A fresh storage id, persisted, with zeroed stats and its B-trees created.
+  Result<std::shared_ptr<PartitionStorage>> NewStorage(MDB_txn* txn, uint32_t count) {
+    if (open_partition_dbs + count + kSystemDbs > kMaxDbs) {
+      return Status(ErrorKind::kLimitExceeded,
+                    "Too many tables and indexes: this data directory holds at most " +
+                        std::to_string(kMaxDbs - kSystemDbs) + " partitions");
+    }
+    uint32_t id = next_storage_id++;
+    CIRRUS_RETURN_IF_ERROR(PutMeta(txn, "next_storage_id", next_storage_id));
+    std::string skey = StorageKey(id), svalue = StatsValue(0, 0);
+    MDB_val sk = Val(skey), sv = Val(svalue);
+    int rc = mdb_put(txn, stats_dbi, &sk, &sv, 0);
+    if (rc != 0) return LmdbError(rc, "mdb_put(stats)");
+    return OpenStorage(txn, id, count, /*create=*/true);
+  }
+
+  // A Table over `storage` with Index objects for the definition's indexes, reusing the
+  // storages of `previous` (the table's current version) and `extra` (new ones).
+  std::shared_ptr<const Table> MakeTable(TableDefinition def, std::shared_ptr<PartitionStorage> storage,
+                                         const Table* previous,
+                                         const std::map<uint32_t, std::shared_ptr<PartitionStorage>>& extra) {
+    std::vector<std::shared_ptr<const Index>> indexes;
+    for (const IndexDefinition& x : def.indexes) {
+      std::shared_ptr<PartitionStorage> index_storage;
+      auto it = extra.find(x.storage_id);
+      if (it != extra.end()) index_storage = it->second;
+      if (!index_storage && previous) {
+        for (const auto& old : previous->indexes()) {
+          if (old->definition().storage_id == x.storage_id) index_storage = old->storage_;
+        }
+      }
+      assert(index_storage);
+      indexes.push_back(std::make_shared<const Index>(x, def.key_schema, std::move(index_storage)));
+    }
+    return std::make_shared<const Table>(std::move(def), std::move(storage), std::move(indexes));
+  }
+
+  Status PutCatalog(MDB_txn* txn, const TableDefinition& def) {
+    std::string record = EncodeTableDefinition(def);
+    MDB_val k = Val(def.name), v = Val(record);
+    int rc = mdb_put(txn, catalog_dbi, &k, &v, 0);
+    return rc == 0 ? Status() : LmdbError(rc, "mdb_put(catalog)");
+  }
+
+  void Publish(WriteContext& ctx, std::shared_ptr<const Table> table) {
+    ctx.OnCommit([this, table = std::move(table)] {
+      std::lock_guard lock(catalog_mu);
+      tables[table->name()] = table;
+    });
   }
 
   Status PutMeta(MDB_txn* txn, std::string_view key, uint64_t value) {
@@ -505,6 +712,37 @@ class Database::Impl {
     MDB_val k = Val(key), mv = Val(v);
     int rc = mdb_put(txn, meta_dbi, &k, &mv, 0);
     return rc == 0 ? Status() : LmdbError(rc, "mdb_put(meta)");
+  }
+
+  // Empties a storage's B-trees and forgets its stats; its handles close once unreferenced.
+  Status DropStorage(WriteContext& ctx, const std::shared_ptr<PartitionStorage>& storage) {
+    for (MDB_dbi dbi : storage->dbis) {
+      int rc = mdb_drop(ctx.txn(), dbi, 0);
+      if (rc != 0) return ctx.Fail(rc, "mdb_drop");
+    }
+    std::string skey = StorageKey(storage->storage_id);
+    MDB_val sk = Val(skey);
+    int rc = mdb_del(ctx.txn(), stats_dbi, &sk, nullptr);
+    if (rc != 0 && rc != MDB_NOTFOUND) return ctx.Fail(rc, "mdb_del(stats)");
+    ctx.OnCommit([this, storage] { retired.push_back(storage); });
+    return Status();
+  }
+
+  // GSI backfill: indexes up to options.backfill_chunk items of the table's partition
+  // `partition` after tree key `after`, then queues the next chunk, or marks the index active.
+  Status BackfillChunk(WriteContext& ctx, const std::string& table_name, uint32_t index_storage,
+                       uint32_t partition, const std::string& after);
+  void StartBackfill(const std::string& table_name, uint32_t index_storage) {
+    Enqueue(std::make_unique<TaskJob>([this, table_name, index_storage](WriteContext& ctx) {
+      return BackfillChunk(ctx, table_name, index_storage, 0, "");
+    }));
+  }
+  // Drops a kDeleting index's entries and removes it from its table.
+  Status FinishIndexDeletion(WriteContext& ctx, const std::string& table_name, uint32_t index_storage);
+  void StartIndexDeletion(const std::string& table_name, uint32_t index_storage) {
+    Enqueue(std::make_unique<TaskJob>([this, table_name, index_storage](WriteContext& ctx) {
+      return FinishIndexDeletion(ctx, table_name, index_storage);
+    }));
   }
 };
 
@@ -543,6 +781,19 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   CIRRUS_RETURN_IF_ERROR(impl->Load());
   Impl* raw = impl.get();
   raw->writer = std::thread([raw] { raw->WriterLoop(); });
+  // Index work a stop interrupted starts over (backfills are idempotent).
+  {
+    std::lock_guard lock(raw->catalog_mu);
+    for (const auto& [name, table] : raw->tables) {
+      for (const auto& index : table->indexes()) {
+        if (index->definition().status == IndexStatus::kCreating) {
+          raw->StartBackfill(name, index->definition().storage_id);
+        } else if (index->definition().status == IndexStatus::kDeleting) {
+          raw->StartIndexDeletion(name, index->definition().storage_id);
+        }
+      }
+    }
+  }
   return std::unique_ptr<Database>(new Database(std::move(impl)));
 }
 
@@ -556,7 +807,8 @@ Status Database::Impl::Load() {
   };
   if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta_dbi)) != 0 ||
       (rc = mdb_dbi_open(txn, "catalog", MDB_CREATE, &catalog_dbi)) != 0 ||
-      (rc = mdb_dbi_open(txn, "stats", MDB_CREATE, &stats_dbi)) != 0) {
+      (rc = mdb_dbi_open(txn, "stats", MDB_CREATE, &stats_dbi)) != 0 ||
+      (rc = mdb_dbi_open(txn, "collections", MDB_CREATE, &collections_dbi)) != 0) {
     return fail(LmdbError(rc, "mdb_dbi_open"));
   }
   auto get_meta = [&](std::string_view key, uint64_t* value) {
@@ -576,8 +828,8 @@ Status Database::Impl::Load() {
   uint64_t next_id;
   if (get_meta("next_storage_id", &next_id)) next_storage_id = static_cast<uint32_t>(next_id);
 
-  // Tables.
-  std::vector<std::string> live_partitions;
+  // Tables and their indexes.
+  std::vector<TableDefinition> definitions;
   MDB_cursor* cursor;
   if ((rc = mdb_cursor_open(txn, catalog_dbi, &cursor)) != 0) {
     return fail(LmdbError(rc, "cursor(catalog)"));
@@ -590,31 +842,25 @@ Status Database::Impl::Load() {
       mdb_cursor_close(cursor);
       return fail(def.status());
     }
-    auto storage = std::make_shared<TableStorage>();
-    storage->storage_id = def->storage_id;
-    Status s = OpenPartitions(txn, storage.get(), def->partition_count, /*create=*/true);
-    if (!s.ok()) {
-      mdb_cursor_close(cursor);
-      return fail(s);
-    }
-    open_partition_dbs += def->partition_count;
-    for (uint32_t p = 0; p < def->partition_count; ++p) {
-      live_partitions.push_back(PartitionDbName(def->storage_id, p));
-    }
-    std::string skey = StorageKey(def->storage_id);
-    MDB_val sk = Val(skey), sv;
-    if (mdb_get(txn, stats_dbi, &sk, &sv) == 0) {
-      ByteReader r(View(sv));
-      uint64_t count = 0, size = 0;
-      r.Fixed64(&count);
-      r.Fixed64(&size);
-      storage->item_count = static_cast<int64_t>(count);
-      storage->size_bytes = static_cast<int64_t>(size);
-    }
-    std::string name = def->name;
-    tables.emplace(std::move(name), std::make_shared<Table>(std::move(*def), std::move(storage)));
+    definitions.push_back(std::move(*def));
   }
   mdb_cursor_close(cursor);
+  std::vector<std::string> live_partitions;
+  for (TableDefinition& def : definitions) {
+    std::map<uint32_t, std::shared_ptr<PartitionStorage>> storages;
+    std::vector<std::pair<uint32_t, uint32_t>> ids = {{def.storage_id, def.partition_count}};
+    for (const IndexDefinition& x : def.indexes) ids.emplace_back(x.storage_id, x.partition_count);
+    for (const auto& [id, count] : ids) {
+      Result<std::shared_ptr<PartitionStorage>> storage = OpenStorage(txn, id, count, /*create=*/true);
+      if (!storage.ok()) return fail(storage.status());
+      storages[id] = std::move(*storage);
+      open_partition_dbs += count;
+      for (uint32_t p = 0; p < count; ++p) live_partitions.push_back(PartitionDbName(id, p));
+    }
+    std::shared_ptr<PartitionStorage> table_storage = storages[def.storage_id];
+    std::string name = def.name;
+    tables.emplace(std::move(name), MakeTable(std::move(def), std::move(table_storage), nullptr, storages));
+  }
 
   // Partitions of tables deleted before their B-trees were closed (a crash in between).
   std::vector<std::string> orphans;
@@ -638,6 +884,122 @@ Status Database::Impl::Load() {
   }
   rc = mdb_txn_commit(txn);
   return rc == 0 ? Status() : LmdbError(rc, "mdb_txn_commit");
+}
+
+Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table_name,
+                                     uint32_t index_storage, uint32_t partition,
+                                     const std::string& after) {
+  std::shared_ptr<const Table> table = Find(table_name);
+  if (!table) return Status();  // deleted meanwhile
+  const IndexDefinition* def = nullptr;
+  std::shared_ptr<const Index> index;
+  for (const auto& x : table->indexes()) {
+    if (x->definition().storage_id == index_storage) {
+      index = x;
+      def = &x->definition();
+    }
+  }
+  if (!index || def->status != IndexStatus::kCreating) return Status();  // deleted meanwhile
+
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(ctx.txn(), table->dbi(partition), &cursor);
+  if (rc != 0) return ctx.Fail(rc, "mdb_cursor_open(backfill)");
+  MDB_val k = Val(after), v;
+  rc = after.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+                     : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && !after.empty() && View(k) == after) rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  // Only the attributes the entry needs are decoded; an ALL projection reuses the stored bytes.
+  std::set<std::string, std::less<>> wanted(index->key_attributes().begin(), index->key_attributes().end());
+  const bool all = def->projection == ProjectionType::kAll;
+  if (def->projection == ProjectionType::kInclude) {
+    wanted.insert(def->non_key_attributes.begin(), def->non_key_attributes.end());
+  }
+  std::string last, entry, table_key;
+  size_t done = 0;
+  Status status;
+  for (; rc == 0 && done < options.backfill_chunk; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    ++done;
+    last.assign(View(k));
+    std::string_view stored = View(v);
+    Result<Item> item = DecodeItemAttributes(stored, wanted);
+    if (!item.ok()) {
+      status = item.status();
+      break;
+    }
+    if (!index->Validate(*item).ok()) continue;  // a wrong-typed key: not indexed, as DynamoDB
+    table_key.clear();
+    if (!table->codec().EncodeKeyOf(*item, &table_key).ok()) continue;
+    std::optional<std::string> key = index->EntryKey(*item, table_key);
+    if (!key) continue;  // sparse
+    int64_t size;
+    if (all) {
+      entry.assign(stored);
+      size = static_cast<int64_t>(StoredItemSize(stored));
+    } else {
+      Item projected = index->Project(*item);
+      size = static_cast<int64_t>(ItemSize(projected));
+      entry.clear();
+      EncodeItem(projected, static_cast<size_t>(size), &entry);
+    }
+    // A write since the backfill began may have indexed the item already: replace it.
+    Result<std::optional<std::string_view>> existing = ctx.Get(*index, *key);
+    if (!existing.ok()) {
+      status = existing.status();
+      break;
+    }
+    int64_t old_size = *existing ? static_cast<int64_t>(StoredItemSize(**existing)) : 0;
+    status = ctx.Put(*index, *key, entry);
+    if (!status.ok()) break;
+    ctx.AddDelta(*index, *existing ? 0 : 1, size - old_size);
+  }
+  mdb_cursor_close(cursor);
+  if (!status.ok()) return ctx.failed() ? status : ctx.Abort(status);
+  if (rc != 0 && rc != MDB_NOTFOUND) return ctx.Fail(rc, "mdb_cursor_get(backfill)");
+  if (rc == 0) {  // the chunk is full: go on after `last`
+    ctx.OnCommit([this, table_name, index_storage, partition, last] {
+      Enqueue(std::make_unique<TaskJob>([=, this](WriteContext& c) {
+        return BackfillChunk(c, table_name, index_storage, partition, last);
+      }));
+    });
+    return Status();
+  }
+  if (partition + 1 < table->partition_count()) {
+    ctx.OnCommit([this, table_name, index_storage, partition] {
+      Enqueue(std::make_unique<TaskJob>([=, this](WriteContext& c) {
+        return BackfillChunk(c, table_name, index_storage, partition + 1, "");
+      }));
+    });
+    return Status();
+  }
+  // Every partition indexed: the index is active.
+  TableDefinition updated = table->definition();
+  for (IndexDefinition& x : updated.indexes) {
+    if (x.storage_id == index_storage) x.status = IndexStatus::kActive;
+  }
+  Status s = PutCatalog(ctx.txn(), updated);
+  if (!s.ok()) return ctx.Abort(s);
+  Publish(ctx, MakeTable(std::move(updated), table->storage_, table.get(), {}));
+  return Status();
+}
+
+Status Database::Impl::FinishIndexDeletion(WriteContext& ctx, const std::string& table_name,
+                                           uint32_t index_storage) {
+  std::shared_ptr<const Table> table = Find(table_name);
+  if (!table) return Status();
+  TableDefinition updated = table->definition();
+  auto it = std::find_if(updated.indexes.begin(), updated.indexes.end(),
+                         [&](const IndexDefinition& x) { return x.storage_id == index_storage; });
+  if (it == updated.indexes.end()) return Status();
+  updated.indexes.erase(it);
+  for (const auto& index : table->indexes()) {
+    if (index->definition().storage_id == index_storage) {
+      CIRRUS_RETURN_IF_ERROR(DropStorage(ctx, index->storage_));
+    }
+  }
+  Status s = PutCatalog(ctx.txn(), updated);
+  if (!s.ok()) return ctx.Abort(s);
+  Publish(ctx, MakeTable(std::move(updated), table->storage_, table.get(), {}));
+  return Status();
 }
 
 Database::~Database() {
@@ -698,7 +1060,7 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
     for (auto& job : jobs) job->Finish(LmdbError(rc, "mdb_txn_begin"));
     return;
   }
-  WriteContext ctx(txn, stats_dbi);
+  WriteContext ctx(txn, stats_dbi, collections_dbi);
   std::vector<Status> results;
   results.reserve(jobs.size());
   Status failure;
@@ -723,8 +1085,8 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
   } else {
     mdb_txn_abort(txn);
   }
-  // The group failed as a whole (map full, I/O error...): retry each job on its own so that
-  // one job's failure is only its own.
+  // The group failed as a whole (map full, I/O error, an item collection over its limit):
+  // retry each job on its own so that one job's failure is only its own.
   if (jobs.size() == 1) {
     jobs[0]->Finish(std::move(failure));
     return;
@@ -737,7 +1099,7 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
 }
 
 void Database::Impl::CloseRetired() {
-  std::vector<std::shared_ptr<TableStorage>> closable;
+  std::vector<std::shared_ptr<PartitionStorage>> closable;
   for (auto it = retired.begin(); it != retired.end();) {
     if (it->use_count() == 1) {  // no Table (so no reader) uses its handles any more
       closable.push_back(std::move(*it));
@@ -767,31 +1129,26 @@ Result<std::shared_ptr<const Table>> Database::CreateTable(TableDefinition defin
           return Status(ErrorKind::kResourceInUse, "Table already exists: " + def.name);
         }
         assert(def.partition_count > 0 && (def.partition_count & (def.partition_count - 1)) == 0);
-        if (impl->open_partition_dbs + def.partition_count + kSystemDbs > kMaxDbs) {
-          return Status(ErrorKind::kLimitExceeded,
-                        "Too many tables: this data directory holds at most " +
-                            std::to_string(kMaxDbs - kSystemDbs) + " table partitions");
+        Result<std::shared_ptr<PartitionStorage>> storage = impl->NewStorage(ctx.txn(), def.partition_count);
+        if (!storage.ok()) {
+          return storage.status().kind() == ErrorKind::kLimitExceeded ? storage.status()
+                                                                      : ctx.Abort(storage.status());
         }
-        auto storage = std::make_shared<TableStorage>();
-        def.storage_id = impl->next_storage_id++;
-        storage->storage_id = def.storage_id;
-        Status s = impl->PutMeta(ctx.txn(), "next_storage_id", impl->next_storage_id);
-        if (s.ok()) s = impl->OpenPartitions(ctx.txn(), storage.get(), def.partition_count, true);
-        std::string name = def.name, record = EncodeTableDefinition(def);
-        std::string skey = StorageKey(def.storage_id), svalue = StatsValue(0, 0);
-        MDB_val k = Val(name), v = Val(record), sk = Val(skey), sv = Val(svalue);
-        int rc = 0;
-        if (s.ok() && ((rc = mdb_put(ctx.txn(), impl->catalog_dbi, &k, &v, 0)) != 0 ||
-                       (rc = mdb_put(ctx.txn(), impl->stats_dbi, &sk, &sv, 0)) != 0)) {
-          s = LmdbError(rc, "mdb_put(catalog)");
+        def.storage_id = (*storage)->storage_id;
+        std::map<uint32_t, std::shared_ptr<PartitionStorage>> index_storages;
+        unsigned partitions = def.partition_count;
+        for (IndexDefinition& x : def.indexes) {
+          Result<std::shared_ptr<PartitionStorage>> s = impl->NewStorage(ctx.txn(), x.partition_count);
+          if (!s.ok()) return ctx.Abort(s.status());
+          x.storage_id = (*s)->storage_id;
+          partitions += x.partition_count;
+          index_storages[x.storage_id] = std::move(*s);
         }
+        Status s = impl->PutCatalog(ctx.txn(), def);
         if (!s.ok()) return ctx.Abort(std::move(s));
-        auto table = std::make_shared<const Table>(std::move(def), std::move(storage));
-        ctx.OnCommit([impl, table] {
-          impl->open_partition_dbs += table->partition_count();
-          std::lock_guard lock(impl->catalog_mu);
-          impl->tables[table->name()] = table;
-        });
+        auto table = impl->MakeTable(std::move(def), std::move(*storage), nullptr, index_storages);
+        ctx.OnCommit([impl, partitions] { impl->open_partition_dbs += partitions; });
+        impl->Publish(ctx, table);
         return table;
       });
   auto future = job->future();
@@ -812,20 +1169,24 @@ Result<std::shared_ptr<const Table>> Database::UpdateTable(
         }
         TableDefinition def = old->definition();
         CIRRUS_RETURN_IF_ERROR(change(def));
-        // What storage depends on stays as it was.
+        // What storage depends on stays as it was; indexes change through CreateIndex and
+        // DeleteIndex only (their provisioned throughput aside).
         def.name = old->definition().name;
         def.key_schema = old->definition().key_schema;
         def.storage_id = old->definition().storage_id;
         def.partition_count = old->definition().partition_count;
-        std::string record = EncodeTableDefinition(def);
-        MDB_val k = Val(name), v = Val(record);
-        int rc = mdb_put(ctx.txn(), impl->catalog_dbi, &k, &v, 0);
-        if (rc != 0) return ctx.Fail(rc, "mdb_put(catalog)");
-        auto table = std::make_shared<const Table>(std::move(def), old->storage_);
-        ctx.OnCommit([impl, table] {
-          std::lock_guard lock(impl->catalog_mu);
-          impl->tables[table->name()] = table;
-        });
+        std::vector<IndexDefinition> indexes = old->definition().indexes;
+        for (IndexDefinition& x : indexes) {
+          if (const IndexDefinition* changed = def.FindIndex(x.name)) {
+            x.read_capacity_units = changed->read_capacity_units;
+            x.write_capacity_units = changed->write_capacity_units;
+          }
+        }
+        def.indexes = std::move(indexes);
+        Status s = impl->PutCatalog(ctx.txn(), def);
+        if (!s.ok()) return ctx.Abort(s);
+        auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {});
+        impl->Publish(ctx, table);
         return table;
       });
   auto future = job->future();
@@ -843,23 +1204,105 @@ Result<std::shared_ptr<const Table>> Database::DeleteTable(std::string_view name
                         "Requested resource not found: Table: " + name + " not found");
         }
         // Empty the partitions now; their handles close once no reader holds the table.
-        for (uint32_t p = 0; p < table->partition_count(); ++p) {
-          int rc = mdb_drop(ctx.txn(), table->dbi(p), 0);
-          if (rc != 0) return ctx.Fail(rc, "mdb_drop");
+        CIRRUS_RETURN_IF_ERROR(impl->DropStorage(ctx, table->storage_));
+        for (const auto& index : table->indexes()) {
+          CIRRUS_RETURN_IF_ERROR(impl->DropStorage(ctx, index->storage_));
         }
-        std::string skey = StorageKey(table->definition().storage_id);
-        MDB_val k = Val(name), sk = Val(skey);
+        if (table->has_local_indexes()) {  // its item collection sizes
+          std::string prefix = StorageKey(table->definition().storage_id);
+          MDB_cursor* cursor;
+          int rc = mdb_cursor_open(ctx.txn(), impl->collections_dbi, &cursor);
+          if (rc != 0) return ctx.Fail(rc, "cursor(collections)");
+          MDB_val k = Val(prefix), v;
+          for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+               rc == 0 && View(k).substr(0, prefix.size()) == prefix;
+               rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+            mdb_cursor_del(cursor, 0);
+          }
+          mdb_cursor_close(cursor);
+        }
+        MDB_val k = Val(name);
         int rc = mdb_del(ctx.txn(), impl->catalog_dbi, &k, nullptr);
         if (rc != 0) return ctx.Fail(rc, "mdb_del(catalog)");
-        rc = mdb_del(ctx.txn(), impl->stats_dbi, &sk, nullptr);
-        if (rc != 0 && rc != MDB_NOTFOUND) return ctx.Fail(rc, "mdb_del(stats)");
         ctx.OnCommit([impl, table] {
-          {
-            std::lock_guard lock(impl->catalog_mu);
-            impl->tables.erase(table->name());
-          }
-          impl->retired.push_back(table->storage_);
+          std::lock_guard lock(impl->catalog_mu);
+          impl->tables.erase(table->name());
         });
+        return table;
+      });
+  auto future = job->future();
+  impl_->Enqueue(std::move(job));
+  return future.get();
+}
+
+Result<std::shared_ptr<const Table>> Database::CreateIndex(std::string_view table_name,
+                                                           IndexDefinition definition) {
+  Impl* impl = impl_.get();
+  auto job = std::make_unique<CatalogJob>(
+      [impl, name = std::string(table_name), x = std::move(definition)](
+          WriteContext& ctx) mutable -> Result<std::shared_ptr<const Table>> {
+        std::shared_ptr<const Table> old = impl->Find(name);
+        if (!old) {
+          return Status(ErrorKind::kResourceNotFound,
+                        "Requested resource not found: Table: " + name + " not found");
+        }
+        if (old->FindIndex(x.name)) {
+          return Status(ErrorKind::kValidation,
+                        "One or more parameter values were invalid: Index with name: " + x.name +
+                            " already exists");
+        }
+        Result<std::shared_ptr<PartitionStorage>> storage = impl->NewStorage(ctx.txn(), x.partition_count);
+        if (!storage.ok()) {
+          return storage.status().kind() == ErrorKind::kLimitExceeded ? storage.status()
+                                                                      : ctx.Abort(storage.status());
+        }
+        x.storage_id = (*storage)->storage_id;
+        x.status = IndexStatus::kCreating;
+        TableDefinition def = old->definition();
+        def.indexes.push_back(x);
+        Status s = impl->PutCatalog(ctx.txn(), def);
+        if (!s.ok()) return ctx.Abort(s);
+        const uint32_t partitions = x.partition_count, storage_id = x.storage_id;
+        auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {{storage_id, *storage}});
+        impl->Publish(ctx, table);
+        ctx.OnCommit([impl, name, partitions, storage_id] {
+          impl->open_partition_dbs += partitions;
+          impl->StartBackfill(name, storage_id);
+        });
+        return table;
+      });
+  auto future = job->future();
+  impl_->Enqueue(std::move(job));
+  return future.get();
+}
+
+Result<std::shared_ptr<const Table>> Database::DeleteIndex(std::string_view table_name,
+                                                           std::string_view index_name) {
+  Impl* impl = impl_.get();
+  auto job = std::make_unique<CatalogJob>(
+      [impl, name = std::string(table_name), index_name = std::string(index_name)](
+          WriteContext& ctx) -> Result<std::shared_ptr<const Table>> {
+        std::shared_ptr<const Table> old = impl->Find(name);
+        if (!old) {
+          return Status(ErrorKind::kResourceNotFound,
+                        "Requested resource not found: Table: " + name + " not found");
+        }
+        TableDefinition def = old->definition();
+        IndexDefinition* x = nullptr;
+        for (IndexDefinition& candidate : def.indexes) {
+          if (candidate.name == index_name) x = &candidate;
+        }
+        if (!x) {
+          return Status(ErrorKind::kResourceNotFound,
+                        "Requested resource not found: Index: " + index_name + " not found");
+        }
+        x->status = IndexStatus::kDeleting;
+        const uint32_t storage_id = x->storage_id;
+        Status s = impl->PutCatalog(ctx.txn(), def);
+        if (!s.ok()) return ctx.Abort(s);
+        auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {});
+        impl->Publish(ctx, table);
+        ctx.OnCommit([impl, name, storage_id] { impl->StartIndexDeletion(name, storage_id); });
         return table;
       });
   auto future = job->future();
@@ -908,7 +1351,7 @@ void Database::ReleaseReader(MDB_txn* txn) {
 }
 
 void Database::Write(WriteBatch* batch, std::function<void(Status)> done) {
-  impl_->Enqueue(std::make_unique<BatchJob>(batch, std::move(done)));
+  impl_->Enqueue(std::make_unique<BatchJob>(batch, std::move(done), impl_->options.item_collection_limit));
 }
 
 Database::WriterStats Database::writer_stats() const {

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "db/catalog.h"
+#include "db/index.h"
 #include "db/item/attribute_value.h"
 #include "db/item/status.h"
 #include "db/key_codec.h"
+#include "db/key_space.h"
 
 struct MDB_env;
 struct MDB_txn;
@@ -21,37 +23,37 @@ struct MDB_cursor;
 namespace cirrus::db {
 
 class Database;
-struct TableStorage;  // partition B-tree handles and exact statistics, shared by versions
 
-// One table: its definition and its partitions (one LMDB named database each, holding the
-// keys whose hash falls in the partition's range, see PartitionOf).
+// One table: its definition, its partitions (one LMDB named database each, holding the keys
+// whose hash falls in the partition's range, see PartitionOf) and its secondary indexes.
 // Immutable once published; UpdateTable publishes a new Table sharing the same storage.
 // Thread-safe. Holding a shared_ptr<const Table> keeps its B-tree handles valid.
-class Table {
+class Table : public KeySpace {
  public:
-  Table(TableDefinition definition, std::shared_ptr<TableStorage> storage);
-  ~Table();
+  Table(TableDefinition definition, std::shared_ptr<PartitionStorage> storage,
+        std::vector<std::shared_ptr<const Index>> indexes);
+  ~Table() override;
 
   const TableDefinition& definition() const { return definition_; }
   const std::string& name() const { return definition_.name; }
   const KeyCodec& codec() const { return codec_; }
-  uint32_t partition_count() const { return definition_.partition_count; }
-  uint32_t PartitionOfKey(std::string_view stored_key) const;
+  const std::vector<std::shared_ptr<const Index>>& indexes() const { return indexes_; }
+  std::shared_ptr<const Index> FindIndex(std::string_view name) const;  // null when none
+  bool has_local_indexes() const;
 
-  // Exact, as of the last committed write.
-  int64_t item_count() const;
-  int64_t size_bytes() const;
+  Status StoredKeyOf(const Item& item, std::string* out) const override {
+    return codec_.EncodeKeyOf(item, out);
+  }
 
  private:
   friend class Database;
-  friend class ReadView;
-  friend class PartitionCursor;
   friend class WriteContext;
-  unsigned int dbi(uint32_t partition) const;
+  const std::shared_ptr<PartitionStorage>& storage() const { return storage_; }
 
   TableDefinition definition_;
   KeyCodec codec_;
-  std::shared_ptr<TableStorage> storage_;
+  std::shared_ptr<PartitionStorage> storage_;
+  std::vector<std::shared_ptr<const Index>> indexes_;
 };
 
 // Iterates the stored items of one partition in stored-key order. Dies with its ReadView.
@@ -62,7 +64,8 @@ class PartitionCursor {
   PartitionCursor& operator=(PartitionCursor&&) = delete;
   ~PartitionCursor();
 
-  // Positions at the first stored key >= `key` (> `key` when !inclusive). False when none.
+  // Positions at the first stored key >= `key` (> `key` when !inclusive); an empty `key`
+  // means the partition's first key. False when none.
   bool SeekForward(std::string_view key, bool inclusive);
   // Positions at the last stored key <= `key` (< `key` when !inclusive); an empty `key`
   // means the partition's last key. False when none.
@@ -80,7 +83,7 @@ class PartitionCursor {
 
  private:
   friend class ReadView;
-  PartitionCursor(MDB_cursor* cursor, const KeyCodec* codec) : cursor_(cursor), codec_(codec) {}
+  PartitionCursor(MDB_cursor* cursor, const KeySpace* space) : cursor_(cursor), space_(space) {}
   // Moves the LMDB cursor (tree keys); false at either end or on error.
   bool Raw(int op, std::string_view tree_key = {});
   // After a raw move: exposes the entry, reading a whole run of digest keys (tree_key.h) in
@@ -89,7 +92,7 @@ class PartitionCursor {
   bool Invalid(Status status);
 
   MDB_cursor* cursor_ = nullptr;
-  const KeyCodec* codec_;
+  const KeySpace* space_;
   bool valid_ = false;
   std::string_view raw_key_;  // tree key under the LMDB cursor
   std::string_view raw_value_;
@@ -110,9 +113,10 @@ class ReadView {
   ReadView& operator=(ReadView&&) = delete;
   ~ReadView();
 
-  // The stored item under `stored_key`, or nullopt. The view is valid until *this ends.
-  Result<std::optional<std::string_view>> Get(const Table& table, std::string_view stored_key);
-  Result<PartitionCursor> OpenCursor(const Table& table, uint32_t partition);
+  // The stored item under `stored_key` in a table (or an index entry), or nullopt. The view
+  // is valid until *this ends.
+  Result<std::optional<std::string_view>> Get(const KeySpace& space, std::string_view stored_key);
+  Result<PartitionCursor> OpenCursor(const KeySpace& space, uint32_t partition);
 
  private:
   friend class Database;
@@ -163,6 +167,9 @@ struct ItemWrite {
   size_t new_size = 0;  // after, 0 when absent
   std::optional<Item> old_image;
   Mutation applied;  // what `decide` chose
+  // Tables with local secondary indexes: the size of the item collection (the items with
+  // this partition key, with their LSI entries) after the write.
+  std::optional<int64_t> collection_size;
 };
 
 // The writes of one request: applied atomically, all or none, in one write transaction.
@@ -181,13 +188,22 @@ struct Options {
   // life, so that a second writer process is refused instead of working from a stale
   // catalog. Off only for readers that load the catalog once (cirrus tables).
   bool exclusive = true;
+  // Largest item collection (items of one partition key and their LSI entries) in tables
+  // with local secondary indexes: ItemCollectionSizeLimitExceeded past it.
+  int64_t item_collection_limit = int64_t{10} << 30;
+  // Items a GSI backfill indexes per write transaction; the writer serves queued writes
+  // between two such chunks.
+  size_t backfill_chunk = 2000;
 };
 
 // The storage engine: one LMDB environment per data directory, holding
 //   "meta"     format version and the next storage id,
 //   "catalog"  table name -> TableDefinition (catalog.h),
-//   "stats"    storage id -> item count and size,
-//   "p:<storage id>:<partition>"  one B-tree per table partition: stored key -> stored item.
+//   "stats"    storage id -> item count and size (tables and indexes),
+//   "collections"  LSI tables: table storage id ++ partition prefix -> item collection size,
+//   "p:<storage id>:<partition>"  one B-tree per table or index partition: tree key
+//              (tree_key.h) -> stored item (a table's) or entry item (an index's).
+// A write maintains the table's indexes in its own transaction.
 // Writes go through one writer thread that applies the batches queued while the previous
 // commit ran in one transaction (group commit) and acknowledges them after it commits, so
 // durable throughput grows with concurrency. Reads are snapshots that never block.
@@ -207,6 +223,14 @@ class Database {
       std::string_view name, const std::function<Status(TableDefinition&)>& change);
   // Removes the table and its items; returns it as it was.
   Result<std::shared_ptr<const Table>> DeleteTable(std::string_view name);
+
+  // Adds a global secondary index (definition.storage_id is assigned) in status kCreating and
+  // fills it in the background, between writes, in chunks; writes meanwhile maintain it. It
+  // becomes kActive when filled. kResourceInUse if the name is taken.
+  Result<std::shared_ptr<const Table>> CreateIndex(std::string_view table,
+                                                   IndexDefinition definition);
+  // Marks the index kDeleting, then drops its entries in the background and removes it.
+  Result<std::shared_ptr<const Table>> DeleteIndex(std::string_view table, std::string_view index);
 
   std::shared_ptr<const Table> FindTable(std::string_view name) const;  // null when none
   std::vector<std::string> TableNames() const;                        // ascending

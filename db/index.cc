@@ -1,0 +1,100 @@
+#include "db/index.h"
+
+#include <algorithm>
+
+namespace cirrus::db {
+
+KeySpace::KeySpace(uint32_t partition_count, std::shared_ptr<PartitionStorage> storage)
+    : partition_count_(partition_count), storage_(std::move(storage)) {}
+
+KeySpace::~KeySpace() = default;
+
+uint32_t KeySpace::PartitionOfKey(std::string_view stored_key) const {
+  return PartitionOf(KeyCodec::HashOf(stored_key), partition_count_);
+}
+
+int64_t KeySpace::item_count() const { return storage_->item_count.load(std::memory_order_relaxed); }
+int64_t KeySpace::size_bytes() const { return storage_->size_bytes.load(std::memory_order_relaxed); }
+
+Index::Index(IndexDefinition definition, const KeySchema& table_schema,
+             std::shared_ptr<PartitionStorage> storage)
+    : KeySpace(definition.partition_count, std::move(storage)),
+      definition_(std::move(definition)),
+      codec_(definition_.key_schema),
+      table_codec_(table_schema) {
+  auto add = [&](const std::string& name) {
+    if (std::find(key_attributes_.begin(), key_attributes_.end(), name) == key_attributes_.end()) {
+      key_attributes_.push_back(name);
+    }
+  };
+  add(definition_.key_schema.partition_key.name);
+  if (definition_.key_schema.sort_key) add(definition_.key_schema.sort_key->name);
+  add(table_schema.partition_key.name);
+  if (table_schema.sort_key) add(table_schema.sort_key->name);
+}
+
+Status Index::Validate(const Item& item) const {
+  auto check = [&](const KeyAttribute& key, bool partition) -> Status {
+    auto it = item.find(key.name);
+    if (it == item.end()) return Status();
+    const AttributeValue& v = it->second;
+    if (v.type() != ToValueType(key.type)) {
+      return ValidationError("One or more parameter values were invalid: Type mismatch for Index Key " +
+                             key.name + " Expected: " + std::string(TypeName(key.type)) +
+                             " Actual: " + std::string(cirrus::TypeName(v.type())) +
+                             " IndexName: " + definition_.name);
+    }
+    if (key.type != ScalarType::kN && v.scalar().empty()) {
+      return ValidationError(
+          "One or more parameter values are not valid. A value specified for a secondary index "
+          "key is not supported. The AttributeValue for a key attribute cannot contain an empty " +
+          std::string(key.type == ScalarType::kS ? "string" : "binary") + " value. IndexName: " +
+          definition_.name + ", IndexKey: " + key.name);
+    }
+    return codec_.ValidateKeyValue(key, v, partition);
+  };
+  CIRRUS_RETURN_IF_ERROR(check(definition_.key_schema.partition_key, true));
+  if (definition_.key_schema.sort_key) CIRRUS_RETURN_IF_ERROR(check(*definition_.key_schema.sort_key, false));
+  return Status();
+}
+
+std::optional<std::string> Index::EntryKey(const Item& item, std::string_view table_key) const {
+  if (!item.count(definition_.key_schema.partition_key.name)) return std::nullopt;
+  if (definition_.key_schema.sort_key && !item.count(definition_.key_schema.sort_key->name)) {
+    return std::nullopt;
+  }
+  std::string key;
+  if (!codec_.EncodeKeyOf(item, &key).ok()) return std::nullopt;  // Validate catches these first
+  key.append(table_key);
+  return key;
+}
+
+bool Index::Projects(std::string_view attribute) const {
+  if (definition_.projection == ProjectionType::kAll) return true;
+  if (std::find(key_attributes_.begin(), key_attributes_.end(), attribute) != key_attributes_.end()) {
+    return true;
+  }
+  const auto& extra = definition_.non_key_attributes;
+  return definition_.projection == ProjectionType::kInclude &&
+         std::find(extra.begin(), extra.end(), attribute) != extra.end();
+}
+
+Item Index::Project(const Item& item) const {
+  if (definition_.projection == ProjectionType::kAll) return item;
+  Item out;
+  for (const auto& [name, value] : item) {
+    if (Projects(name)) out.emplace(name, value);
+  }
+  return out;
+}
+
+Status Index::StoredKeyOf(const Item& item, std::string* out) const {
+  std::string table_key;
+  CIRRUS_RETURN_IF_ERROR(table_codec_.EncodeKeyOf(item, &table_key));
+  std::optional<std::string> key = EntryKey(item, table_key);
+  if (!key) return InternalError("index entry without its index key");
+  out->append(*key);
+  return Status();
+}
+
+}  // namespace cirrus::db
