@@ -1,5 +1,7 @@
 #include "db/catalog.h"
 
+#include <algorithm>
+
 #include "db/bytes.h"
 
 namespace cirrus::db {
@@ -153,6 +155,30 @@ const IndexDefinition* TableDefinition::FindIndex(std::string_view index_name) c
     if (x.name == index_name) return &x;
   }
   return nullptr;
+}
+
+void TableDefinition::SyncAttributeDefinitions() {
+  std::vector<KeyAttribute> used;
+  auto use = [&](const KeySchema& schema) {
+    for (const KeyAttribute* a : {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
+      if (!a) continue;
+      auto same = [&](const KeyAttribute& b) { return b.name == a->name; };
+      if (std::find_if(used.begin(), used.end(), same) == used.end()) used.push_back(*a);
+    }
+  };
+  use(key_schema);
+  for (const IndexDefinition& x : indexes) use(x.key_schema);
+  // Keep the order the definitions were given in; append the new ones.
+  std::vector<KeyAttribute> synced;
+  for (const KeyAttribute& a : attribute_definitions) {
+    auto same = [&](const KeyAttribute& b) { return b.name == a.name; };
+    if (std::find_if(used.begin(), used.end(), same) != used.end()) synced.push_back(a);
+  }
+  for (const KeyAttribute& a : used) {
+    auto same = [&](const KeyAttribute& b) { return b.name == a.name; };
+    if (std::find_if(synced.begin(), synced.end(), same) == synced.end()) synced.push_back(a);
+  }
+  attribute_definitions = std::move(synced);
 }
 
 std::string EncodeTableDefinition(const TableDefinition& d) {

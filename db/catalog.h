@@ -64,6 +64,9 @@ struct TableDefinition {
   std::vector<IndexDefinition> indexes;
 
   const IndexDefinition* FindIndex(std::string_view index_name) const;
+  // Makes attribute_definitions the key attributes of the table and its indexes, each once,
+  // in the order they are first used (an index added or dropped adds or drops its keys).
+  void SyncAttributeDefinitions();
 
   friend bool operator==(const TableDefinition&, const TableDefinition&) = default;
 };

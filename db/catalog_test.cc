@@ -53,5 +53,21 @@ TEST(CatalogTest, SkipsUnknownFieldsAndRejectsCorruption) {
             ErrorKind::kInternal);
 }
 
+TEST(CatalogTest, AttributeDefinitionsFollowTheKeysInUse) {
+  TableDefinition d;
+  d.key_schema = KeySchema::PartitionAndSort("pk", ScalarType::kS, "sk", ScalarType::kN);
+  d.attribute_definitions = {{"sk", ScalarType::kN}, {"pk", ScalarType::kS}};
+  IndexDefinition gsi;
+  gsi.key_schema = KeySchema::PartitionAndSort("status", ScalarType::kS, "sk", ScalarType::kN);
+  d.indexes = {gsi};
+  d.SyncAttributeDefinitions();
+  std::vector<KeyAttribute> expected = {{"sk", ScalarType::kN}, {"pk", ScalarType::kS}, {"status", ScalarType::kS}};
+  EXPECT_EQ(d.attribute_definitions, expected);
+  d.indexes.clear();
+  d.SyncAttributeDefinitions();
+  expected.pop_back();
+  EXPECT_EQ(d.attribute_definitions, expected);
+}
+
 }  // namespace
 }  // namespace cirrus::db

@@ -474,8 +474,21 @@ class BatchJob : public Job {
       }
       const Mutation& m = w.decide ? w.applied : w.mutation;
       if (m.kind() == Mutation::Kind::kPut) {
+        // An item of a table with LSIs counts its LSI entries against the item size limit.
+        size_t with_local_entries = m.item_size();
         for (const auto& index : table.indexes()) {
-          if (index->maintained()) CIRRUS_RETURN_IF_ERROR(index->Validate(m.item()));
+          if (!index->maintained()) continue;
+          CIRRUS_RETURN_IF_ERROR(index->Validate(m.item()));
+          if (index->definition().kind == IndexKind::kLocal && index->Covers(m.item())) {
+            with_local_entries += index->definition().projection == ProjectionType::kAll
+                                      ? m.item_size()
+                                      : ItemSize(index->Project(m.item()));
+          }
+        }
+        if (with_local_entries > kMaxItemSize) {
+          return ValidationError(
+              "Item size has exceeded the maximum allowed size: the item with its local secondary "
+              "index entries is larger than 400 KB");
         }
       }
     }
@@ -991,6 +1004,7 @@ Status Database::Impl::FinishIndexDeletion(WriteContext& ctx, const std::string&
                          [&](const IndexDefinition& x) { return x.storage_id == index_storage; });
   if (it == updated.indexes.end()) return Status();
   updated.indexes.erase(it);
+  updated.SyncAttributeDefinitions();
   for (const auto& index : table->indexes()) {
     if (index->definition().storage_id == index_storage) {
       CIRRUS_RETURN_IF_ERROR(DropStorage(ctx, index->storage_));
@@ -1248,8 +1262,7 @@ Result<std::shared_ptr<const Table>> Database::CreateIndex(std::string_view tabl
         }
         if (old->FindIndex(x.name)) {
           return Status(ErrorKind::kValidation,
-                        "One or more parameter values were invalid: Index with name: " + x.name +
-                            " already exists");
+                        "Attempting to create an index which already exists");
         }
         Result<std::shared_ptr<PartitionStorage>> storage = impl->NewStorage(ctx.txn(), x.partition_count);
         if (!storage.ok()) {
@@ -1260,6 +1273,7 @@ Result<std::shared_ptr<const Table>> Database::CreateIndex(std::string_view tabl
         x.status = IndexStatus::kCreating;
         TableDefinition def = old->definition();
         def.indexes.push_back(x);
+        def.SyncAttributeDefinitions();
         Status s = impl->PutCatalog(ctx.txn(), def);
         if (!s.ok()) return ctx.Abort(s);
         const uint32_t partitions = x.partition_count, storage_id = x.storage_id;

@@ -58,11 +58,13 @@ Status Index::Validate(const Item& item) const {
   return Status();
 }
 
+bool Index::Covers(const Item& item) const {
+  const KeySchema& keys = definition_.key_schema;
+  return item.count(keys.partition_key.name) && (!keys.sort_key || item.count(keys.sort_key->name));
+}
+
 std::optional<std::string> Index::EntryKey(const Item& item, std::string_view table_key) const {
-  if (!item.count(definition_.key_schema.partition_key.name)) return std::nullopt;
-  if (definition_.key_schema.sort_key && !item.count(definition_.key_schema.sort_key->name)) {
-    return std::nullopt;
-  }
+  if (!Covers(item)) return std::nullopt;
   std::string key;
   if (!codec_.EncodeKeyOf(item, &key).ok()) return std::nullopt;  // Validate catches these first
   key.append(table_key);

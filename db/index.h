@@ -34,6 +34,8 @@ class Index : public KeySpace {
   // DynamoDB's checks of an item's index key attributes, when present: declared type, not
   // empty, key size limits. kValidation naming the index.
   Status Validate(const Item& item) const;
+  // Whether `item` has every index key attribute, i.e. has an entry (sparse otherwise).
+  bool Covers(const Item& item) const;
   // The entry key of `item` stored under `table_key`; nullopt when the item lacks an index key
   // attribute. REQUIRES: Validate(item) passed.
   std::optional<std::string> EntryKey(const Item& item, std::string_view table_key) const;

@@ -247,5 +247,21 @@ TEST_F(IndexDatabaseTest, LocalIndexTablesBoundTheirItemCollections) {
   EXPECT_TRUE(Put(MakeItem(1, 0, "open", 0)).ok());
 }
 
+TEST_F(IndexDatabaseTest, LocalIndexEntriesCountAgainstTheItemSizeLimit) {
+  IndexDefinition lsi;
+  lsi.name = "local";
+  lsi.kind = IndexKind::kLocal;
+  lsi.key_schema = KeySchema::PartitionAndSort("pk", ScalarType::kS, "at", ScalarType::kN);
+  lsi.projection = ProjectionType::kAll;
+  lsi.partition_count = 4;
+  CreateTable({lsi});
+  Item big = MakeItem(1, 1, "open", 1);
+  big["payload"] = AttributeValue::String(std::string(250 * 1024, 'x'));
+  EXPECT_EQ(Put(big).kind(), ErrorKind::kValidation);  // 250 KB twice
+  big.erase("at");                                       // sparse: no entry, fits
+  EXPECT_TRUE(Put(big).ok());
+  EXPECT_EQ(db_->FindTable("T")->FindIndex("local")->item_count(), 0);
+}
+
 }  // namespace
 }  // namespace cirrus::db
