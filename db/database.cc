@@ -29,7 +29,7 @@ namespace cirrus::db {
 // Named databases the environment may hold: partitions of all tables plus our three. LMDB
 // sizes per-transaction arrays by this number (8 KB-ish of copying per write transaction).
 constexpr unsigned kMaxDbs = 8192;
-constexpr unsigned kSystemDbs = 3;
+constexpr unsigned kSystemDbs = 4;  // meta, catalog, stats, collections
 constexpr uint64_t kFormatVersion = 1;
 
 namespace {
@@ -668,13 +668,19 @@ class Database::Impl {
     return storage;
   }
 
-  // A fresh storage id, persisted, with zeroed stats and its B-trees created.
-  Result<std::shared_ptr<PartitionStorage>> NewStorage(MDB_txn* txn, uint32_t count) {
+  // kLimitExceeded unless the environment has room for `count` more partition B-trees.
+  Status CheckRoom(unsigned count) const {
     if (open_partition_dbs + count + kSystemDbs > kMaxDbs) {
       return Status(ErrorKind::kLimitExceeded,
                     "Too many tables and indexes: this data directory holds at most " +
                         std::to_string(kMaxDbs - kSystemDbs) + " partitions");
     }
+    return Status();
+  }
+
+  // A fresh storage id, persisted, with zeroed stats and its B-trees created.
+  // REQUIRES: CheckRoom(count) passed for this and the other storages of the transaction.
+  Result<std::shared_ptr<PartitionStorage>> NewStorage(MDB_txn* txn, uint32_t count) {
     uint32_t id = next_storage_id++;
     CIRRUS_RETURN_IF_ERROR(PutMeta(txn, "next_storage_id", next_storage_id));
     std::string skey = StorageKey(id), svalue = StatsValue(0, 0);
@@ -1143,19 +1149,18 @@ Result<std::shared_ptr<const Table>> Database::CreateTable(TableDefinition defin
           return Status(ErrorKind::kResourceInUse, "Table already exists: " + def.name);
         }
         assert(def.partition_count > 0 && (def.partition_count & (def.partition_count - 1)) == 0);
+        unsigned partitions = def.partition_count;
+        for (const IndexDefinition& x : def.indexes) partitions += x.partition_count;
+        CIRRUS_RETURN_IF_ERROR(impl->CheckRoom(partitions));
         Result<std::shared_ptr<PartitionStorage>> storage = impl->NewStorage(ctx.txn(), def.partition_count);
-        if (!storage.ok()) {
-          return storage.status().kind() == ErrorKind::kLimitExceeded ? storage.status()
-                                                                      : ctx.Abort(storage.status());
-        }
+        if (!storage.ok()) return ctx.Abort(storage.status());
         def.storage_id = (*storage)->storage_id;
         std::map<uint32_t, std::shared_ptr<PartitionStorage>> index_storages;
-        unsigned partitions = def.partition_count;
         for (IndexDefinition& x : def.indexes) {
           Result<std::shared_ptr<PartitionStorage>> s = impl->NewStorage(ctx.txn(), x.partition_count);
           if (!s.ok()) return ctx.Abort(s.status());
           x.storage_id = (*s)->storage_id;
-          partitions += x.partition_count;
+          x.status = IndexStatus::kActive;
           index_storages[x.storage_id] = std::move(*s);
         }
         Status s = impl->PutCatalog(ctx.txn(), def);
@@ -1264,11 +1269,9 @@ Result<std::shared_ptr<const Table>> Database::CreateIndex(std::string_view tabl
           return Status(ErrorKind::kValidation,
                         "Attempting to create an index which already exists");
         }
+        CIRRUS_RETURN_IF_ERROR(impl->CheckRoom(x.partition_count));
         Result<std::shared_ptr<PartitionStorage>> storage = impl->NewStorage(ctx.txn(), x.partition_count);
-        if (!storage.ok()) {
-          return storage.status().kind() == ErrorKind::kLimitExceeded ? storage.status()
-                                                                      : ctx.Abort(storage.status());
-        }
+        if (!storage.ok()) return ctx.Abort(storage.status());
         x.storage_id = (*storage)->storage_id;
         x.status = IndexStatus::kCreating;
         TableDefinition def = old->definition();

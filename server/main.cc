@@ -53,6 +53,18 @@ int main(int argc, char** argv) {
   app.add_option("--map-size-gb", map_size_gb, "Largest size the data file may grow to, in GiB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
+  int64_t item_collection_limit = int64_t{10} << 30;
+  app.add_option("--item-collection-limit", item_collection_limit,
+                 "Bytes one partition key's items and LSI entries may hold in a table with local "
+                 "secondary indexes (DynamoDB: 10 GB; lower it to test the limit)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 50))
+      ->capture_default_str();
+  size_t backfill_chunk = db::Options().backfill_chunk;
+  app.add_option("--backfill-chunk", backfill_chunk,
+                 "Items a new global secondary index indexes per write transaction; writes are "
+                 "served between two chunks")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!std::has_single_bit(config.default_partitions)) {
     std::fprintf(stderr, "cirrusd: --partitions must be a power of two\n");
@@ -77,6 +89,8 @@ int main(int argc, char** argv) {
     options.path = data_dir;
     options.sync = sync == "full";
     options.map_size = map_size_gb << 30;
+    options.item_collection_limit = item_collection_limit;
+    options.backfill_chunk = backfill_chunk;
     Result<std::unique_ptr<db::Database>> database = db::Database::Open(options);
     if (!database.ok()) {
       std::fprintf(stderr, "cirrusd: %s\n", database.status().message().c_str());

@@ -20,6 +20,20 @@ RequestReader::RequestReader(const JsonValue& object, std::string path,
                              std::shared_ptr<Errors> errors)
     : object_(object), path_(std::move(path)), errors_(std::move(errors)) {}
 
+std::optional<std::vector<std::string>> RequestReader::StringList(std::string_view member) {
+  std::optional<std::vector<JsonValue>> list = List(member);
+  if (!list) return std::nullopt;
+  std::vector<std::string> strings;
+  for (const JsonValue& v : *list) {
+    if (!v.is(JsonValue::Type::kString)) {
+      Violation(member, "'[...]'", "Member must be a list of strings");
+      break;
+    }
+    strings.emplace_back(v.string());
+  }
+  return strings;
+}
+
 RequestReader RequestReader::Nested(const JsonValue& object, std::string path) {
   return RequestReader(object, std::move(path), errors_);
 }

@@ -30,6 +30,9 @@ class RequestReader {
   std::optional<bool> Bool(std::string_view member);
   std::optional<wire::JsonValue> Object(std::string_view member);  // a structure or a map
   std::optional<std::vector<wire::JsonValue>> List(std::string_view member);
+  // A list of strings; a non-string element is a violation ("Member must be a list of
+  // strings") and ends the list there.
+  std::optional<std::vector<std::string>> StringList(std::string_view member);
 
   // Reads a nested structure with the same error lists; `path` is its message path.
   RequestReader Nested(const wire::JsonValue& object, std::string path);

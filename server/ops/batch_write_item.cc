@@ -16,6 +16,7 @@ struct BatchState {
   std::vector<std::string> table_of_write;  // table name of batch.writes[i]
   std::vector<std::string> table_order;     // table names, request order
   CapacityReport capacity = CapacityReport::kNone;
+  bool collection_metrics = false;
   Done done;
 };
 
@@ -26,6 +27,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, BatchState
   state->capacity = ReadCapacityReport(r);
   std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
   r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
+  state->collection_metrics = metrics == "SIZE";
 
   struct Pending {
     std::string table;
@@ -123,6 +125,30 @@ void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done 
         WriteConsumedCapacity(w, state->capacity, table, units[table], false);
       }
       w.EndArray();
+    }
+    if (state->collection_metrics) {
+      // Per table, one entry per write into a table with LSIs.
+      bool any = false;
+      for (const std::string& table : state->table_order) {
+        bool listed = false;
+        for (size_t i = 0; i < state->batch.writes.size(); ++i) {
+          const db::ItemWrite& write = state->batch.writes[i];
+          if (state->table_of_write[i] != table || !write.collection_size) continue;
+          if (!any) {
+            w.Key("ItemCollectionMetrics");
+            w.BeginObject();
+            any = true;
+          }
+          if (!listed) {
+            w.Key(table);
+            w.BeginArray();
+            listed = true;
+          }
+          WriteItemCollectionMetrics(write, w);
+        }
+        if (listed) w.EndArray();
+      }
+      if (any) w.EndObject();
     }
     w.EndObject();
     state->done(std::move(body));

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "server/ops/indexes.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -46,21 +47,6 @@ std::string TableArn(const ServerConfig& config, std::string_view table_name) {
 namespace {
 
 double Seconds(int64_t micros) { return static_cast<double>(micros / 1000) / 1000.0; }
-
-void WriteKeySchema(const db::KeySchema& schema, JsonWriter& w) {
-  w.BeginArray();
-  auto element = [&](const db::KeyAttribute& a, std::string_view type) {
-    w.BeginObject();
-    w.Key("AttributeName");
-    w.String(a.name);
-    w.Key("KeyType");
-    w.String(type);
-    w.EndObject();
-  };
-  element(schema.partition_key, "HASH");
-  if (schema.sort_key) element(*schema.sort_key, "RANGE");
-  w.EndArray();
-}
 
 }  // namespace
 
@@ -128,6 +114,7 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
     w.String(d.table_class);
     w.EndObject();
   }
+  WriteIndexDescriptions(table, config, w);
   w.Key("DeletionProtectionEnabled");
   w.Bool(d.deletion_protection);
   w.EndObject();
@@ -152,7 +139,7 @@ Status TableNotFound(std::string_view name) {
 std::optional<Throughput> ReadProvisionedThroughput(RequestReader& r) {
   std::optional<JsonValue> pt = r.Object("ProvisionedThroughput");
   if (!pt) return std::nullopt;
-  RequestReader p = r.Nested(*pt, "provisionedThroughput");
+  RequestReader p = r.Nested(*pt, r.PathOf("ProvisionedThroughput"));
   std::optional<int64_t> read = p.Long("ReadCapacityUnits");
   std::optional<int64_t> write = p.Long("WriteCapacityUnits");
   p.Required("ReadCapacityUnits", read.has_value());
@@ -190,23 +177,49 @@ double WriteUnits(size_t bytes) {
 }
 
 void WriteConsumedCapacity(JsonWriter& w, CapacityReport report, std::string_view table,
-                           double units, bool read) {
-  w.BeginObject();
-  w.Key("TableName");
-  w.String(table);
-  w.Key("CapacityUnits");
-  w.Double(units);
-  w.Key(read ? "ReadCapacityUnits" : "WriteCapacityUnits");
-  w.Double(units);
-  if (report == CapacityReport::kIndexes) {
-    w.Key("Table");
-    w.BeginObject();
+                           double units, bool read, const db::IndexDefinition* index) {
+  auto write_units = [&] {
     w.Key("CapacityUnits");
     w.Double(units);
     w.Key(read ? "ReadCapacityUnits" : "WriteCapacityUnits");
     w.Double(units);
+  };
+  w.BeginObject();
+  w.Key("TableName");
+  w.String(table);
+  write_units();
+  if (report == CapacityReport::kIndexes) {
+    if (index) {
+      w.Key(index->kind == db::IndexKind::kGlobal ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+      w.BeginObject();
+      w.Key(index->name);
+    } else {
+      w.Key("Table");
+    }
+    w.BeginObject();
+    write_units();
     w.EndObject();
+    if (index) w.EndObject();
   }
+  w.EndObject();
+}
+
+void WriteItemCollectionMetrics(const db::ItemWrite& write, JsonWriter& w) {
+  const db::KeyAttribute& pk = write.table->codec().schema().partition_key;
+  Result<Item> key = write.table->codec().DecodeKey(write.key);
+  w.BeginObject();
+  w.Key("ItemCollectionKey");
+  Item collection_key;
+  if (key.ok()) collection_key.emplace(pk.name, key->at(pk.name));
+  wire::WriteItem(collection_key, w);
+  // DynamoDB gives a range of whole gigabytes around its estimate; ours is exact.
+  constexpr double kGb = 1024.0 * 1024 * 1024;
+  const double lower = std::floor(static_cast<double>(*write.collection_size) / kGb);
+  w.Key("SizeEstimateRangeGB");
+  w.BeginArray();
+  w.Double(lower);
+  w.Double(lower + 1);
+  w.EndArray();
   w.EndObject();
 }
 

@@ -51,9 +51,14 @@ CapacityReport ReadCapacityReport(RequestReader& r);
 double ReadUnits(size_t bytes, bool consistent);
 // One write of `bytes` (the larger of the old and new item): 1 KB units rounded up, at least one.
 double WriteUnits(size_t bytes);
-// Writes a ConsumedCapacity object as the next value.
+// Writes a ConsumedCapacity object as the next value; `index`: the units were consumed
+// reading that index (INDEXES then reports them under it rather than under "Table").
 void WriteConsumedCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,
-                           double units, bool read);
+                           double units, bool read, const db::IndexDefinition* index = nullptr);
+
+// An ItemCollectionMetrics object (tables with LSIs): the write's partition key and its item
+// collection's size in GB as a [lower, upper] estimate. REQUIRES: write.collection_size.
+void WriteItemCollectionMetrics(const db::ItemWrite& write, wire::JsonWriter& w);
 
 // Rejects a request member this version of CirrusDB does not serve yet, rather than
 // silently ignoring it.

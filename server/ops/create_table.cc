@@ -4,6 +4,7 @@
 #include <random>
 
 #include "server/ops/common.h"
+#include "server/ops/indexes.h"
 #include "server/ops/ops.h"
 
 namespace cirrus::server {
@@ -34,49 +35,33 @@ std::string NameList(const std::vector<std::string>& names) {
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
   std::optional<std::string> table_name = ReadTableName(r);
+  std::optional<std::string> empty_index_list;
 
-  std::vector<db::KeyAttribute> definitions;
-  std::optional<std::vector<wire::JsonValue>> defs = r.List("AttributeDefinitions");
-  r.Required("AttributeDefinitions", defs.has_value());
-  for (size_t i = 0; defs && i < defs->size(); ++i) {
-    std::optional<RequestReader> e = r.Element("AttributeDefinitions", i, (*defs)[i]);
-    if (!e) break;
-    std::optional<std::string_view> name = e->String("AttributeName");
-    std::optional<std::string_view> type = e->String("AttributeType");
-    e->Required("AttributeName", name.has_value());
-    e->Length("AttributeName", name, 1, 255);
-    e->Required("AttributeType", type.has_value());
-    e->Enum("AttributeType", type, {"S", "N", "B"});
-    if (name && type) {
-      db::ScalarType t = *type == "N" ? db::ScalarType::kN
-                         : *type == "B" ? db::ScalarType::kB
-                                        : db::ScalarType::kS;
-      definitions.push_back({std::string(*name), t});
-    }
-  }
-
-  std::vector<std::pair<std::string, std::string>> key_elements;  // name, key type
-  std::optional<std::vector<wire::JsonValue>> keys = r.List("KeySchema");
-  r.Required("KeySchema", keys.has_value());
-  if (keys) r.Count("KeySchema", keys->size(), 1, 2);
-  for (size_t i = 0; keys && i < keys->size() && i < 2; ++i) {
-    std::optional<RequestReader> e = r.Element("KeySchema", i, (*keys)[i]);
-    if (!e) break;
-    std::optional<std::string_view> name = e->String("AttributeName");
-    std::optional<std::string_view> type = e->String("KeyType");
-    e->Required("AttributeName", name.has_value());
-    e->Length("AttributeName", name, 1, 255);
-    e->Required("KeyType", type.has_value());
-    e->Enum("KeyType", type, {"HASH", "RANGE"});
-    if (name && type) key_elements.emplace_back(std::string(*name), std::string(*type));
-  }
+  std::optional<std::vector<db::KeyAttribute>> given = ReadAttributeDefinitions(r);
+  r.Required("AttributeDefinitions", given.has_value());
+  std::vector<db::KeyAttribute> definitions = given.value_or(std::vector<db::KeyAttribute>());
+  std::vector<KeyElement> key_elements = ReadKeySchema(r);
 
   std::optional<std::string_view> billing = r.String("BillingMode");
   r.Enum("BillingMode", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
   std::optional<Throughput> throughput = ReadProvisionedThroughput(r);
 
-  std::optional<std::vector<wire::JsonValue>> lsis = r.List("LocalSecondaryIndexes");
-  std::optional<std::vector<wire::JsonValue>> gsis = r.List("GlobalSecondaryIndexes");
+  std::vector<IndexRequest> index_requests;
+  for (bool global : {true, false}) {
+    const char* member = global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes";
+    std::optional<std::vector<wire::JsonValue>> list = r.List(member);
+    if (!list) continue;
+    if (list->empty()) {
+      // DynamoDB checks this one before the model constraints of the other members.
+      empty_index_list = std::string("One or more parameter values were invalid: List of ") +
+                         member + " is empty";
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      std::optional<RequestReader> e = r.Element(member, i, (*list)[i]);
+      if (!e) break;
+      index_requests.push_back(ReadIndexRequest(*e, global));
+    }
+  }
   bool stream_enabled = false;
   std::optional<std::string_view> view_type;
   if (std::optional<wire::JsonValue> stream = r.Object("StreamSpecification")) {
@@ -108,21 +93,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   CIRRUS_RETURN_IF_ERROR(r.Finish());
 
   // Semantic checks, in DynamoDB's order.
-  if (key_elements[0].second != "HASH") {
-    return ValidationError("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  }
-  if (key_elements.size() == 2) {
-    if (key_elements[1].second != "RANGE") {
-      return ValidationError("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-    }
-    if (key_elements[0].first == key_elements[1].first) {
-      return ValidationError(
-          "Both the Hash Key and the Range Key element in the KeySchema have the same name");
-    }
-  }
-  if ((lsis && !lsis->empty()) || (gsis && !gsis->empty())) {
-    return NotYetSupported("Secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes)");
-  }
+  if (empty_index_list) return ValidationError(*empty_index_list);
+  CIRRUS_RETURN_IF_ERROR(CheckKeySchema(key_elements));
   if (stream_enabled && !view_type) {
     return ValidationError(
         "One or more parameter values were invalid: StreamSpecification must have "
@@ -141,22 +113,33 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       }
     }
   }
-  std::vector<std::string> key_names, defined_names;
-  for (const auto& [name, type] : key_elements) key_names.push_back(name);
+  std::vector<std::string> defined_names, used_names;
   for (const db::KeyAttribute& a : definitions) defined_names.push_back(a.name);
   auto defined = [&](const std::string& name) {
     return std::find(defined_names.begin(), defined_names.end(), name) != defined_names.end();
   };
-  if (!std::all_of(key_names.begin(), key_names.end(), defined)) {
-    return ValidationError(
-        "One or more parameter values were invalid: Some index key attributes are not defined "
-        "in AttributeDefinitions. Keys: " + NameList(key_names) +
-        ", AttributeDefinitions: " + NameList(defined_names));
+  // Every key (the table's, then each index's) must be defined, and every definition used.
+  std::vector<std::vector<KeyElement>> schemas = {key_elements};
+  for (const IndexRequest& x : index_requests) schemas.push_back(x.keys);
+  for (const std::vector<KeyElement>& schema : schemas) {
+    std::vector<std::string> names;
+    for (const KeyElement& k : schema) {
+      names.push_back(k.name);
+      if (std::find(used_names.begin(), used_names.end(), k.name) == used_names.end()) {
+        used_names.push_back(k.name);
+      }
+    }
+    if (!std::all_of(names.begin(), names.end(), defined)) {
+      return ValidationError(
+          "One or more parameter values were invalid: Some index key attributes are not defined "
+          "in AttributeDefinitions. Keys: " + NameList(names) +
+          ", AttributeDefinitions: " + NameList(defined_names));
+    }
   }
-  if (definitions.size() != key_names.size()) {
+  if (definitions.size() != used_names.size()) {
     return ValidationError(
         "One or more parameter values were invalid: Some AttributeDefinitions are not used. "
-        "AttributeDefinitions: " + NameList(defined_names) + ", keys used: " + NameList(key_names));
+        "AttributeDefinitions: " + NameList(defined_names) + ", keys used: " + NameList(used_names));
   }
   const bool on_demand = billing == "PAY_PER_REQUEST";
   if (on_demand && throughput) {
@@ -189,13 +172,11 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   db::TableDefinition def;
   def.name = *table_name;
   def.table_id = NewUuid();
-  const db::KeyAttribute& pk = *std::find_if(definitions.begin(), definitions.end(),
-                                             [&](auto& a) { return a.name == key_names[0]; });
-  def.key_schema.partition_key = pk;
-  if (key_names.size() == 2) {
-    def.key_schema.sort_key = *std::find_if(definitions.begin(), definitions.end(),
-                                            [&](auto& a) { return a.name == key_names[1]; });
-  }
+  auto defined_as = [&](const std::string& name) {
+    return *std::find_if(definitions.begin(), definitions.end(), [&](auto& a) { return a.name == name; });
+  };
+  def.key_schema.partition_key = defined_as(key_elements[0].name);
+  if (key_elements.size() == 2) def.key_schema.sort_key = defined_as(key_elements[1].name);
   def.attribute_definitions = definitions;
   def.partition_count = ctx.config->default_partitions;
   def.creation_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -209,6 +190,13 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     def.throughput.read_capacity_units = throughput->read;
     def.throughput.write_capacity_units = throughput->write;
   }
+  for (const IndexRequest& x : index_requests) {
+    CIRRUS_ASSIGN_OR_RETURN(db::IndexDefinition index,
+                            MakeIndexDefinition(x, def.key_schema, definitions, on_demand,
+                                                ctx.config->default_partitions));
+    def.indexes.push_back(std::move(index));
+  }
+  CIRRUS_RETURN_IF_ERROR(CheckIndexLimits(def.indexes));
   def.deletion_protection = deletion_protection.value_or(false);
   def.table_class = std::string(table_class.value_or("STANDARD"));
   def.tags = std::move(tags);

@@ -218,17 +218,8 @@ bool ReadConditionalOperator(RequestReader& r) {
 }
 
 std::optional<std::vector<std::string>> ReadAttributesToGet(RequestReader& r) {
-  std::optional<std::vector<JsonValue>> list = r.List("AttributesToGet");
-  if (!list) return std::nullopt;
-  r.Count("AttributesToGet", list->size(), 1, SIZE_MAX);
-  std::vector<std::string> names;
-  for (const JsonValue& v : *list) {
-    if (!v.is(JsonValue::Type::kString)) {
-      r.Violation("AttributesToGet", "'[...]'", "Member must be a list of strings");
-      break;
-    }
-    names.emplace_back(v.string());
-  }
+  std::optional<std::vector<std::string>> names = r.StringList("AttributesToGet");
+  if (names) r.Count("AttributesToGet", names->size(), 1, SIZE_MAX);
   return names;
 }
 

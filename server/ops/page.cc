@@ -28,8 +28,39 @@ Result<bool> ItemShape::Emit(std::string_view stored, wire::JsonWriter& w) const
   return true;
 }
 
-PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, const ItemShape& shape)
-    : w_(w), shape_(shape), limit_(limit ? static_cast<size_t>(*limit) : SIZE_MAX) {
+std::vector<std::string> ReadTarget::key_attributes() const {
+  if (index) return index->key_attributes();
+  const db::KeySchema& schema = table->codec().schema();
+  std::vector<std::string> names = {schema.partition_key.name};
+  if (schema.sort_key) names.push_back(schema.sort_key->name);
+  return names;
+}
+
+Result<ReadTarget> FindReadTarget(OperationContext& ctx, const PageRequest& request) {
+  ReadTarget target;
+  CIRRUS_ASSIGN_OR_RETURN(target.table, FindTable(ctx, *request.table_name));
+  if (!request.index) return target;
+  const std::string name(*request.index);
+  target.index = target.table->FindIndex(name);
+  if (!target.index || target.index->definition().status == db::IndexStatus::kDeleting) {
+    return ValidationError("The table does not have the specified index: " + name);
+  }
+  if (!target.index->readable()) {
+    return ValidationError("Cannot read from backfilling global secondary index: " + name);
+  }
+  if (target.global_index() && request.consistent) {
+    return ValidationError("Consistent reads are not supported on global secondary indexes");
+  }
+  return target;
+}
+
+PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, const ItemShape& shape,
+                         const ReadTarget& target, db::ReadView& view)
+    : w_(w),
+      shape_(shape),
+      target_(target),
+      view_(view),
+      limit_(limit ? static_cast<size_t>(*limit) : SIZE_MAX) {
   w_.BeginObject();
   if (!shape_.count_only) {
     w_.Key("Items");
@@ -37,46 +68,85 @@ PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, cons
   }
 }
 
-Status PageBuilder::Add(std::string_view stored_key, std::string_view stored_item) {
+Status PageBuilder::Add(std::string_view stored_item) {
   assert(!full_);
   ++scanned_;
   bytes_ += db::StoredItemSize(stored_item);
-  CIRRUS_ASSIGN_OR_RETURN(bool matched, shape_.Emit(stored_item, w_));
-  if (matched) ++count_;
+  std::string_view answer = stored_item;
+  bool present = true;
+  if (shape_.fetch_from_table) {
+    // The entry holds the table's key attributes: the item is one lookup away, in the same
+    // snapshot (so it is there).
+    const db::KeySchema& keys = target_.table->codec().schema();
+    std::set<std::string, std::less<>> names = {keys.partition_key.name};
+    if (keys.sort_key) names.insert(keys.sort_key->name);
+    CIRRUS_ASSIGN_OR_RETURN(Item key, db::DecodeItemAttributes(stored_item, names));
+    std::string table_key;
+    CIRRUS_RETURN_IF_ERROR(target_.table->codec().EncodeKeyOf(key, &table_key));
+    CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> item, view_.Get(*target_.table, table_key));
+    present = item.has_value();
+    if (item) answer = *item;
+  }
+  if (present) {
+    CIRRUS_ASSIGN_OR_RETURN(bool matched, shape_.Emit(answer, w_));
+    if (matched) ++count_;
+  }
   full_ = scanned_ >= limit_ || bytes_ >= kMaxPageBytes;
-  if (full_) last_key_ = std::string(stored_key);
+  if (full_) last_item_ = std::string(stored_item);
   return Status();
 }
 
-Status PageBuilder::Finish(const db::Table& table, bool more, CapacityReport capacity,
-                           bool consistent) {
+Status PageBuilder::Finish(bool more, CapacityReport capacity, bool consistent) {
   if (!shape_.count_only) w_.EndArray();
   w_.Key("Count");
   w_.Int(static_cast<int64_t>(count_));
   w_.Key("ScannedCount");
   w_.Int(static_cast<int64_t>(scanned_));
   if (full_ && more) {
-    CIRRUS_ASSIGN_OR_RETURN(Item key, table.codec().DecodeKey(last_key_));
+    std::vector<std::string> names = target_.key_attributes();
+    CIRRUS_ASSIGN_OR_RETURN(Item key, db::DecodeItemAttributes(
+                                          last_item_, std::set<std::string, std::less<>>(
+                                                          names.begin(), names.end())));
     w_.Key("LastEvaluatedKey");
     wire::WriteItem(key, w_);
   }
   if (capacity != CapacityReport::kNone) {
     w_.Key("ConsumedCapacity");
-    WriteConsumedCapacity(w_, capacity, table.name(), ReadUnits(bytes_, consistent), true);
+    WriteConsumedCapacity(w_, capacity, target_.table->name(), ReadUnits(bytes_, consistent), true,
+                          target_.index ? &target_.index->definition() : nullptr);
   }
   w_.EndObject();
   return Status();
 }
 
-Result<std::string> ReadStartKey(const db::Table& table, const wire::JsonValue& json) {
+Result<std::string> ReadStartKey(const ReadTarget& target, const wire::JsonValue& json) {
   Result<Item> key = ReadItem(json);
   if (!key.ok()) {
     if (key.status().kind() != ErrorKind::kValidation) return key.status();
     return ValidationError("The provided starting key is invalid: " + key.status().message());
   }
+  auto invalid = [](const Status& s) {
+    return ValidationError("The provided starting key is invalid: " + s.message());
+  };
   std::string stored;
-  Status s = table.codec().EncodeKey(*key, &stored);
-  if (!s.ok()) return ValidationError("The provided starting key is invalid: " + s.message());
+  if (!target.index) {
+    Status s = target.table->codec().EncodeKey(*key, &stored);
+    if (!s.ok()) return invalid(s);
+    return stored;
+  }
+  const std::vector<std::string> names = target.key_attributes();
+  bool exact = key->size() == names.size();
+  for (const std::string& name : names) exact = exact && key->count(name);
+  if (!exact) {
+    return ValidationError(
+        "The provided starting key is invalid: The provided key element does not match the schema");
+  }
+  // Both codecs check the key types; the entry key is the index key ++ the table key.
+  std::string scratch;
+  Status s = target.index->codec().EncodeKeyOf(*key, &scratch);
+  if (s.ok()) s = target.table->codec().EncodeKeyOf(*key, &scratch);
+  if (s.ok()) s = target.index->StoredKeyOf(*key, &stored);
+  if (!s.ok()) return invalid(s);
   return stored;
 }
 
@@ -84,7 +154,12 @@ namespace {
 
 // Select and its interplay with a projection, as Query and Scan check it.
 Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
-                   std::string_view projection_member) {
+                   std::string_view projection_member, const ReadTarget& target) {
+  if (select == "ALL_PROJECTED_ATTRIBUTES" && !target.index) {
+    return ValidationError(
+        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
+        "supported only when reading an index");
+  }
   if (select == "SPECIFIC_ATTRIBUTES" && !has_projection) {
     return ValidationError(
         "One or more parameter values were invalid: Must specify the AttributesToGet or "
@@ -95,10 +170,41 @@ Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
                            std::string(projection_member) + " when choosing to get " +
                            std::string(*select));
   }
-  if (select == "ALL_PROJECTED_ATTRIBUTES") {
-    return ValidationError(
-        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
-        "supported only when reading an index");
+  return Status();
+}
+
+// What reading an index can answer: a GSI only what it projects; an LSI reads what it does
+// not project from the table (DynamoDB's rules; ../shared/spec/operations.md, Query).
+Status CheckIndexProjection(const PageRequest& request, const ReadTarget& target, ItemShape* shape) {
+  const db::Index& index = *target.index;
+  const bool global = target.global_index();
+  if (index.definition().projection == db::ProjectionType::kAll) return Status();
+  if (request.select == "ALL_ATTRIBUTES") {
+    if (global) {
+      return ValidationError(
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+          "supported for global secondary index " + index.name() +
+          " because its projection type is not ALL");
+    }
+    shape->fetch_from_table = true;
+  }
+  if (shape->projection) {
+    for (const std::string& name : shape->projection->attributes) {
+      if (index.Projects(name)) continue;
+      if (global) {
+        return ValidationError("One or more parameter values were invalid: Global secondary index " +
+                               index.name() + " does not project the requested attribute " + name);
+      }
+      shape->fetch_from_table = true;
+    }
+  }
+  // A filter reads the attributes it names; on a GSI, those not projected are absent.
+  if (shape->filter && !global) {
+    std::set<std::string, std::less<>> names;
+    query::AddAttributeNames(*shape->filter->tree, &names);
+    for (const std::string& name : names) {
+      if (!index.Projects(name)) shape->fetch_from_table = true;
+    }
   }
   return Status();
 }
@@ -126,7 +232,8 @@ PageRequest ReadPageRequest(RequestReader& r, std::string_view legacy_filter_mem
   return p;
 }
 
-Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions) {
+Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions,
+                                 const ReadTarget& target) {
   ItemShape shape;
   shape.count_only = request.select == "COUNT";
   if (request.filter) {
@@ -140,18 +247,11 @@ Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& 
   CIRRUS_ASSIGN_OR_RETURN(shape.projection, ParseProjection(request.projection,
                                                             request.attributes_to_get, expressions));
   CIRRUS_RETURN_IF_ERROR(CheckSelect(request.select, shape.projection.has_value(),
-                                     request.projection ? "ProjectionExpression" : "AttributesToGet"));
+                                     request.projection ? "ProjectionExpression" : "AttributesToGet",
+                                     target));
+  if (target.index) CIRRUS_RETURN_IF_ERROR(CheckIndexProjection(request, target, &shape));
   shape.Prepare();
   return shape;
-}
-
-Result<std::shared_ptr<const db::Table>> FindReadTable(OperationContext& ctx,
-                                                       const PageRequest& request) {
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *request.table_name));
-  if (request.index) {
-    return ValidationError("The table does not have the specified index: " + std::string(*request.index));
-  }
-  return table;
 }
 
 }  // namespace cirrus::server

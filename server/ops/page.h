@@ -19,14 +19,35 @@ namespace cirrus::server {
 
 constexpr size_t kMaxPageBytes = 1024 * 1024;  // Query and Scan read at most 1 MB per call
 
+// What a Query or Scan reads: a table, or one of its secondary indexes.
+struct ReadTarget {
+  std::shared_ptr<const db::Table> table;
+  std::shared_ptr<const db::Index> index;  // null: the table itself
+
+  const db::KeySpace& space() const { return index ? static_cast<const db::KeySpace&>(*index) : *table; }
+  // The key schema that key conditions, partitions and ExclusiveStartKey follow.
+  const db::KeyCodec& codec() const { return index ? index->codec() : table->codec(); }
+  bool global_index() const { return index && index->definition().kind == db::IndexKind::kGlobal; }
+  // LastEvaluatedKey's attributes: the index's keys (if any), then the table's.
+  std::vector<std::string> key_attributes() const;
+};
+
+// The table (ResourceNotFound) and the index (IndexName) a Query or Scan reads, and whether
+// it can be read as asked: an index being backfilled or deleted cannot, nor a GSI with
+// ConsistentRead.
+struct PageRequest;
+Result<ReadTarget> FindReadTarget(OperationContext& ctx, const PageRequest& request);
+
 // How a read item becomes part of an answer: an optional filter (Query, Scan), an optional
 // projection, or only a count. Decodes only the attributes the filter and projection touch;
-// an item that needs neither goes from stored bytes straight to JSON.
+// an item that needs neither goes from stored bytes straight to JSON. Reading an LSI, an
+// answer that needs attributes the index does not project reads them from the table.
 struct ItemShape {
   std::optional<BoundCondition> filter;
   std::optional<Projection> projection;
   std::set<std::string, std::less<>> decode;  // filter's and projection's top-level names
   bool count_only = false;
+  bool fetch_from_table = false;  // LSI entries: answer with the table's item
 
   void Prepare();  // computes `decode`; call once the members above are set
   // Whether `stored` passes the filter; if it does and !count_only, writes it to `w`.
@@ -37,27 +58,32 @@ struct ItemShape {
 //   {"Items":[...],"Count":n,"ScannedCount":n,"LastEvaluatedKey":{...},"ConsumedCapacity":{...}}
 // A page ends after `limit` items read or once the items read reach 1 MB (the item crossing
 // it included); the filter applies after, so Count <= ScannedCount.
+// The 1 MB counts the items as read: index entries at their projected size.
 class PageBuilder {
  public:
-  PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, const ItemShape& shape);
+  // `view` serves LSI fetches (ItemShape::fetch_from_table) and must outlive the builder.
+  PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, const ItemShape& shape,
+              const ReadTarget& target, db::ReadView& view);
 
-  // Adds an item read; REQUIRES: !full().
-  Status Add(std::string_view stored_key, std::string_view stored_item);
+  // Adds an item (or index entry) read; REQUIRES: !full().
+  Status Add(std::string_view stored_item);
   bool full() const { return full_; }
 
   // Closes the response. `more`: items remain after the last one read (then the page carries
   // LastEvaluatedKey, the key attributes of that item).
-  Status Finish(const db::Table& table, bool more, CapacityReport capacity, bool consistent);
+  Status Finish(bool more, CapacityReport capacity, bool consistent);
 
  private:
   wire::JsonWriter& w_;
   const ItemShape& shape_;
+  const ReadTarget& target_;
+  db::ReadView& view_;
   size_t limit_;
   bool full_ = false;
   size_t scanned_ = 0;
   size_t count_ = 0;
   size_t bytes_ = 0;
-  std::string last_key_;
+  std::string last_item_;
 };
 
 // The request members Query and Scan share.
@@ -81,15 +107,13 @@ struct PageRequest {
 PageRequest ReadPageRequest(RequestReader& r, std::string_view legacy_filter_member);
 
 // The shape of a page's items: the filter (expression or legacy), the projection, Select.
-// Also checks Select against the projection.
-Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions);
+// Also checks Select against the projection and what the index projects.
+Result<ItemShape> ParseItemShape(const PageRequest& request, ExpressionContext& expressions,
+                                 const ReadTarget& target);
 
-// The table a Query or Scan reads: ResourceNotFound, or an IndexName it does not have.
-Result<std::shared_ptr<const db::Table>> FindReadTable(OperationContext& ctx,
-                                                       const PageRequest& request);
-
-// Parses an ExclusiveStartKey into a stored key: the table's key attributes exactly.
-Result<std::string> ReadStartKey(const db::Table& table, const wire::JsonValue& json);
+// Parses an ExclusiveStartKey into a stored key (an index entry's key when reading an
+// index): exactly the key attributes of the table, and of the index.
+Result<std::string> ReadStartKey(const ReadTarget& target, const wire::JsonValue& json);
 
 
 }  // namespace cirrus::server

@@ -1,5 +1,5 @@
 // Query: one partition key value, a sort key range, in either direction: one cursor range
-// scan of the partition that holds the key.
+// scan of the partition that holds the key, in the table or in one of its indexes.
 #include "query/key_condition.h"
 #include "query/legacy.h"
 #include "server/ops/common.h"
@@ -23,9 +23,9 @@ KeyRange RangeOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
     db::KeyCodec::AppendEncoded(v, &k);
     return k;
   };
-  // No stored key extends another (key_codec.h, invariant 2), so the keys <= k are the keys
-  // < k + "\0", and the keys > k are the keys >= k + "\0".
-  auto just_after = [](std::string k) { return k.push_back('\0'), k; };
+  // The keys <= k are those < the successor of every key starting with k (index entries
+  // extend their index key with the table key), and the keys > k those >= it.
+  auto just_after = [](const std::string& k) { return db::PrefixSuccessor(k); };
   KeyRange r{prefix, db::PrefixSuccessor(prefix)};
   switch (c.sort_op) {
     case Op::kNone: break;
@@ -84,9 +84,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
         "request.");
   }
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindReadTable(ctx, params));
-
-  const db::KeySchema& schema = table->codec().schema();
+  CIRRUS_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, params));
+  const db::KeyCodec& codec = target.codec();
+  const db::KeySchema& schema = codec.schema();
   query::KeyAttributeRef pk;
   std::optional<query::KeyAttributeRef> sk;
   KeyRefs(schema, &pk, &sk);
@@ -96,7 +96,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   } else {
     CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, pk, sk));
   }
-  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions));
+  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions, target));
   CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || params.filter || params.projection,
                                                "KeyConditionExpression is null"));
   if (shape.filter) {
@@ -110,15 +110,15 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       }
     }
   }
-  CIRRUS_RETURN_IF_ERROR(table->codec().ValidateKeyValue(schema.partition_key, condition.partition_value, true));
+  CIRRUS_RETURN_IF_ERROR(codec.ValidateKeyValue(schema.partition_key, condition.partition_value, true));
   const std::optional<wire::JsonValue>& start_key = params.start_key;
   const std::optional<int64_t>& limit = params.limit;
 
-  const KeyRange range = RangeOf(table->codec(), condition);
+  const KeyRange range = RangeOf(codec, condition);
   std::optional<std::string> start;
   if (start_key) {
-    CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(*table, *start_key));
-    if (start->rfind(table->codec().PartitionPrefix(condition.partition_value), 0) != 0) {
+    CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(target, *start_key));
+    if (start->rfind(codec.PartitionPrefix(condition.partition_value), 0) != 0) {
       return ValidationError(
           "The provided starting key is outside query boundaries based on provided conditions");
     }
@@ -127,12 +127,13 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   std::string body;
   wire::JsonWriter w(&body);
-  PageBuilder page(w, limit, shape);
+  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+  PageBuilder page(w, limit, shape, target, view);
   bool more = false;
   {
-    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    const db::KeySpace& space = target.space();
     CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor,
-                            view.OpenCursor(*table, table->PartitionOfKey(range.lower)));
+                            view.OpenCursor(space, space.PartitionOfKey(range.lower)));
     bool valid;
     if (ascending) {
       valid = start && *start >= range.lower ? cursor.SeekForward(*start, false)
@@ -142,7 +143,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
           more = true;
           break;
         }
-        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.key(), cursor.value()));
+        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.value()));
         valid = cursor.Next();
       }
     } else {
@@ -153,13 +154,13 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
           more = true;
           break;
         }
-        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.key(), cursor.value()));
+        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.value()));
         valid = cursor.Prev();
       }
     }
     CIRRUS_RETURN_IF_ERROR(cursor.status());
   }
-  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, params.capacity, params.consistent));
+  CIRRUS_RETURN_IF_ERROR(page.Finish(more, params.capacity, params.consistent));
   return body;
 }
 

@@ -1,4 +1,4 @@
-// Scan: the table in hash order, partition after partition. Segment s of TotalSegments t is
+// Scan: the table (or an index) in hash order, partition after partition. Segment s of TotalSegments t is
 // the hash range [s * 2^64 / t, (s + 1) * 2^64 / t): disjoint segments that cover the table,
 // each read as one or more partition range scans.
 #include "query/legacy.h"
@@ -37,8 +37,6 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
        {"ScanFilter", params.legacy_filter.has_value()},
        {"ConditionalOperator", params.has_conditional_operator}},
       {{"ProjectionExpression", params.projection.has_value()}, {"FilterExpression", params.filter.has_value()}}));
-  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions));
-  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(params.filter || params.projection, "FilterExpression is null"));
   if (segment && !total_segments) {
     return ValidationError(
         "The TotalSegments parameter is required but was not present in the request when "
@@ -55,7 +53,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "Segment: " + std::to_string(*segment) + " is not less than TotalSegments: " +
         std::to_string(*total_segments));
   }
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindReadTable(ctx, params));
+  CIRRUS_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, params));
+  CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions, target));
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(params.filter || params.projection, "FilterExpression is null"));
   const std::optional<wire::JsonValue>& start_key = params.start_key;
   const std::optional<int64_t>& limit = params.limit;
 
@@ -69,28 +69,29 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   const std::string upper = last_segment ? "" : HashKey(high + 1);  // exclusive; "" unbounded
 
   std::optional<std::string> start;
-  uint32_t first_partition = db::PartitionOf(low, table->partition_count());
-  const uint32_t last_partition = db::PartitionOf(high, table->partition_count());
+  const db::KeySpace& space = target.space();
+  uint32_t first_partition = db::PartitionOf(low, space.partition_count());
+  const uint32_t last_partition = db::PartitionOf(high, space.partition_count());
   if (start_key) {
-    CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(*table, *start_key));
+    CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(target, *start_key));
     uint64_t hash = db::KeyCodec::HashOf(*start);
     if (hash < low || hash > high) {
       return ValidationError(
           "The provided starting key is invalid: Exclusive start key must lie within the "
           "segment");
     }
-    first_partition = table->PartitionOfKey(*start);
+    first_partition = space.PartitionOfKey(*start);
   }
 
   std::string body;
   wire::JsonWriter w(&body);
-  PageBuilder page(w, limit, shape);
+  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+  PageBuilder page(w, limit, shape, target, view);
   bool more = false;
   {
-    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
     const std::string lower = HashKey(low);
     for (uint32_t partition = first_partition; partition <= last_partition && !more; ++partition) {
-      CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(*table, partition));
+      CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(space, partition));
       bool valid = start && partition == first_partition ? cursor.SeekForward(*start, false)
                                                  : cursor.SeekForward(lower, true);
       for (; valid && (upper.empty() || cursor.key() < upper); valid = cursor.Next()) {
@@ -98,12 +99,12 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
           more = true;
           break;
         }
-        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.key(), cursor.value()));
+        CIRRUS_RETURN_IF_ERROR(page.Add(cursor.value()));
       }
       CIRRUS_RETURN_IF_ERROR(cursor.status());
     }
   }
-  CIRRUS_RETURN_IF_ERROR(page.Finish(*table, more, params.capacity, params.consistent));
+  CIRRUS_RETURN_IF_ERROR(page.Finish(more, params.capacity, params.consistent));
   return body;
 }
 

@@ -13,6 +13,7 @@ WriteParams ReadWriteParams(RequestReader& r) {
   p.capacity = ReadCapacityReport(r);
   std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
   r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
+  p.collection_metrics = metrics == "SIZE";
   std::optional<std::string_view> on_failure = r.String("ReturnValuesOnConditionCheckFailure");
   r.Enum("ReturnValuesOnConditionCheckFailure", on_failure, {"ALL_OLD", "NONE"});
   p.old_on_failure = on_failure == "ALL_OLD";
@@ -87,6 +88,10 @@ void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state
       WriteConsumedCapacity(json, state->capacity, state->table_name,
                             WriteUnits(std::max(w.old_size, w.new_size)), false);
     }
+    if (state->collection_metrics && w.collection_size) {
+      json.Key("ItemCollectionMetrics");
+      WriteItemCollectionMetrics(w, json);
+    }
     json.EndObject();
     state->done(std::move(body));
   });
@@ -128,6 +133,7 @@ Status PrepareConditionalWrite(OperationContext& ctx, const wire::JsonValue& req
   state->return_values = params.return_values;
   state->old_on_failure = params.old_on_failure;
   state->capacity = params.capacity;
+  state->collection_metrics = params.collection_metrics;
   state->batch.writes.push_back(std::move(write));
   return Status();
 }

@@ -21,6 +21,7 @@ struct WriteParams {
   std::string return_values = "NONE";  // NONE ALL_OLD UPDATED_OLD ALL_NEW UPDATED_NEW
   CapacityReport capacity = CapacityReport::kNone;
   bool old_on_failure = false;  // ReturnValuesOnConditionCheckFailure ALL_OLD
+  bool collection_metrics = false;  // ReturnItemCollectionMetrics SIZE
   std::optional<std::string_view> condition_expression;
   std::optional<std::vector<query::LegacyCondition>> expected;
   bool or_operator = false;
@@ -43,6 +44,7 @@ struct SingleWrite {
   std::string return_values = "NONE";
   bool old_on_failure = false;
   CapacityReport capacity = CapacityReport::kNone;
+  bool collection_metrics = false;
   std::vector<query::Path> updated_paths;  // UpdateItem: what UPDATED_OLD/UPDATED_NEW return
   Done done;
 };

@@ -96,6 +96,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   state->return_values = rv;
   state->old_on_failure = params.old_on_failure;
   state->capacity = params.capacity;
+  state->collection_metrics = params.collection_metrics;
   state->batch.writes.push_back(std::move(write));
   return Status();
 }

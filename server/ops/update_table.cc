@@ -1,7 +1,10 @@
-// UpdateTable: billing mode, provisioned throughput, deletion protection, table class.
+// UpdateTable: billing mode, provisioned throughput, deletion protection, table class, and
+// global secondary indexes (created online, with a backfill; deleted in the background).
+#include <algorithm>
 #include <chrono>
 
 #include "server/ops/common.h"
+#include "server/ops/indexes.h"
 #include "server/ops/ops.h"
 
 namespace cirrus::server {
@@ -9,6 +12,114 @@ namespace {
 
 constexpr int64_t kMaxDecreasesPerDay = 27;
 constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
+
+// One GlobalSecondaryIndexUpdates element: exactly one of Create, Update, Delete.
+struct IndexUpdate {
+  int actions = 0;
+  std::optional<IndexRequest> create;
+  struct Update {
+    std::string index_name;
+    std::optional<Throughput> throughput;
+  };
+  std::optional<Update> update;
+  std::string delete_name;
+  std::string index_name;  // of whichever action
+};
+
+IndexUpdate ReadIndexUpdate(RequestReader& e) {
+  IndexUpdate u;
+  if (std::optional<wire::JsonValue> create = e.Object("Create")) {
+    ++u.actions;
+    RequestReader c = e.Nested(*create, e.PathOf("Create"));
+    u.create = ReadIndexRequest(c, /*global=*/true);
+    u.index_name = u.create->name;
+  }
+  if (std::optional<wire::JsonValue> update = e.Object("Update")) {
+    ++u.actions;
+    RequestReader c = e.Nested(*update, e.PathOf("Update"));
+    std::optional<std::string_view> index = c.String("IndexName");
+    c.Required("IndexName", index.has_value());
+    c.Name("IndexName", index);
+    u.update.emplace();
+    u.update->throughput = ReadProvisionedThroughput(c);
+    c.Required("ProvisionedThroughput", u.update->throughput.has_value());
+    u.index_name = std::string(index.value_or(""));
+  }
+  if (std::optional<wire::JsonValue> del = e.Object("Delete")) {
+    ++u.actions;
+    RequestReader c = e.Nested(*del, e.PathOf("Delete"));
+    std::optional<std::string_view> index = c.String("IndexName");
+    c.Required("IndexName", index.has_value());
+    c.Name("IndexName", index);
+    u.delete_name = std::string(index.value_or(""));
+    u.index_name = u.delete_name;
+  }
+  return u;
+}
+
+db::IndexDefinition* FindGlobalIndex(db::TableDefinition& d, std::string_view name) {
+  for (db::IndexDefinition& x : d.indexes) {
+    if (x.name == name && x.kind == db::IndexKind::kGlobal) return &x;
+  }
+  return nullptr;
+}
+const db::IndexDefinition* FindGlobalIndex(const db::TableDefinition& d, std::string_view name) {
+  return FindGlobalIndex(const_cast<db::TableDefinition&>(d), name);
+}
+
+Status IndexNotFound(std::string_view name) {
+  return Status(ErrorKind::kResourceNotFound,
+                "Requested resource not found: Index: " + std::string(name) + " not found");
+}
+
+// A GSI Create against the table as it is: its keys must be in AttributeDefinitions, with
+// the types the table already uses for them.
+Result<db::IndexDefinition> CheckCreate(const db::Table& table, const IndexRequest& x,
+                                        const std::vector<db::KeyAttribute>& given,
+                                        bool has_definitions,
+                                        std::optional<std::string_view> billing,
+                                        uint32_t partitions) {
+  const db::TableDefinition& d = table.definition();
+  if (d.FindIndex(x.name)) {
+    return ValidationError("One or more parameter values were invalid: Attempting to create an "
+                           "index which already exists");
+  }
+  if (!has_definitions) {
+    return ValidationError(
+        "One or more parameter values were invalid: AttributeDefinitions must be specified when "
+        "creating a global secondary index");
+  }
+  std::vector<db::KeyAttribute> definitions = d.attribute_definitions;
+  for (const db::KeyAttribute& a : given) {
+    auto it = std::find_if(definitions.begin(), definitions.end(),
+                           [&](const db::KeyAttribute& b) { return b.name == a.name; });
+    if (it == definitions.end()) {
+      definitions.push_back(a);
+    } else if (it->type != a.type) {
+      return ValidationError(
+          "One or more parameter values were invalid: Cannot change the type of attribute " +
+          a.name + " (defined as " + std::string(db::TypeName(it->type)) + ")");
+    }
+  }
+  for (const KeyElement& k : x.keys) {
+    auto same = [&](const db::KeyAttribute& a) { return a.name == k.name; };
+    if (std::find_if(given.begin(), given.end(), same) == given.end()) {
+      std::string names;
+      for (const db::KeyAttribute& a : given) names += (names.empty() ? "" : ", ") + a.name;
+      return ValidationError(
+          "One or more parameter values were invalid: Some index key attributes are not defined "
+          "in AttributeDefinitions. Keys: [" + k.name + "], AttributeDefinitions: [" + names + "]");
+    }
+  }
+  const bool on_demand = billing ? *billing == "PAY_PER_REQUEST"
+                                 : d.billing_mode == db::BillingMode::kPayPerRequest;
+  CIRRUS_ASSIGN_OR_RETURN(db::IndexDefinition index,
+                          MakeIndexDefinition(x, d.key_schema, definitions, on_demand, partitions));
+  std::vector<db::IndexDefinition> all = d.indexes;
+  all.push_back(index);
+  CIRRUS_RETURN_IF_ERROR(CheckIndexLimits(all));
+  return index;
+}
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
@@ -20,21 +131,45 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<bool> deletion_protection = r.Bool("DeletionProtectionEnabled");
   std::optional<std::string_view> table_class = r.String("TableClass");
   r.Enum("TableClass", table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
-  std::optional<std::vector<wire::JsonValue>> gsi_updates = r.List("GlobalSecondaryIndexUpdates");
+  std::optional<std::vector<wire::JsonValue>> gsi_list = r.List("GlobalSecondaryIndexUpdates");
+  std::vector<IndexUpdate> gsi_updates;
+  for (size_t i = 0; gsi_list && i < gsi_list->size(); ++i) {
+    std::optional<RequestReader> e = r.Element("GlobalSecondaryIndexUpdates", i, (*gsi_list)[i]);
+    if (!e) break;
+    gsi_updates.push_back(ReadIndexUpdate(*e));
+  }
   std::optional<wire::JsonValue> stream = r.Object("StreamSpecification");
-  std::optional<std::vector<wire::JsonValue>> attribute_definitions = r.List("AttributeDefinitions");
+  std::optional<std::vector<db::KeyAttribute>> defined = ReadAttributeDefinitions(r);
+  const bool has_definitions = defined.has_value();
+  std::vector<db::KeyAttribute> definitions = defined.value_or(std::vector<db::KeyAttribute>());
   std::optional<wire::JsonValue> sse = r.Object("SSESpecification");
   CIRRUS_RETURN_IF_ERROR(r.Finish());
 
-  if (gsi_updates) return NotYetSupported("GlobalSecondaryIndexUpdates");
   if (stream) return NotYetSupported("StreamSpecification");
   if (!billing && !has_throughput && !deletion_protection && !table_class && !sse &&
-      !attribute_definitions) {
+      !has_definitions && gsi_updates.empty()) {
     return ValidationError(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
   }
   if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
+  size_t online = 0;  // creates and deletes
+  for (const IndexUpdate& u : gsi_updates) {
+    if (u.actions != 1) {
+      return ValidationError(
+          "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
+          "GlobalSecondaryIndexUpdate.Update or GlobalSecondaryIndexUpdate.Delete must be "
+          "specified, and only one");
+    }
+    if (!u.update) ++online;
+  }
+  if (online > 1) {
+    return Status(ErrorKind::kLimitExceeded,
+                  "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                  "simultaneously per table");
+  }
+  std::shared_ptr<const db::Table> current = ctx.db->FindTable(*name);
+  if (!current) return TableNotFound(*name);
 
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -94,9 +229,44 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     if (deletion_protection) d.deletion_protection = *deletion_protection;
     if (table_class) d.table_class = std::string(*table_class);
+    for (const IndexUpdate& u : gsi_updates) {
+      if (!u.update) continue;
+      db::IndexDefinition* x = FindGlobalIndex(d, u.index_name);
+      if (!x) return IndexNotFound(u.index_name);
+      if (on_demand) {
+        return ValidationError(
+            "One or more parameter values were invalid: ProvisionedThroughput cannot be specified "
+            "for index: " + u.index_name + " when BillingMode is PAY_PER_REQUEST");
+      }
+      x->read_capacity_units = u.update->throughput->read;
+      x->write_capacity_units = u.update->throughput->write;
+    }
     return Status();
   };
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, ctx.db->UpdateTable(*name, change));
+  const bool table_change = billing || has_throughput || deletion_protection || table_class ||
+                            std::any_of(gsi_updates.begin(), gsi_updates.end(),
+                                        [](const IndexUpdate& u) { return u.update.has_value(); });
+  std::shared_ptr<const db::Table> table = current;
+  // An index create or delete is checked in full before anything changes.
+  const IndexUpdate* online_update = nullptr;
+  for (const IndexUpdate& u : gsi_updates) {
+    if (!u.update) online_update = &u;
+  }
+  std::optional<db::IndexDefinition> created;
+  if (online_update && online_update->create) {
+    CIRRUS_ASSIGN_OR_RETURN(created, CheckCreate(*current, *online_update->create, definitions,
+                                                 has_definitions, billing, ctx.config->default_partitions));
+  } else if (online_update && !FindGlobalIndex(current->definition(), online_update->delete_name)) {
+    return IndexNotFound(online_update->delete_name);
+  }
+  if (table_change) {
+    CIRRUS_ASSIGN_OR_RETURN(table, ctx.db->UpdateTable(*name, change));
+  }
+  if (created) {
+    CIRRUS_ASSIGN_OR_RETURN(table, ctx.db->CreateIndex(*name, std::move(*created)));
+  } else if (online_update) {
+    CIRRUS_ASSIGN_OR_RETURN(table, ctx.db->DeleteIndex(*name, online_update->delete_name));
+  }
   return TableDescriptionResponse("TableDescription", *table, "UPDATING", *ctx.config);
 }
 
