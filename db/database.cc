@@ -263,7 +263,12 @@ class WriteContext {
   MDB_txn* txn() const { return txn_; }
   // An LMDB call failed: the transaction must abort (the group is then retried job by job).
   bool failed() const { return failed_; }
-  Status Fail(int rc, const char* what) { return Abort(LmdbError(rc, what)); }
+  Status Fail(int rc, const char* what) {
+    map_full_ = map_full_ || rc == MDB_MAP_FULL;
+    return Abort(LmdbError(rc, what));
+  }
+  // The transaction failed for want of room in the memory map (growing it may help).
+  bool map_full() const { return map_full_; }
   Status Abort(Status status) {
     failed_ = true;
     return status;
@@ -283,6 +288,16 @@ class WriteContext {
     MDB_val k = Val(TreeKeyOf(key, &buffer)), v = Val(value);
     int rc = mdb_put(txn_, space.dbi(space.PartitionOfKey(key)), &k, &v, 0);
     return rc == 0 ? Status() : Fail(rc, "mdb_put");
+  }
+  // Puts `value` unless `key` is present; then returns what is there, unchanged.
+  Result<std::optional<std::string_view>> PutIfAbsent(const KeySpace& space, std::string_view key,
+                                                      std::string_view value) {
+    std::string buffer;
+    MDB_val k = Val(TreeKeyOf(key, &buffer)), v = Val(value);
+    int rc = mdb_put(txn_, space.dbi(space.PartitionOfKey(key)), &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) return std::optional<std::string_view>(View(v));
+    if (rc != 0) return Fail(rc, "mdb_put");
+    return std::optional<std::string_view>();
   }
   Status Delete(const KeySpace& space, std::string_view key) {
     std::string buffer;
@@ -359,6 +374,7 @@ class WriteContext {
   MDB_dbi stats_dbi_;
   MDB_dbi collections_dbi_;
   bool failed_ = false;
+  bool map_full_ = false;
   std::unordered_map<PartitionStorage*, Delta> deltas_;
   std::vector<std::function<void()>> on_commit_;
 };
@@ -396,10 +412,11 @@ struct Entry {
 };
 
 // Keeps `index` in step with one item changing from `old_item` to `new_item` (either null
-// when absent) under `table_key`. LSI entry sizes are added to *lsi_delta.
+// when absent) under `table_key`; `new_encoded` is the new item as the table stores it (an
+// ALL projection's entry is the same bytes). LSI entry sizes are added to *lsi_delta.
 Status MaintainIndex(WriteContext& ctx, const Index& index, std::string_view table_key,
                      const Item* old_item, size_t old_size, const Item* new_item, size_t new_size,
-                     int64_t* lsi_delta) {
+                     std::string_view new_encoded, int64_t* lsi_delta) {
   auto entry_of = [&](const Item* item, size_t item_size) -> std::optional<Entry> {
     if (!item) return std::nullopt;
     std::optional<std::string> key = index.EntryKey(*item, table_key);
@@ -426,14 +443,13 @@ Status MaintainIndex(WriteContext& ctx, const Index& index, std::string_view tab
     ctx.AddDelta(index, -1, -before->size);
   }
   if (after) {
-    std::string encoded;
-    if (index.definition().projection == ProjectionType::kAll) {
-      EncodeItem(*new_item, new_size, &encoded);
-    } else {
-      Item projected = index.Project(*new_item);
-      EncodeItem(projected, static_cast<size_t>(after->size), &encoded);
+    std::string projected;
+    std::string_view entry = new_encoded;
+    if (index.definition().projection != ProjectionType::kAll) {
+      EncodeItem(index.Project(*new_item), static_cast<size_t>(after->size), &projected);
+      entry = projected;
     }
-    CIRRUS_RETURN_IF_ERROR(ctx.Put(index, after->key, encoded));
+    CIRRUS_RETURN_IF_ERROR(ctx.Put(index, after->key, entry));
     const bool replaced = before && !moved;
     ctx.AddDelta(index, replaced ? 0 : 1, after->size - (replaced ? before->size : 0));
   }
@@ -525,7 +541,7 @@ class BatchJob : public Job {
       for (const auto& index : table.indexes()) {
         if (!index->maintained()) continue;
         CIRRUS_RETURN_IF_ERROR(MaintainIndex(ctx, *index, w.key, old_item, w.old_size, new_item,
-                                             w.new_size, &lsi_delta));
+                                             w.new_size, encoded, &lsi_delta));
       }
       if (table.has_local_indexes()) {
         std::string collection = CollectionKey(table, w.key);
@@ -608,7 +624,13 @@ class Database::Impl {
   std::map<std::string, std::shared_ptr<const Table>, std::less<>> tables;  // guarded by catalog_mu
 
   std::mutex readers_mu;
+  std::condition_variable readers_cv;
   std::vector<MDB_txn*> free_readers;  // reset read transactions; guarded by readers_mu
+  // Read views open, and whether the map is being resized (no view may be open then: their
+  // pointers point into the map). Guarded by readers_mu.
+  int active_readers = 0;
+  bool resizing = false;
+  size_t current_map_size = 0;  // writer thread only (after Open)
 
   std::mutex queue_mu;
   std::condition_variable queue_cv;
@@ -636,6 +658,7 @@ class Database::Impl {
   void Enqueue(std::unique_ptr<Job> job);
   void WriterLoop();
   void RunGroup(std::vector<std::unique_ptr<Job>>& jobs);
+  bool GrowMap();
   void CloseRetired();
 
   std::shared_ptr<const Table> Find(std::string_view name) const {
@@ -788,13 +811,28 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   int rc = mdb_env_create(&impl->env);
   if (rc != 0) return LmdbError(rc, "mdb_env_create");
   mdb_env_set_maxdbs(impl->env, kMaxDbs);
-  mdb_env_set_mapsize(impl->env, options.map_size);
   mdb_env_set_maxreaders(impl->env, 1024);
   // NOTLS: a read transaction may move between threads (pooled); NORDAHEAD: random reads.
+  // WRITEMAP: a write transaction builds its pages in the map itself rather than in heap
+  // copies written back with pwrite at commit; writes that touch many pages (indexed items,
+  // batches) cost half as much or less (benchmarks/micro/index_bench.cc). LMDB then sizes
+  // the file to the map, which is why the map starts small and grows (GrowMap). Only the
+  // process holding the directory maps it writable: another (cirrus tables) must not resize
+  // the file under it.
   unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+  if (options.exclusive) {
+    flags |= MDB_WRITEMAP;
+    impl->current_map_size = std::min(options.map_size, options.initial_map_size);
+  } else {
+    impl->current_map_size = options.map_size;
+  }
   if (!options.sync) flags |= MDB_NOSYNC;
+  mdb_env_set_mapsize(impl->env, impl->current_map_size);
   rc = mdb_env_open(impl->env, options.path.c_str(), flags, 0644);
   if (rc != 0) return LmdbError(rc, ("mdb_env_open(" + options.path + ")").c_str());
+  MDB_envinfo info;
+  mdb_env_info(impl->env, &info);
+  impl->current_map_size = info.me_mapsize;  // at least what the data already needs
   int dead;
   mdb_reader_check(impl->env, &dead);  // slots left by a crashed process
   CIRRUS_RETURN_IF_ERROR(impl->Load());
@@ -947,7 +985,11 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
     }
     if (!index->Validate(*item).ok()) continue;  // a wrong-typed key: not indexed, as DynamoDB
     table_key.clear();
-    if (!table->codec().EncodeKeyOf(*item, &table_key).ok()) continue;
+    if (IsDigestTreeKey(View(k))) {  // a long key: the tree holds a digest of it
+      if (!table->codec().EncodeKeyOf(*item, &table_key).ok()) continue;
+    } else {
+      table_key.assign(View(k));
+    }
     std::optional<std::string> key = index->EntryKey(*item, table_key);
     if (!key) continue;  // sparse
     int64_t size;
@@ -961,14 +1003,17 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
       EncodeItem(projected, static_cast<size_t>(size), &entry);
     }
     // A write since the backfill began may have indexed the item already: replace it.
-    Result<std::optional<std::string_view>> existing = ctx.Get(*index, *key);
+    Result<std::optional<std::string_view>> existing = ctx.PutIfAbsent(*index, *key, entry);
     if (!existing.ok()) {
       status = existing.status();
       break;
     }
-    int64_t old_size = *existing ? static_cast<int64_t>(StoredItemSize(**existing)) : 0;
-    status = ctx.Put(*index, *key, entry);
-    if (!status.ok()) break;
+    int64_t old_size = 0;
+    if (*existing) {
+      old_size = static_cast<int64_t>(StoredItemSize(**existing));
+      status = ctx.Put(*index, *key, entry);
+      if (!status.ok()) break;
+    }
     ctx.AddDelta(*index, *existing ? 0 : 1, size - old_size);
   }
   mdb_cursor_close(cursor);
@@ -1105,6 +1150,10 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
   } else {
     mdb_txn_abort(txn);
   }
+  if ((ctx.map_full() || rc == MDB_MAP_FULL) && GrowMap()) {
+    RunGroup(jobs);  // the same jobs, with room
+    return;
+  }
   // The group failed as a whole (map full, I/O error, an item collection over its limit):
   // retry each job on its own so that one job's failure is only its own.
   if (jobs.size() == 1) {
@@ -1116,6 +1165,23 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
     single.push_back(std::move(job));
     RunGroup(single);
   }
+}
+
+bool Database::Impl::GrowMap() {
+  if (current_map_size >= options.map_size) return false;
+  const size_t next = std::min(options.map_size, current_map_size * 2);
+  std::unique_lock lock(readers_mu);
+  resizing = true;
+  readers_cv.wait(lock, [&] { return active_readers == 0; });
+  int rc = mdb_env_set_mapsize(env, next);
+  resizing = false;
+  readers_cv.notify_all();
+  if (rc != 0) {
+    std::fprintf(stderr, "cirrus db: cannot grow the map to %zu bytes: %s\n", next, mdb_strerror(rc));
+    return false;
+  }
+  current_map_size = next;
+  return true;
 }
 
 void Database::Impl::CloseRetired() {
@@ -1342,29 +1408,28 @@ std::vector<std::string> Database::TableNames() const {
 Result<ReadView> Database::Read() {
   MDB_txn* txn = nullptr;
   {
-    std::lock_guard lock(impl_->readers_mu);
+    std::unique_lock lock(impl_->readers_mu);
+    impl_->readers_cv.wait(lock, [&] { return !impl_->resizing; });
+    ++impl_->active_readers;
     if (!impl_->free_readers.empty()) {
       txn = impl_->free_readers.back();
       impl_->free_readers.pop_back();
     }
   }
-  if (txn) {
-    int rc = mdb_txn_renew(txn);
-    if (rc != 0) {
-      mdb_txn_abort(txn);
-      return LmdbError(rc, "mdb_txn_renew");
-    }
-  } else {
-    int rc = mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn);
-    if (rc != 0) return LmdbError(rc, "mdb_txn_begin(read)");
+  int rc = txn ? mdb_txn_renew(txn) : mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) {
+    if (txn) mdb_txn_abort(txn);
+    ReleaseReader(nullptr);  // not open after all
+    return LmdbError(rc, "mdb_txn_begin(read)");
   }
   return ReadView(this, txn);
 }
 
 void Database::ReleaseReader(MDB_txn* txn) {
-  mdb_txn_reset(txn);
+  if (txn) mdb_txn_reset(txn);
   std::lock_guard lock(impl_->readers_mu);
-  impl_->free_readers.push_back(txn);
+  if (txn) impl_->free_readers.push_back(txn);
+  if (--impl_->active_readers == 0 && impl_->resizing) impl_->readers_cv.notify_all();
 }
 
 void Database::Write(WriteBatch* batch, std::function<void(Status)> done) {

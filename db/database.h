@@ -182,7 +182,11 @@ struct WriteBatch {
 struct Options {
   std::string path;              // data directory, created if missing
   bool sync = true;              // fsync each commit (--sync=full)
-  size_t map_size = size_t{256} << 30;  // address space reserved for the data file
+  // The largest the data file may grow. The memory map starts at initial_map_size (or what
+  // the data needs) and doubles when full, up to map_size: the data file, a sparse file as
+  // large as the map, stays within twice its contents.
+  size_t map_size = size_t{256} << 30;
+  size_t initial_map_size = size_t{1} << 30;
   size_t max_group = 1024;       // write batches per group commit
   // Hold the data directory's lock (the file LOCK beside LMDB's files) for the Database's
   // life, so that a second writer process is refused instead of working from a stale

@@ -347,6 +347,47 @@ TEST_F(DatabaseTest, LongKeysKeepDynamoDbOrder) {
 namespace cirrus::db {
 namespace {
 
+// The map starts small and doubles as data arrives, while readers keep reading; past the
+// largest size a write fails cleanly and the data written so far stays.
+TEST_F(DatabaseTest, MapGrowsUnderConcurrentReadsUpToItsLimit) {
+  db_.reset();
+  Options options;
+  options.path = dir_;
+  options.sync = false;
+  options.initial_map_size = size_t{1} << 20;
+  options.map_size = size_t{16} << 20;
+  db_ = std::move(*Database::Open(options));
+  auto table = Create("grow");
+  ASSERT_TRUE(Put(table, MakeItem("first", 0)).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      std::optional<Item> item = Get(*table, {{"pk", AttributeValue::String("first")},
+                                              {"sk", AttributeValue::Number("0")}});
+      ASSERT_TRUE(item.has_value());
+      ++reads;
+    }
+  });
+  const std::string payload(4000, 'x');
+  int written = 0;
+  Status s;
+  for (; written < 10000; ++written) {
+    WriteBatch batch;
+    for (int k = 0; k < 10; ++k) batch.writes.push_back(PutWrite(table, MakeItem("p", written * 10 + k, payload)));
+    if (!(s = db_->WriteSync(&batch)).ok()) break;
+  }
+  stop = true;
+  reader.join();
+  EXPECT_GT(written * 10 * 4000, 8 << 20);  // grew well past the first megabyte
+  EXPECT_LT(written, 10000);                // and stopped at 16 MB
+  EXPECT_NE(s.message().find("MDB_MAP_FULL"), std::string::npos) << s.message();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(table->item_count(), 1 + written * 10);
+  Reopen();  // reopens at the grown size
+  EXPECT_EQ(db_->FindTable("grow")->item_count(), 1 + written * 10);
+}
+
 TEST_F(DatabaseTest, SecondWriterOnTheSameDirectoryIsRefused) {
   Options options;
   options.path = dir_;
