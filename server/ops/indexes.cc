@@ -168,10 +168,8 @@ Result<db::IndexDefinition> MakeIndexDefinition(const IndexRequest& x,
         return ValidationError("One or more parameter values were invalid: Duplicate projected "
                                "attribute: " + name);
       }
-      // Key attributes are always projected; naming them again adds nothing.
-      if (table_keys.IsKeyAttribute(name) || d.key_schema.IsKeyAttribute(name)) continue;
-      d.non_key_attributes.push_back(name);
     }
+    d.non_key_attributes = *x.non_key_attributes;  // key attributes in it are projected anyway
     d.projection = db::ProjectionType::kInclude;
   } else {
     if (x.non_key_attributes) {

@@ -12,18 +12,19 @@ void ItemShape::Prepare() {
   if (projection) decode.insert(projection->attributes.begin(), projection->attributes.end());
 }
 
-Result<bool> ItemShape::Emit(std::string_view stored, wire::JsonWriter& w) const {
+Result<bool> ItemShape::Emit(std::string_view filtered, std::string_view answer,
+                             wire::JsonWriter& w) const {
   if (!filter && !projection) {
-    if (!count_only) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(stored, w));
+    if (!count_only) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(answer, w));
     return true;
   }
-  CIRRUS_ASSIGN_OR_RETURN(Item attributes, db::DecodeItemAttributes(stored, decode));
+  CIRRUS_ASSIGN_OR_RETURN(Item attributes, db::DecodeItemAttributes(filtered, decode));
   if (filter && !filter->Matches(attributes)) return false;
   if (count_only) return true;
   if (projection) {
     wire::WriteItem(query::Project(attributes, projection->paths), w);
   } else {
-    CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(stored, w));
+    CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(answer, w));
   }
   return true;
 }
@@ -72,7 +73,7 @@ Status PageBuilder::Add(std::string_view stored_item) {
   assert(!full_);
   ++scanned_;
   bytes_ += db::StoredItemSize(stored_item);
-  std::string_view answer = stored_item;
+  std::string_view filtered = stored_item;
   bool present = true;
   if (shape_.fetch_from_table) {
     // The entry holds the table's key attributes: the item is one lookup away, in the same
@@ -85,10 +86,11 @@ Status PageBuilder::Add(std::string_view stored_item) {
     CIRRUS_RETURN_IF_ERROR(target_.table->codec().EncodeKeyOf(key, &table_key));
     CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> item, view_.Get(*target_.table, table_key));
     present = item.has_value();
-    if (item) answer = *item;
+    if (item) filtered = *item;
   }
   if (present) {
-    CIRRUS_ASSIGN_OR_RETURN(bool matched, shape_.Emit(answer, w_));
+    std::string_view answer = shape_.answer_from_table ? filtered : stored_item;
+    CIRRUS_ASSIGN_OR_RETURN(bool matched, shape_.Emit(filtered, answer, w_));
     if (matched) ++count_;
   }
   full_ = scanned_ >= limit_ || bytes_ >= kMaxPageBytes;
@@ -186,7 +188,7 @@ Status CheckIndexProjection(const PageRequest& request, const ReadTarget& target
           "supported for global secondary index " + index.name() +
           " because its projection type is not ALL");
     }
-    shape->fetch_from_table = true;
+    shape->fetch_from_table = shape->answer_from_table = true;
   }
   if (shape->projection) {
     for (const std::string& name : shape->projection->attributes) {

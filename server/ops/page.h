@@ -47,11 +47,15 @@ struct ItemShape {
   std::optional<Projection> projection;
   std::set<std::string, std::less<>> decode;  // filter's and projection's top-level names
   bool count_only = false;
-  bool fetch_from_table = false;  // LSI entries: answer with the table's item
+  bool fetch_from_table = false;  // LSI entries: the filter or projection needs the table's item
+  bool answer_from_table = false;  // ... and without a projection, so does the answer (Select ALL_ATTRIBUTES)
 
   void Prepare();  // computes `decode`; call once the members above are set
-  // Whether `stored` passes the filter; if it does and !count_only, writes it to `w`.
-  Result<bool> Emit(std::string_view stored, wire::JsonWriter& w) const;
+  // Whether `filtered` passes the filter; if it does and !count_only, writes the answer to
+  // `w`: the projection of `filtered`, or `answer` as stored. `filtered` holds every
+  // attribute `answer` does (a table item and its index entry, or the same bytes).
+  Result<bool> Emit(std::string_view filtered, std::string_view answer, wire::JsonWriter& w) const;
+  Result<bool> Emit(std::string_view stored, wire::JsonWriter& w) const { return Emit(stored, stored, w); }
 };
 
 // One page of Query or Scan results, written straight into the response:
