@@ -971,7 +971,15 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
   if (def->projection == ProjectionType::kInclude) {
     wanted.insert(def->non_key_attributes.begin(), def->non_key_attributes.end());
   }
-  std::string last, entry, table_key;
+  // The chunk's entries are inserted in index key order: the table's order is the hash of
+  // the table key, which scatters them over the index; sorted, consecutive inserts land on
+  // the same or the next leaf page.
+  struct Entry {
+    std::string key, value;
+    int64_t size;
+  };
+  std::vector<Entry> entries;
+  std::string last, table_key;
   size_t done = 0;
   Status status;
   for (; rc == 0 && done < options.backfill_chunk; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
@@ -992,18 +1000,24 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
     }
     std::optional<std::string> key = index->EntryKey(*item, table_key);
     if (!key) continue;  // sparse
-    int64_t size;
+    Entry& e = entries.emplace_back();
+    e.key = std::move(*key);
     if (all) {
-      entry.assign(stored);
-      size = static_cast<int64_t>(StoredItemSize(stored));
+      e.value.assign(stored);
+      e.size = static_cast<int64_t>(StoredItemSize(stored));
     } else {
       Item projected = index->Project(*item);
-      size = static_cast<int64_t>(ItemSize(projected));
-      entry.clear();
-      EncodeItem(projected, static_cast<size_t>(size), &entry);
+      e.size = static_cast<int64_t>(ItemSize(projected));
+      EncodeItem(projected, static_cast<size_t>(e.size), &e.value);
     }
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND && status.ok()) return ctx.Fail(rc, "mdb_cursor_get(backfill)");
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  for (size_t i = 0; status.ok() && i < entries.size(); ++i) {
+    const Entry& e = entries[i];
     // A write since the backfill began may have indexed the item already: replace it.
-    Result<std::optional<std::string_view>> existing = ctx.PutIfAbsent(*index, *key, entry);
+    Result<std::optional<std::string_view>> existing = ctx.PutIfAbsent(*index, e.key, e.value);
     if (!existing.ok()) {
       status = existing.status();
       break;
@@ -1011,14 +1025,12 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
     int64_t old_size = 0;
     if (*existing) {
       old_size = static_cast<int64_t>(StoredItemSize(**existing));
-      status = ctx.Put(*index, *key, entry);
+      status = ctx.Put(*index, e.key, e.value);
       if (!status.ok()) break;
     }
-    ctx.AddDelta(*index, *existing ? 0 : 1, size - old_size);
+    ctx.AddDelta(*index, *existing ? 0 : 1, e.size - old_size);
   }
-  mdb_cursor_close(cursor);
   if (!status.ok()) return ctx.failed() ? status : ctx.Abort(status);
-  if (rc != 0 && rc != MDB_NOTFOUND) return ctx.Fail(rc, "mdb_cursor_get(backfill)");
   if (rc == 0) {  // the chunk is full: go on after `last`
     ctx.OnCommit([this, table_name, index_storage, partition, last] {
       Enqueue(std::make_unique<TaskJob>([=, this](WriteContext& c) {
