@@ -88,6 +88,7 @@ struct Options {
   int64_t items = 100000;
   int item_size = 200;
   bool preload = false;
+  int gsis = -1;  // -1: plain items; 0..2: items with index attributes, the table with that many GSIs
   std::string json_out;
 };
 
@@ -98,12 +99,18 @@ const char* kAuth =
 
 std::string KeyOf(int64_t i) { return "user#" + std::to_string(i); }
 
-std::string ItemJson(int64_t i, int item_size) {
+// `indexed`: also a status and a time (GSI keys), which `salt` varies from write to write.
+std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t salt = 0) {
   std::string key = KeyOf(i);
+  std::string extra;
+  if (indexed) {
+    extra = ",\"status\":{\"S\":\"s" + std::to_string((static_cast<uint64_t>(i) + salt) % 16) +
+            "\"},\"at\":{\"N\":\"" + std::to_string(salt % 1000000) + "\"}";
+  }
   // pad so that the item (names + values) is about item_size bytes
-  int overhead = static_cast<int>(2 + key.size() + 4);
+  int overhead = static_cast<int>(2 + key.size() + 4 + (indexed ? 20 : 0));
   std::string payload(static_cast<size_t>(std::max(1, item_size - overhead)), 'x');
-  return "{\"pk\":{\"S\":\"" + key + "\"},\"data\":{\"S\":\"" + payload + "\"}}";
+  return "{\"pk\":{\"S\":\"" + key + "\"},\"data\":{\"S\":\"" + payload + "\"}" + extra + "}";
 }
 
 struct Request {
@@ -119,7 +126,8 @@ class Workload {
     int64_t i = static_cast<int64_t>(rng_() % static_cast<uint64_t>(o_.items));
     const std::string table = "\"TableName\":\"" + o_.table + "\"";
     if (o_.workload == "put" || (o_.workload == "mixed" && rng_() % 100 < 5)) {
-      return {"DynamoDB_20120810.PutItem", "{" + table + ",\"Item\":" + ItemJson(i, o_.item_size) + "}", nullptr};
+      return {"DynamoDB_20120810.PutItem",
+              "{" + table + ",\"Item\":" + ItemJson(i, o_.item_size, o_.gsis >= 0, rng_()) + "}", nullptr};
     }
     if (o_.workload == "query") {
       return {"DynamoDB_20120810.Query",
@@ -343,10 +351,25 @@ void Drive(Run& r, double seconds, double warmup) {
 }
 
 void Preload(const Options& o) {
+  // Up to two GSIs with projection ALL (the costliest to keep): (status, at) and (status).
+  std::string definitions = "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}";
+  std::string indexes;
+  if (o.gsis >= 1) {
+    definitions += ",{\"AttributeName\":\"status\",\"AttributeType\":\"S\"},"
+                   "{\"AttributeName\":\"at\",\"AttributeType\":\"N\"}";
+    indexes = ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byStatusAt\",\"KeySchema\":["
+              "{\"AttributeName\":\"status\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"at\","
+              "\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}";
+    if (o.gsis >= 2) {
+      indexes += ",{\"IndexName\":\"byStatus\",\"KeySchema\":[{\"AttributeName\":\"status\","
+                 "\"KeyType\":\"HASH\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}}";
+    }
+    indexes += "]";
+  }
   std::string created = Call(o, "DynamoDB_20120810.CreateTable",
                              "{\"TableName\":\"" + o.table + "\",\"BillingMode\":\"PAY_PER_REQUEST\","
                              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
-                             "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}]}");
+                             "\"AttributeDefinitions\":[" + definitions + "]" + indexes + "}");
   if (created.find("TableDescription") == std::string::npos &&
       created.find("ResourceInUse") == std::string::npos) {
     std::fprintf(stderr, "CreateTable failed: %s\n", created.c_str());
@@ -362,7 +385,7 @@ void Preload(const Options& o) {
     std::string body = "{\"RequestItems\":{\"" + o.table + "\":[";
     for (int k = 0; k < 25 && next < o.items; ++k, ++next) {
       if (k) body += ",";
-      body += "{\"PutRequest\":{\"Item\":" + ItemJson(next, o.item_size) + "}}";
+      body += "{\"PutRequest\":{\"Item\":" + ItemJson(next, o.item_size, o.gsis >= 0, 0) + "}}";
     }
     return {"DynamoDB_20120810.BatchWriteItem", body + "]}}", "UnprocessedItems"};
   };
@@ -393,6 +416,10 @@ int main(int argc, char** argv) {
   app.add_option("--items", o.items, "Key space (and items preloaded)")->capture_default_str();
   app.add_option("--item-size", o.item_size, "Approximate item size in bytes")->capture_default_str();
   app.add_flag("--preload", o.preload, "Create the table and load --items items first");
+  app.add_option("--gsis", o.gsis,
+                 "Items carry a status and a time that each put changes; --preload creates the "
+                 "table with this many GSIs (0-2, projection ALL) on them")
+      ->check(CLI::Range(0, 2));
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
 
