@@ -1,6 +1,8 @@
 #include "db/catalog.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include "db/bytes.h"
 
@@ -290,6 +292,19 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
     return corrupt;
   }
   return d;
+}
+
+std::string NewTableId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
 }
 
 }  // namespace cirrus::db

@@ -76,6 +76,8 @@ struct TableDefinition {
 //   strings as bytes, key attributes as name:bytes type:u8. A reader skips fields it does
 //   not know, so adding a field needs no version bump; changing one does.
 std::string EncodeTableDefinition(const TableDefinition& definition);
+// A fresh TableId: a random (version 4) UUID.
+std::string NewTableId();
 Result<TableDefinition> DecodeTableDefinition(std::string_view stored);
 
 }  // namespace cirrus::db

@@ -30,6 +30,8 @@ namespace cirrus::db {
 // sizes per-transaction arrays by this number (8 KB-ish of copying per write transaction).
 constexpr unsigned kMaxDbs = 8192;
 constexpr unsigned kSystemDbs = 4;  // meta, catalog, stats, collections
+// How often an idle writer looks for other processes' changes (Database::Impl::generation).
+constexpr std::chrono::milliseconds kPollInterval{250};
 constexpr uint64_t kFormatVersion = 1;
 
 namespace {
@@ -63,6 +65,15 @@ std::string StatsValue(int64_t count, int64_t size) {
   PutFixed64(static_cast<uint64_t>(count), &v);
   PutFixed64(static_cast<uint64_t>(size), &v);
   return v;
+}
+
+void ReadStats(std::string_view value, int64_t* count, int64_t* size) {
+  ByteReader r(value);
+  uint64_t c = 0, b = 0;
+  r.Fixed64(&c);
+  r.Fixed64(&b);
+  *count = static_cast<int64_t>(c);
+  *size = static_cast<int64_t>(b);
 }
 
 }  // namespace
@@ -343,26 +354,39 @@ class WriteContext {
     return rc == 0 ? Status() : Fail(rc, "mdb_put(collections)");
   }
 
-  // Writes the new statistics of every table and index touched; once, before commit.
+  // Writes the new statistics of every table and index touched; once, before commit. They
+  // are read back from the transaction, not from memory: another process (cirrus import)
+  // may have written the same table since this one last looked.
   Status FlushStats() {
     for (auto& [ptr, d] : deltas_) {
       std::string key = StorageKey(ptr->storage_id);
-      std::string value = StatsValue(ptr->item_count + d.count, ptr->size_bytes + d.size);
-      MDB_val k = Val(key), v = Val(value);
-      int rc = mdb_put(txn_, stats_dbi_, &k, &v, 0);
+      MDB_val k = Val(key), v;
+      int rc = mdb_get(txn_, stats_dbi_, &k, &v);
+      if (rc != 0 && rc != MDB_NOTFOUND) return Fail(rc, "mdb_get(stats)");
+      int64_t count = 0, size = 0;
+      if (rc == 0) ReadStats(View(v), &count, &size);
+      d.count += count;  // from here on, the totals
+      d.size += size;
+      std::string value = StatsValue(d.count, d.size);
+      v = Val(value);
+      rc = mdb_put(txn_, stats_dbi_, &k, &v, 0);
       if (rc != 0) return Fail(rc, "mdb_put(stats)");
     }
     return Status();
   }
 
-  // After a successful commit.
+  // After a successful commit (and FlushStats).
   void Committed() {
     for (auto& [ptr, d] : deltas_) {
-      ptr->item_count += d.count;
-      ptr->size_bytes += d.size;
+      ptr->item_count = d.count;
+      ptr->size_bytes = d.size;
     }
     for (auto& fn : on_commit_) fn();
   }
+
+  // The transaction changes the catalog: other processes must reload theirs.
+  void CatalogChanged() { catalog_changed_ = true; }
+  bool catalog_changed() const { return catalog_changed_; }
 
  private:
   struct Delta {
@@ -373,6 +397,7 @@ class WriteContext {
   MDB_txn* txn_;
   MDB_dbi stats_dbi_;
   MDB_dbi collections_dbi_;
+  bool catalog_changed_ = false;
   bool failed_ = false;
   bool map_full_ = false;
   std::unordered_map<PartitionStorage*, Delta> deltas_;
@@ -461,8 +486,11 @@ Status MaintainIndex(WriteContext& ctx, const Index& index, std::string_view tab
 
 class BatchJob : public Job {
  public:
-  BatchJob(WriteBatch* batch, std::function<void(Status)> done, int64_t collection_limit)
-      : batch_(batch), done_(std::move(done)), collection_limit_(collection_limit) {}
+  using Resolver = std::function<std::shared_ptr<const Table>(std::string_view name)>;
+  BatchJob(WriteBatch* batch, std::function<void(Status)> done, int64_t collection_limit,
+           Resolver resolve)
+      : batch_(batch), done_(std::move(done)), collection_limit_(collection_limit),
+        resolve_(std::move(resolve)) {}
 
   Status Apply(WriteContext& ctx) override {
     // Phase 1: read current images, decide and validate, writing nothing, so that a failed
@@ -470,6 +498,14 @@ class BatchJob : public Job {
     std::vector<std::optional<Item>> locals(batch_->writes.size());
     for (size_t i = 0; i < batch_->writes.size(); ++i) {
       ItemWrite& w = batch_->writes[i];
+      // The table as it is now: an index may have been added since the caller looked it up
+      // (by this process or, for cirrus import, by the server), or the table dropped.
+      std::shared_ptr<const Table> now = resolve_(w.table->name());
+      if (!now || now->definition().storage_id != w.table->definition().storage_id) {
+        return Status(ErrorKind::kResourceNotFound,
+                      "Requested resource not found: Table: " + w.table->name() + " not found");
+      }
+      w.table = std::move(now);
       const Table& table = *w.table;
       CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, ctx.Get(table, w.key));
       w.existed = stored.has_value();
@@ -564,6 +600,7 @@ class BatchJob : public Job {
   WriteBatch* batch_;
   std::function<void(Status)> done_;
   int64_t collection_limit_;
+  Resolver resolve_;
 };
 
 // A catalog change: runs `apply`, then hands its result to a waiting caller.
@@ -641,6 +678,12 @@ class Database::Impl {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> committed_jobs{0};
 
+  // Other processes (cirrus import) may write the same environment. Every transaction that
+  // changes the catalog, and every commit of a non-exclusive process, bumps the meta
+  // counter "generation"; a process whose last seen generation differs reloads its catalog
+  // and statistics (Refresh) before it writes, and at least every kPollInterval.
+  std::atomic<uint64_t> generation{0};
+
   // Writer thread only:
   uint32_t next_storage_id = 1;
   unsigned open_partition_dbs = 0;
@@ -659,6 +702,15 @@ class Database::Impl {
   void WriterLoop();
   void RunGroup(std::vector<std::unique_ptr<Job>>& jobs);
   bool GrowMap();
+  bool ResizeMap(size_t size);
+  void AdoptMapSize();
+  Status Refresh(MDB_txn* txn, std::map<std::string, std::shared_ptr<const Table>, std::less<>>* fresh);
+  // Reloads the catalog in a transaction of its own when another process changed it; then
+  // *txn is a fresh write transaction (or null with an error).
+  Status RefreshIfChanged(MDB_txn** txn);
+  void PollForeignChanges();
+  // Has the writer thread catch up with other processes' changes, and waits for it.
+  void SyncWithWriter();
   void CloseRetired();
 
   std::shared_ptr<const Table> Find(std::string_view name) const {
@@ -681,12 +733,10 @@ class Database::Impl {
     std::string skey = StorageKey(storage_id);
     MDB_val sk = Val(skey), sv;
     if (mdb_get(txn, stats_dbi, &sk, &sv) == 0) {
-      ByteReader r(View(sv));
-      uint64_t items = 0, size = 0;
-      r.Fixed64(&items);
-      r.Fixed64(&size);
-      storage->item_count = static_cast<int64_t>(items);
-      storage->size_bytes = static_cast<int64_t>(size);
+      int64_t count, size;
+      ReadStats(View(sv), &count, &size);
+      storage->item_count = count;
+      storage->size_bytes = size;
     }
     return storage;
   }
@@ -704,6 +754,10 @@ class Database::Impl {
   // A fresh storage id, persisted, with zeroed stats and its B-trees created.
   // REQUIRES: CheckRoom(count) passed for this and the other storages of the transaction.
   Result<std::shared_ptr<PartitionStorage>> NewStorage(MDB_txn* txn, uint32_t count) {
+    uint64_t stored_next;  // another process may have taken ids since this one loaded
+    if (GetMeta(txn, "next_storage_id", &stored_next)) {
+      next_storage_id = std::max(next_storage_id, static_cast<uint32_t>(stored_next));
+    }
     uint32_t id = next_storage_id++;
     CIRRUS_RETURN_IF_ERROR(PutMeta(txn, "next_storage_id", next_storage_id));
     std::string skey = StorageKey(id), svalue = StatsValue(0, 0);
@@ -734,10 +788,11 @@ class Database::Impl {
     return std::make_shared<const Table>(std::move(def), std::move(storage), std::move(indexes));
   }
 
-  Status PutCatalog(MDB_txn* txn, const TableDefinition& def) {
+  Status PutCatalog(WriteContext& ctx, const TableDefinition& def) {
+    ctx.CatalogChanged();
     std::string record = EncodeTableDefinition(def);
     MDB_val k = Val(def.name), v = Val(record);
-    int rc = mdb_put(txn, catalog_dbi, &k, &v, 0);
+    int rc = mdb_put(ctx.txn(), catalog_dbi, &k, &v, 0);
     return rc == 0 ? Status() : LmdbError(rc, "mdb_put(catalog)");
   }
 
@@ -746,6 +801,13 @@ class Database::Impl {
       std::lock_guard lock(catalog_mu);
       tables[table->name()] = table;
     });
+  }
+
+  bool GetMeta(MDB_txn* txn, std::string_view key, uint64_t* value) {
+    MDB_val k = Val(key), v;
+    if (mdb_get(txn, meta_dbi, &k, &v) != 0) return false;
+    ByteReader r(View(v));
+    return r.Fixed64(value);
   }
 
   Status PutMeta(MDB_txn* txn, std::string_view key, uint64_t value) {
@@ -820,12 +882,8 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   // process holding the directory maps it writable: another (cirrus tables) must not resize
   // the file under it.
   unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
-  if (options.exclusive) {
-    flags |= MDB_WRITEMAP;
-    impl->current_map_size = std::min(options.map_size, options.initial_map_size);
-  } else {
-    impl->current_map_size = options.map_size;
-  }
+  if (options.exclusive) flags |= MDB_WRITEMAP;
+  impl->current_map_size = std::min(options.map_size, options.initial_map_size);
   if (!options.sync) flags |= MDB_NOSYNC;
   mdb_env_set_mapsize(impl->env, impl->current_map_size);
   rc = mdb_env_open(impl->env, options.path.c_str(), flags, 0644);
@@ -838,8 +896,9 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options) {
   CIRRUS_RETURN_IF_ERROR(impl->Load());
   Impl* raw = impl.get();
   raw->writer = std::thread([raw] { raw->WriterLoop(); });
-  // Index work a stop interrupted starts over (backfills are idempotent).
-  {
+  // Index work a stop interrupted starts over (backfills are idempotent); it is the work of
+  // the process owning the directory.
+  if (options.exclusive) {
     std::lock_guard lock(raw->catalog_mu);
     for (const auto& [name, table] : raw->tables) {
       for (const auto& index : table->indexes()) {
@@ -882,8 +941,10 @@ Status Database::Impl::Load() {
     return fail(InternalError("data directory has format version " + std::to_string(version) +
                               "; this build reads version " + std::to_string(kFormatVersion)));
   }
-  uint64_t next_id;
+  uint64_t next_id, seen_generation = 0;
   if (get_meta("next_storage_id", &next_id)) next_storage_id = static_cast<uint32_t>(next_id);
+  get_meta("generation", &seen_generation);
+  generation = seen_generation;
 
   // Tables and their indexes.
   std::vector<TableDefinition> definitions;
@@ -919,8 +980,13 @@ Status Database::Impl::Load() {
     tables.emplace(std::move(name), MakeTable(std::move(def), std::move(table_storage), nullptr, storages));
   }
 
-  // Partitions of tables deleted before their B-trees were closed (a crash in between).
+  // Partitions of tables deleted before their B-trees were closed (a crash in between);
+  // only the process owning the directory looks (for another, they may be in use).
   std::vector<std::string> orphans;
+  if (!options.exclusive) {
+    rc = mdb_txn_commit(txn);
+    return rc == 0 ? Status() : LmdbError(rc, "mdb_txn_commit");
+  }
   MDB_dbi main_dbi;  // the unnamed database: one record per named database
   if ((rc = mdb_dbi_open(txn, nullptr, 0, &main_dbi)) != 0 ||
       (rc = mdb_cursor_open(txn, main_dbi, &cursor)) != 0) {
@@ -1052,7 +1118,7 @@ Status Database::Impl::BackfillChunk(WriteContext& ctx, const std::string& table
   for (IndexDefinition& x : updated.indexes) {
     if (x.storage_id == index_storage) x.status = IndexStatus::kActive;
   }
-  Status s = PutCatalog(ctx.txn(), updated);
+  Status s = PutCatalog(ctx, updated);
   if (!s.ok()) return ctx.Abort(s);
   Publish(ctx, MakeTable(std::move(updated), table->storage_, table.get(), {}));
   return Status();
@@ -1073,7 +1139,7 @@ Status Database::Impl::FinishIndexDeletion(WriteContext& ctx, const std::string&
       CIRRUS_RETURN_IF_ERROR(DropStorage(ctx, index->storage_));
     }
   }
-  Status s = PutCatalog(ctx.txn(), updated);
+  Status s = PutCatalog(ctx, updated);
   if (!s.ok()) return ctx.Abort(s);
   Publish(ctx, MakeTable(std::move(updated), table->storage_, table.get(), {}));
   return Status();
@@ -1108,12 +1174,7 @@ void Database::Impl::WriterLoop() {
     std::vector<std::unique_ptr<Job>> jobs;
     {
       std::unique_lock lock(queue_mu);
-      if (retired.empty()) {
-        queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      } else {
-        queue_cv.wait_for(lock, std::chrono::milliseconds(200),
-                          [&] { return stopping || !queue.empty(); });
-      }
+      queue_cv.wait_for(lock, kPollInterval, [&] { return stopping || !queue.empty(); });
       if (queue.empty() && stopping) break;
       // A group: the queued batches up to the next catalog change, or that change alone.
       while (!queue.empty() && jobs.size() < options.max_group) {
@@ -1124,7 +1185,11 @@ void Database::Impl::WriterLoop() {
         if (exclusive) break;
       }
     }
-    if (!jobs.empty()) RunGroup(jobs);
+    if (!jobs.empty()) {
+      RunGroup(jobs);
+    } else {
+      PollForeignChanges();
+    }
     jobs.clear();  // drop finished jobs' table references before looking at retired tables
     if (!retired.empty()) CloseRetired();
   }
@@ -1133,8 +1198,16 @@ void Database::Impl::WriterLoop() {
 void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
   MDB_txn* txn;
   int rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  if (rc == MDB_MAP_RESIZED) {  // another process grew the data past this process's map
+    AdoptMapSize();
+    rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  }
   if (rc != 0) {
     for (auto& job : jobs) job->Finish(LmdbError(rc, "mdb_txn_begin"));
+    return;
+  }
+  if (Status s = RefreshIfChanged(&txn); !s.ok()) {
+    for (auto& job : jobs) job->Finish(s);
     return;
   }
   WriteContext ctx(txn, stats_dbi, collections_dbi);
@@ -1149,9 +1222,24 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
     }
   }
   if (!ctx.failed()) failure = ctx.FlushStats();
+  uint64_t bumped = 0;
+  if (!ctx.failed() && (ctx.catalog_changed() || !options.exclusive)) {
+    uint64_t seen = 0;
+    GetMeta(txn, "generation", &seen);
+    std::string value;
+    PutFixed64(seen + 1, &value);
+    MDB_val k = Val("generation"), v = Val(value);
+    rc = mdb_put(txn, meta_dbi, &k, &v, 0);
+    if (rc != 0) {
+      failure = ctx.Fail(rc, "mdb_put(generation)");
+    } else {
+      bumped = seen + 1;
+    }
+  }
   if (!ctx.failed()) {
     rc = mdb_txn_commit(txn);  // fsyncs unless --sync=none
     if (rc == 0) {
+      if (bumped) generation = bumped;
       commits.fetch_add(1, std::memory_order_relaxed);
       committed_jobs.fetch_add(jobs.size(), std::memory_order_relaxed);
       ctx.Committed();
@@ -1181,19 +1269,166 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
 
 bool Database::Impl::GrowMap() {
   if (current_map_size >= options.map_size) return false;
-  const size_t next = std::min(options.map_size, current_map_size * 2);
+  return ResizeMap(std::min(options.map_size, current_map_size * 2));
+}
+
+void Database::Impl::AdoptMapSize() { ResizeMap(0); }
+
+// Writer thread only (so no write transaction is open); waits until no read view is.
+// `size` 0 adopts the size another process left in the environment.
+bool Database::Impl::ResizeMap(size_t size) {
   std::unique_lock lock(readers_mu);
   resizing = true;
   readers_cv.wait(lock, [&] { return active_readers == 0; });
-  int rc = mdb_env_set_mapsize(env, next);
+  int rc = mdb_env_set_mapsize(env, size);
   resizing = false;
   readers_cv.notify_all();
   if (rc != 0) {
-    std::fprintf(stderr, "cirrus db: cannot grow the map to %zu bytes: %s\n", next, mdb_strerror(rc));
+    std::fprintf(stderr, "cirrus db: cannot resize the map to %zu bytes: %s\n", size, mdb_strerror(rc));
     return false;
   }
-  current_map_size = next;
+  MDB_envinfo info;
+  mdb_env_info(env, &info);
+  current_map_size = info.me_mapsize;
   return true;
+}
+
+Status Database::Impl::RefreshIfChanged(MDB_txn** txn) {
+  for (;;) {
+    uint64_t seen = 0;
+    GetMeta(*txn, "generation", &seen);
+    if (seen == generation) return Status();
+    // Handles opened in a transaction that aborts are closed: this one commits, and only
+    // then are the tables it opened published.
+    std::map<std::string, std::shared_ptr<const Table>, std::less<>> fresh;
+    Status s = Refresh(*txn, &fresh);
+    int rc = s.ok() ? mdb_txn_commit(*txn) : (mdb_txn_abort(*txn), 0);
+    *txn = nullptr;
+    if (!s.ok()) return s;
+    if (rc != 0) return LmdbError(rc, "mdb_txn_commit(refresh)");
+    {
+      std::lock_guard lock(catalog_mu);
+      tables.swap(fresh);
+    }
+    generation = seen;
+    fresh.clear();  // the replaced tables; a storage no longer listed is another process's to drop
+    rc = mdb_txn_begin(env, nullptr, 0, txn);
+    if (rc == MDB_MAP_RESIZED) {
+      AdoptMapSize();
+      rc = mdb_txn_begin(env, nullptr, 0, txn);
+    }
+    if (rc != 0) {
+      *txn = nullptr;
+      return LmdbError(rc, "mdb_txn_begin");
+    }
+  }
+}
+
+// Reads the catalog and the statistics as another process left them into *fresh, reusing
+// this process's Table objects (and B-tree handles) for what did not change.
+Status Database::Impl::Refresh(MDB_txn* txn, std::map<std::string, std::shared_ptr<const Table>, std::less<>>* fresh) {
+  std::map<std::string, std::shared_ptr<const Table>, std::less<>> current;
+  {
+    std::lock_guard lock(catalog_mu);
+    current = tables;
+  }
+  std::map<uint32_t, std::shared_ptr<PartitionStorage>> known;
+  for (const auto& [name, table] : current) {
+    known[table->definition().storage_id] = table->storage_;
+    for (const auto& index : table->indexes()) known[index->definition().storage_id] = index->storage_;
+  }
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(txn, catalog_dbi, &cursor);
+  if (rc != 0) return LmdbError(rc, "cursor(catalog)");
+  MDB_val k, v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0 && status.ok();
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    std::string name(View(k));
+    auto old = current.find(name);
+    if (old != current.end() && EncodeTableDefinition(old->second->definition()) == View(v)) {
+      (*fresh)[name] = old->second;
+      continue;
+    }
+    Result<TableDefinition> def = DecodeTableDefinition(View(v));
+    if (!def.ok()) {
+      status = def.status();
+      break;
+    }
+    std::map<uint32_t, std::shared_ptr<PartitionStorage>> storages;
+    std::vector<std::pair<uint32_t, uint32_t>> ids = {{def->storage_id, def->partition_count}};
+    for (const IndexDefinition& x : def->indexes) ids.emplace_back(x.storage_id, x.partition_count);
+    for (const auto& [id, count] : ids) {
+      auto it = known.find(id);
+      if (it != known.end()) {
+        storages[id] = it->second;
+        continue;
+      }
+      Result<std::shared_ptr<PartitionStorage>> storage = OpenStorage(txn, id, count, /*create=*/false);
+      if (!storage.ok()) {
+        status = storage.status();
+        break;
+      }
+      storages[id] = *storage;
+    }
+    if (!status.ok()) break;
+    const Table* previous = old != current.end() && old->second->definition().storage_id == def->storage_id
+                                ? old->second.get() : nullptr;
+    std::shared_ptr<PartitionStorage> table_storage = storages[def->storage_id];
+    (*fresh)[name] = MakeTable(std::move(*def), std::move(table_storage), previous, storages);
+  }
+  mdb_cursor_close(cursor);
+  if (!status.ok()) return status;
+  if (rc != MDB_NOTFOUND) return LmdbError(rc, "cursor(catalog)");
+  // Statistics of everything, and the handle count.
+  unsigned handles = 0;
+  for (const auto& [name, table] : *fresh) {
+    std::vector<PartitionStorage*> all = {table->storage_.get()};
+    for (const auto& index : table->indexes()) all.push_back(index->storage_.get());
+    for (PartitionStorage* storage : all) {
+      handles += static_cast<unsigned>(storage->dbis.size());
+      std::string key = StorageKey(storage->storage_id);
+      MDB_val sk = Val(key), sv;
+      if (mdb_get(txn, stats_dbi, &sk, &sv) == 0) {
+        int64_t count, size;
+        ReadStats(View(sv), &count, &size);
+        storage->item_count = count;
+        storage->size_bytes = size;
+      }
+    }
+  }
+  for (const auto& storage : retired) handles += static_cast<unsigned>(storage->dbis.size());
+  open_partition_dbs = handles;
+  return Status();
+}
+
+void Database::Impl::PollForeignChanges() {
+  MDB_txn* txn;
+  int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    AdoptMapSize();
+    rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  }
+  if (rc != 0) return;
+  uint64_t seen = 0;
+  GetMeta(txn, "generation", &seen);
+  mdb_txn_abort(txn);
+  if (seen == generation) return;
+  if (mdb_txn_begin(env, nullptr, 0, &txn) != 0) return;
+  Status s = RefreshIfChanged(&txn);
+  if (!s.ok()) std::fprintf(stderr, "cirrus db: cannot reload the catalog: %s\n", s.message().c_str());
+  if (txn) mdb_txn_abort(txn);
+}
+
+void Database::Impl::SyncWithWriter() {
+  // An exclusive job runs alone at the start of a group, which adopts a grown map and
+  // reloads what changed.
+  auto job = std::make_unique<CatalogJob>([](WriteContext&) -> Result<std::shared_ptr<const Table>> {
+    return std::shared_ptr<const Table>();
+  });
+  auto future = job->future();
+  Enqueue(std::move(job));
+  (void)future.get();
 }
 
 void Database::Impl::CloseRetired() {
@@ -1241,7 +1476,7 @@ Result<std::shared_ptr<const Table>> Database::CreateTable(TableDefinition defin
           x.status = IndexStatus::kActive;
           index_storages[x.storage_id] = std::move(*s);
         }
-        Status s = impl->PutCatalog(ctx.txn(), def);
+        Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(std::move(s));
         auto table = impl->MakeTable(std::move(def), std::move(*storage), nullptr, index_storages);
         ctx.OnCommit([impl, partitions] { impl->open_partition_dbs += partitions; });
@@ -1280,7 +1515,7 @@ Result<std::shared_ptr<const Table>> Database::UpdateTable(
           }
         }
         def.indexes = std::move(indexes);
-        Status s = impl->PutCatalog(ctx.txn(), def);
+        Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(s);
         auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {});
         impl->Publish(ctx, table);
@@ -1319,6 +1554,7 @@ Result<std::shared_ptr<const Table>> Database::DeleteTable(std::string_view name
           mdb_cursor_close(cursor);
         }
         MDB_val k = Val(name);
+        ctx.CatalogChanged();
         int rc = mdb_del(ctx.txn(), impl->catalog_dbi, &k, nullptr);
         if (rc != 0) return ctx.Fail(rc, "mdb_del(catalog)");
         ctx.OnCommit([impl, table] {
@@ -1355,7 +1591,7 @@ Result<std::shared_ptr<const Table>> Database::CreateIndex(std::string_view tabl
         TableDefinition def = old->definition();
         def.indexes.push_back(x);
         def.SyncAttributeDefinitions();
-        Status s = impl->PutCatalog(ctx.txn(), def);
+        Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(s);
         const uint32_t partitions = x.partition_count, storage_id = x.storage_id;
         auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {{storage_id, *storage}});
@@ -1393,7 +1629,7 @@ Result<std::shared_ptr<const Table>> Database::DeleteIndex(std::string_view tabl
         }
         x->status = IndexStatus::kDeleting;
         const uint32_t storage_id = x->storage_id;
-        Status s = impl->PutCatalog(ctx.txn(), def);
+        Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(s);
         auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {});
         impl->Publish(ctx, table);
@@ -1406,10 +1642,21 @@ Result<std::shared_ptr<const Table>> Database::DeleteIndex(std::string_view tabl
 }
 
 std::shared_ptr<const Table> Database::FindTable(std::string_view name) const {
+  std::shared_ptr<const Table> table = impl_->Find(name);
+  if (table || !ForeignChanges()) return table;
+  impl_->SyncWithWriter();  // e.g. a table cirrus import just created
   return impl_->Find(name);
 }
 
+bool Database::ForeignChanges() const {
+  Result<ReadView> view = const_cast<Database*>(this)->Read();
+  uint64_t seen = 0;
+  if (!view.ok() || !impl_->GetMeta(view->txn_, "generation", &seen)) return false;
+  return seen != impl_->generation;
+}
+
 std::vector<std::string> Database::TableNames() const {
+  if (ForeignChanges()) impl_->SyncWithWriter();
   std::lock_guard lock(impl_->catalog_mu);
   std::vector<std::string> names;
   names.reserve(impl_->tables.size());
@@ -1418,6 +1665,16 @@ std::vector<std::string> Database::TableNames() const {
 }
 
 Result<ReadView> Database::Read() {
+  for (int attempt = 0;; ++attempt) {
+    int rc = 0;
+    Result<ReadView> view = TryRead(&rc);
+    // Another process grew the data past this process's map: the writer adopts its size.
+    if (rc != MDB_MAP_RESIZED || attempt > 0) return view;
+    impl_->SyncWithWriter();
+  }
+}
+
+Result<ReadView> Database::TryRead(int* lmdb_rc) {
   MDB_txn* txn = nullptr;
   {
     std::unique_lock lock(impl_->readers_mu);
@@ -1429,6 +1686,7 @@ Result<ReadView> Database::Read() {
     }
   }
   int rc = txn ? mdb_txn_renew(txn) : mdb_txn_begin(impl_->env, nullptr, MDB_RDONLY, &txn);
+  *lmdb_rc = rc;
   if (rc != 0) {
     if (txn) mdb_txn_abort(txn);
     ReleaseReader(nullptr);  // not open after all
@@ -1445,7 +1703,9 @@ void Database::ReleaseReader(MDB_txn* txn) {
 }
 
 void Database::Write(WriteBatch* batch, std::function<void(Status)> done) {
-  impl_->Enqueue(std::make_unique<BatchJob>(batch, std::move(done), impl_->options.item_collection_limit));
+  Impl* impl = impl_.get();
+  impl_->Enqueue(std::make_unique<BatchJob>(batch, std::move(done), impl_->options.item_collection_limit,
+                                            [impl](std::string_view name) { return impl->Find(name); }));
 }
 
 Database::WriterStats Database::writer_stats() const {

@@ -258,6 +258,9 @@ class Database {
   friend class ReadView;
   explicit Database(std::unique_ptr<Impl> impl);
   void ReleaseReader(MDB_txn* txn);
+  Result<ReadView> TryRead(int* lmdb_rc);  // *lmdb_rc: LMDB's error, if any
+  // Has another process changed the catalog since this one last loaded it?
+  bool ForeignChanges() const;
 
   std::unique_ptr<Impl> impl_;
 };

@@ -1,7 +1,6 @@
 // CreateTable: validates the definition as DynamoDB does and creates the table's partitions.
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 #include "server/ops/common.h"
 #include "server/ops/indexes.h"
@@ -12,19 +11,6 @@ namespace {
 
 constexpr size_t kMaxTables = 2500;             // AWS's default per-region quota
 constexpr size_t kMaxTags = 50;
-
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
-}
 
 std::string NameList(const std::vector<std::string>& names) {
   std::string out = "[";
@@ -171,7 +157,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   db::TableDefinition def;
   def.name = *table_name;
-  def.table_id = NewUuid();
+  def.table_id = db::NewTableId();
   auto defined_as = [&](const std::string& name) {
     return *std::find_if(definitions.begin(), definitions.end(), [&](auto& a) { return a.name == name; });
   };
