@@ -1,0 +1,59 @@
+#include "tools/csv.h"
+
+namespace cirrus::tools {
+
+bool CsvRecordComplete(std::string_view text) {
+  // Quotes toggle: inside a quoted field "" is an escaped quote, which toggles twice.
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') quoted = !quoted;
+  }
+  return !quoted;
+}
+
+Result<std::vector<std::string>> ParseCsvRecord(std::string_view text, char delimiter) {
+  std::vector<std::string> fields(1);
+  size_t i = 0;
+  bool field_start = true;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == delimiter) {
+      fields.emplace_back();
+      field_start = true;
+      ++i;
+      continue;
+    }
+    if (c == '"' && field_start) {  // a quoted field, up to its closing quote
+      ++i;
+      for (;;) {
+        if (i >= text.size()) return ValidationError("a quoted field is not closed");
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            fields.back().push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        fields.back().push_back(text[i++]);
+      }
+      if (i < text.size() && text[i] != delimiter) {
+        return ValidationError("unexpected text after the closing quote of field " +
+                               std::to_string(fields.size()));
+      }
+      field_start = false;
+      continue;
+    }
+    if (c == '"') {
+      return ValidationError("a quote inside unquoted field " + std::to_string(fields.size()) +
+                             " (quote the field and double the quote)");
+    }
+    fields.back().push_back(c);
+    field_start = false;
+    ++i;
+  }
+  return fields;
+}
+
+}  // namespace cirrus::tools
