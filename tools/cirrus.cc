@@ -63,6 +63,14 @@ int RunImport(const std::string& data_dir, tools::ImportOptions options) {
   if (!database.ok()) return Fail(database.status());
   Result<tools::ImportSummary> s = tools::Import(**database, options);
   if (!s.ok()) return Fail(s.status());
+  if (!s->error.ok()) {
+    Fail(s->error);
+    if (s->skipped > 0) {
+      std::fprintf(stderr, "cirrus: %llu records skipped before it; see %s\n",
+                   static_cast<unsigned long long>(s->skipped), s->error_log.c_str());
+    }
+    return 1;
+  }
   std::printf("imported %llu items into %s from %llu files (%llu records, %llu bytes) in %.2f s (%s); "
               "%llu skipped\n",
               static_cast<unsigned long long>(s->imported), options.table.c_str(),
@@ -130,12 +138,16 @@ int main(int argc, char** argv) {
   imp->add_option("--csv-delimiter", delimiter, "CSV delimiter: , ; : | tab or space")
       ->check(CLI::IsMember({",", ";", ":", "|", "\t", "tab", " ", "space"}))->capture_default_str();
   imp->add_option("--error-log", im.error_log,
-                  "Where skipped records are listed (default: DATA_DIR/import-errors-TABLE-TIME.jsonl)");
+                  "Where skipped records are listed (default: DATA_DIR/import-errors-TABLE-TIME-PID.jsonl)");
   imp->add_option("--batch", im.batch_items, "Items per write transaction")
       ->check(CLI::Range(1, 100000))->capture_default_str();
   imp->add_flag("--quiet", quiet, "No progress display");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // --help is 0; any usage error is 1, as documented
+  }
   if (*tables) return ListTables(data_dir);
   if (*exp) {
     ex.gzip = ex_compress == "gzip";

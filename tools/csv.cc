@@ -2,11 +2,25 @@
 
 namespace cirrus::tools {
 
-bool CsvRecordComplete(std::string_view text) {
-  // Quotes toggle: inside a quoted field "" is an escaped quote, which toggles twice.
-  bool quoted = false;
-  for (char c : text) {
-    if (c == '"') quoted = !quoted;
+bool CsvRecordComplete(std::string_view text, char delimiter) {
+  // The same reading as ParseCsvRecord: a quote opens a quoted field only at a field's start.
+  bool quoted = false, field_start = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          ++i;
+        } else {
+          quoted = false;
+        }
+      }
+    } else if (c == '"' && field_start) {
+      quoted = true;
+      field_start = false;
+    } else {
+      field_start = c == delimiter || c == '\n';
+    }
   }
   return !quoted;
 }

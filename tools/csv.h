@@ -10,7 +10,7 @@
 namespace cirrus::tools {
 
 // False while `text` ends inside a quoted field (the record goes on on the next line).
-bool CsvRecordComplete(std::string_view text);
+bool CsvRecordComplete(std::string_view text, char delimiter);
 
 // The fields of one complete record. kValidation for a stray quote inside an unquoted field
 // or text after a closing quote.

@@ -28,10 +28,12 @@ TEST(Csv, RejectsStrayQuotes) {
 }
 
 TEST(Csv, KnowsWhenARecordGoesOn) {
-  EXPECT_TRUE(CsvRecordComplete("a,b"));
-  EXPECT_FALSE(CsvRecordComplete("a,\"b"));
-  EXPECT_TRUE(CsvRecordComplete("a,\"b\nc\""));
-  EXPECT_TRUE(CsvRecordComplete(R"("say ""hi""")"));
+  EXPECT_TRUE(CsvRecordComplete("a,b", ','));
+  EXPECT_FALSE(CsvRecordComplete("a,\"b", ','));
+  EXPECT_TRUE(CsvRecordComplete("a,\"b\nc\"", ','));
+  EXPECT_TRUE(CsvRecordComplete(R"("say ""hi""")", ','));
+  EXPECT_TRUE(CsvRecordComplete(R"(1,6" tall)", ','));  // a stray quote opens nothing
+  EXPECT_FALSE(CsvRecordComplete(R"(1|"a)", '|'));
 }
 
 }  // namespace

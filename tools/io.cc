@@ -68,6 +68,7 @@ struct LineReader::Decoder {
   z_stream z{};
   ZSTD_DStream* zstd = nullptr;
   bool in_stream = false;  // inside a gzip member / zstd frame not yet complete
+  bool padded = false;     // gzip: zero padding began after the last member
 
   explicit Decoder(Compression k) : kind(k) {
     if (kind == Compression::kGzip) inflateInit2(&z, 15 + 32);  // gzip or zlib header
@@ -88,6 +89,16 @@ struct LineReader::Decoder {
         return Status();
       }
       if (kind == Compression::kGzip) {
+        if (padded) {  // zero bytes after the last member, as tape and block devices pad
+          size_t end = in.find_first_not_of('\0', *pos);
+          if (end != std::string::npos) return InternalError("unexpected data after the gzip stream in " + path);
+          *pos = in.size();
+          return Status();
+        }
+        if (!in_stream && in[*pos] == '\0') {  // a member ended: what follows is padding
+          padded = true;
+          continue;
+        }
         z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + *pos));
         z.avail_in = static_cast<uInt>(in.size() - *pos);
         z.next_out = reinterpret_cast<Bytef*>(buf);

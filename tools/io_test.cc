@@ -104,6 +104,16 @@ TEST_F(IoTest, ZstdAndPlainFiles) {
   EXPECT_FALSE(Lines(Path("f.zst"), Compression::kZstd).ok());
 }
 
+TEST_F(IoTest, ZeroPaddingAfterGzipIsIgnored) {
+  auto out = OutputFile::Create(Path("p.gz"), true);
+  (*out)->Write("a\nb\n");
+  ASSERT_TRUE((*out)->Close().ok());
+  WriteRaw(Path("p.gz"), ReadRaw(Path("p.gz")) + std::string(512, '\0'));
+  EXPECT_EQ(*Lines(Path("p.gz"), Compression::kGzip), (std::vector<std::string>{"a", "b"}));
+  WriteRaw(Path("p.gz"), ReadRaw(Path("p.gz")) + "junk");
+  EXPECT_FALSE(Lines(Path("p.gz"), Compression::kGzip).ok());
+}
+
 TEST_F(IoTest, CorruptGzipIsAnError) {
   WriteRaw(Path("c.gz"), std::string("\x1f\x8b\x08\x00garbage-garbage-garbage", 27));
   EXPECT_FALSE(Lines(Path("c.gz"), Compression::kGzip).ok());

@@ -1,6 +1,7 @@
 #include "tools/transfer.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -433,7 +434,9 @@ class RecordParser {
   }
 
   // Whether the record (possibly several lines for CSV) is complete.
-  bool NeedsMore(std::string_view record) const { return format_ == Format::kCsv && !CsvRecordComplete(record); }
+  bool NeedsMore(std::string_view record) const {
+    return format_ == Format::kCsv && !CsvRecordComplete(record, options_.csv_delimiter);
+  }
   // True when the record is the CSV header (consumed).
   bool TakeHeader(std::string_view record, Status* error) {
     if (format_ != Format::kCsv || !header_.empty()) return false;
@@ -635,7 +638,9 @@ std::string DefaultErrorLog(const ImportOptions& options) {
   gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-  return (fs::path(options.data_dir) / ("import-errors-" + options.table + "-" + stamp + ".jsonl")).string();
+  return (fs::path(options.data_dir) /
+          ("import-errors-" + options.table + "-" + stamp + "-" + std::to_string(getpid()) + ".jsonl"))
+      .string();
 }
 
 }  // namespace
@@ -728,6 +733,7 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
       }
       if (!*more) break;
       uint64_t line_number = reader->line_number();
+      if (line_number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 BOM
       std::string_view text = line;
       if (parser.NeedsMore(line)) {  // a quoted CSV field holds line breaks
         record.assign(line);
@@ -779,8 +785,8 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
       }
     }
     if (fatal.ok() && source.item_count && *source.item_count != file_records) {
-      skip(source, 0, "the manifest lists " + std::to_string(*source.item_count) + " items, the file holds " +
-                          std::to_string(file_records));
+      fatal = ValidationError(source.display + ": the manifest lists " + std::to_string(*source.item_count) +
+                              " items, the file holds " + std::to_string(file_records));
     }
     bytes_before += fs::file_size(source.path);
     if (!fatal.ok()) break;
@@ -796,10 +802,11 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
   summary.seconds = SecondsSince(start);
   if (log) log.reset();
   if (!fatal.ok()) {
-    return Status(fatal.kind(), fatal.message() + " (" + std::to_string(summary.imported) +
-                                    " items were imported before it)");
+    summary.error = Status(fatal.kind(), fatal.message() + " (" + std::to_string(summary.imported) +
+                                             " items were imported before it)");
+  } else if (!log_status.ok()) {
+    summary.error = log_status;
   }
-  if (!log_status.ok()) return log_status;
   return summary;
 }
 

@@ -47,7 +47,7 @@ struct ImportOptions {
   uint32_t partitions = 4;  // of a table created here
   std::vector<std::string> csv_header;  // column names; empty: the first row is the header
   char csv_delimiter = ',';
-  std::string error_log;    // empty: DATA_DIR/import-errors-<table>-<time>.jsonl
+  std::string error_log;    // empty: DATA_DIR/import-errors-<table>-<time>-<pid>.jsonl
   std::string data_dir;     // for the default error log
   size_t batch_items = 20000;  // items per write transaction
   // Parsed items are sorted in runs of this many bytes before they are written (two runs
@@ -64,11 +64,15 @@ struct ImportSummary {
   uint64_t bytes = 0;     // input bytes as stored
   double seconds = 0;
   std::string error_log;  // written only if skipped > 0
+  // What stopped the import after it began (then it wrote what it had read), or OK.
+  Status error;
 };
 
-// Imports `options.in` into the table. Bad records are skipped and logged (file and line);
-// a fatal problem (unreadable, truncated or corrupt file, checksum mismatch, missing
-// manifest entry) stops the import with an error after the batches already committed.
+// Imports `options.in` into the table. Bad records are skipped and logged (file and line).
+// A problem found before anything is written (no such input, a manifest entry missing, a
+// checksum mismatch, no table) is the error result; one found later (a truncated or corrupt
+// file, an item count unlike the manifest's) stops the import, after writing what was read,
+// and is the summary's `error`.
 Result<ImportSummary> Import(db::Database& db, const ImportOptions& options);
 
 }  // namespace cirrus::tools
