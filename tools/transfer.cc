@@ -517,6 +517,7 @@ using FailedFn = std::function<void(const Origin&, const Status&)>;
 // Sorted by stored key, a run of a few hundred thousand items fills pages in order.
 struct Run {
   struct Record {
+    uint64_t prefix;  // the key's first 8 bytes, big-endian: most comparisons end here
     size_t key_offset, value_offset;
     uint32_t key_size, value_size;
     uint64_t seq;  // input order: of equal keys the last one wins, as DynamoDB's import
@@ -527,7 +528,11 @@ struct Run {
   std::vector<Record> records;
 
   void Add(std::string_view key, const Item& item, size_t item_size, Origin origin) {
-    Record r{bytes.size(), 0, static_cast<uint32_t>(key.size()), 0, records.size(), item_size, origin};
+    uint64_t prefix = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      prefix = (prefix << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+    }
+    Record r{prefix, bytes.size(), 0, static_cast<uint32_t>(key.size()), 0, records.size(), item_size, origin};
     bytes.append(key);
     r.value_offset = bytes.size();
     db::EncodeItem(item, item_size, &bytes);
@@ -549,6 +554,7 @@ class Writer {
 
   Status WriteRun(Run& run) {
     std::sort(run.records.begin(), run.records.end(), [&](const Run::Record& x, const Run::Record& y) {
+      if (x.prefix != y.prefix) return x.prefix < y.prefix;
       int c = run.key(x).compare(run.key(y));
       return c != 0 ? c < 0 : x.seq < y.seq;
     });
