@@ -1643,8 +1643,10 @@ Result<std::shared_ptr<const Table>> Database::DeleteIndex(std::string_view tabl
 
 std::shared_ptr<const Table> Database::FindTable(std::string_view name) const {
   std::shared_ptr<const Table> table = impl_->Find(name);
-  if (table || !ForeignChanges()) return table;
-  impl_->SyncWithWriter();  // e.g. a table cirrus import just created
+  if (table) return table;
+  // E.g. a table cirrus import just created. (Looking may itself have the writer catch up:
+  // a read after another process grew the map does.)
+  if (ForeignChanges()) impl_->SyncWithWriter();
   return impl_->Find(name);
 }
 

@@ -1,7 +1,10 @@
 #include "db/database.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <atomic>
@@ -397,6 +400,93 @@ TEST_F(DatabaseTest, SecondWriterOnTheSameDirectoryIsRefused) {
   EXPECT_EQ(second.status().kind(), ErrorKind::kResourceInUse);
   options.exclusive = false;  // a reader is let in
   EXPECT_TRUE(Database::Open(options).ok());
+}
+
+// Another process (cirrus import) writing the owner's data directory: run in a process of
+// its own by the test below, which execs this binary with CIRRUS_FOREIGN_DIR set.
+TEST(ForeignProcess, ChildWrites) {
+  const char* dir = std::getenv("CIRRUS_FOREIGN_DIR");
+  if (!dir) GTEST_SKIP() << "run by DatabaseTest.AnotherProcessesWritesReachTheOwner";
+  Options options;
+  options.path = dir;
+  options.sync = false;
+  options.exclusive = false;
+  options.initial_map_size = size_t{4} << 20;
+  options.map_size = size_t{1} << 30;
+  Result<std::unique_ptr<Database>> db = Database::Open(options);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  TableDefinition def;
+  def.name = "foreign";
+  def.key_schema = KeySchema::PartitionAndSort("pk", ScalarType::kS, "sk", ScalarType::kN);
+  def.partition_count = 2;
+  Result<std::shared_ptr<const Table>> foreign = (*db)->CreateTable(def);
+  ASSERT_TRUE(foreign.ok()) << foreign.status().message();
+  std::shared_ptr<const Table> shared = (*db)->FindTable("shared");
+  ASSERT_NE(shared, nullptr);
+  auto put = [](const std::shared_ptr<const Table>& table, Item item) {
+    ItemWrite w;
+    w.table = table;
+    EXPECT_TRUE(table->codec().EncodeKeyOf(item, &w.key).ok());
+    size_t size = ItemSize(item);
+    w.mutation = Mutation::Put(std::move(item), size);
+    return w;
+  };
+  // 20,000 items of 1 KB: more than the owner's 4 MB map, which must adopt the new size.
+  for (int b = 0; b < 20; ++b) {
+    WriteBatch batch;
+    for (int i = 0; i < 1000; ++i) {
+      batch.writes.push_back(put(*foreign, {{"pk", AttributeValue::String("f" + std::to_string(b))},
+                                            {"sk", AttributeValue::Number(std::to_string(i))},
+                                            {"data", AttributeValue::String(std::string(1000, 'x'))}}));
+    }
+    ASSERT_TRUE((*db)->WriteSync(&batch).ok());
+  }
+  WriteBatch batch;
+  for (int i = 100; i < 200; ++i) {
+    batch.writes.push_back(put(shared, {{"pk", AttributeValue::String("s")},
+                                        {"sk", AttributeValue::Number(std::to_string(i))}}));
+  }
+  ASSERT_TRUE((*db)->WriteSync(&batch).ok());
+}
+
+TEST_F(DatabaseTest, AnotherProcessesWritesReachTheOwner) {
+  db_.reset();
+  Options options;
+  options.path = dir_;
+  options.sync = false;
+  options.initial_map_size = size_t{4} << 20;
+  options.map_size = size_t{1} << 30;
+  db_ = std::move(*Database::Open(options));
+  auto shared = Create("shared");
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(shared, Key("s", i)).ok());
+
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("CIRRUS_FOREIGN_DIR", dir_.c_str(), 1);
+    if (FILE* null = std::fopen("/dev/null", "w")) dup2(fileno(null), STDOUT_FILENO);
+    execl("/proc/self/exe", "db_test", "--gtest_filter=ForeignProcess.ChildWrites", nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child failed: " << status;
+
+  // A table the owner does not know is looked up again at once; its data lies past the
+  // owner's map, which the owner grows to the other process's size.
+  std::shared_ptr<const Table> foreign = db_->FindTable("foreign");
+  ASSERT_NE(foreign, nullptr);
+  EXPECT_EQ(foreign->item_count(), 20000);
+  EXPECT_EQ(db_->FindTable("shared")->item_count(), 110);
+  std::optional<Item> item = Get(*foreign, Key("f19", 999));
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(item->at("data").scalar().size(), 1000u);
+  // Statistics written by both processes add up.
+  ASSERT_TRUE(Put(shared, Key("s", 1000)).ok());
+  EXPECT_EQ(db_->FindTable("shared")->item_count(), 111);
+  Reopen();
+  EXPECT_EQ(db_->FindTable("shared")->item_count(), 111);
+  EXPECT_EQ(db_->FindTable("foreign")->item_count(), 20000);
 }
 
 }  // namespace
