@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <random>
 #include <set>
@@ -476,6 +477,15 @@ TEST_F(DatabaseTest, AnotherProcessesWritesReachTheOwner) {
   // owner's map, which the owner grows to the other process's size.
   std::shared_ptr<const Table> foreign = db_->FindTable("foreign");
   ASSERT_NE(foreign, nullptr);
+  // The idle writer may have reloaded while the child was writing; it looks again within
+  // kPollInterval (250 ms).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((db_->FindTable("foreign")->item_count() != 20000 ||
+          db_->FindTable("shared")->item_count() != 110) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  foreign = db_->FindTable("foreign");
   EXPECT_EQ(foreign->item_count(), 20000);
   EXPECT_EQ(db_->FindTable("shared")->item_count(), 110);
   std::optional<Item> item = Get(*foreign, Key("f19", 999));
