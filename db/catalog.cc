@@ -32,6 +32,26 @@ enum Field : uint64_t {
   kFieldTableClass = 17,
   kFieldTag = 18,  // repeated: key:bytes value:bytes
   kFieldIndex = 19,  // repeated: an IndexDefinition, fields kIndexField*
+  kFieldStreamId = 20,
+  kFieldStreamEnabled = 21,
+  kFieldStreamViewType = 22,
+  kFieldStreamLabel = 23,
+};
+
+// Fields of a stream record ("streams" B-tree). On disk: never renumber or reuse.
+enum StreamField : uint64_t {
+  kStreamFieldId = 1,
+  kStreamFieldTableName = 2,
+  kStreamFieldTableId = 3,
+  kStreamFieldLabel = 4,
+  kStreamFieldViewType = 5,
+  kStreamFieldPartitionKey = 6,
+  kStreamFieldSortKey = 7,
+  kStreamFieldShardCount = 8,
+  kStreamFieldStartSequence = 9,
+  kStreamFieldCreated = 10,
+  kStreamFieldClosed = 11,
+  kStreamFieldTrimmedThrough = 12,
 };
 
 // Fields of an index record (nested in kFieldIndex). On disk: never renumber or reuse.
@@ -211,6 +231,12 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
     w.Bytes(kFieldTag, tmp);
   }
   for (const IndexDefinition& x : d.indexes) w.Bytes(kFieldIndex, EncodeIndex(x));
+  if (d.stream.stream_id != 0) {
+    w.Int(kFieldStreamId, d.stream.stream_id);
+    w.Int(kFieldStreamEnabled, d.stream.enabled ? 1 : 0);
+    w.Int(kFieldStreamViewType, static_cast<int64_t>(d.stream.view_type));
+    w.Bytes(kFieldStreamLabel, d.stream.label);
+  }
   return out;
 }
 
@@ -230,6 +256,7 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldName: d.name = std::string(bytes); break;
       case kFieldTableId: d.table_id = std::string(bytes); break;
       case kFieldTableClass: d.table_class = std::string(bytes); break;
+      case kFieldStreamLabel: d.stream.label = std::string(bytes); break;
       case kFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
       case kFieldSortKey: {
         KeyAttribute a;
@@ -267,6 +294,9 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldDecreasesToday:
       case kFieldPayPerRequestSince:
       case kFieldDeletionProtection:
+      case kFieldStreamId:
+      case kFieldStreamEnabled:
+      case kFieldStreamViewType:
         ok = ReadInt(bytes, &i);
         switch (field) {
           case kFieldStorageId: d.storage_id = static_cast<uint32_t>(i); break;
@@ -280,6 +310,9 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
           case kFieldDecreasesToday: d.throughput.decreases_today = i; break;
           case kFieldPayPerRequestSince: d.pay_per_request_since_us = i; break;
           case kFieldDeletionProtection: d.deletion_protection = i != 0; break;
+          case kFieldStreamId: d.stream.stream_id = static_cast<uint32_t>(i); break;
+          case kFieldStreamEnabled: d.stream.enabled = i != 0; break;
+          case kFieldStreamViewType: d.stream.view_type = static_cast<StreamViewType>(i); break;
         }
         break;
       default:
@@ -291,6 +324,75 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       (d.partition_count & (d.partition_count - 1)) != 0) {
     return corrupt;
   }
+  return d;
+}
+
+std::string EncodeStreamDefinition(const StreamDefinition& d) {
+  std::string out;
+  out.push_back(static_cast<char>(kCatalogVersion));
+  FieldWriter w(&out);
+  w.Int(kStreamFieldId, d.stream_id);
+  w.Bytes(kStreamFieldTableName, d.table_name);
+  w.Bytes(kStreamFieldTableId, d.table_id);
+  w.Bytes(kStreamFieldLabel, d.label);
+  w.Int(kStreamFieldViewType, static_cast<int64_t>(d.view_type));
+  w.Key(kStreamFieldPartitionKey, d.key_schema.partition_key);
+  if (d.key_schema.sort_key) w.Key(kStreamFieldSortKey, *d.key_schema.sort_key);
+  w.Int(kStreamFieldShardCount, d.shard_count);
+  w.Int(kStreamFieldStartSequence, static_cast<int64_t>(d.start_sequence));
+  w.Int(kStreamFieldCreated, d.created_us);
+  w.Int(kStreamFieldClosed, d.closed_us);
+  w.Int(kStreamFieldTrimmedThrough, static_cast<int64_t>(d.trimmed_through));
+  return out;
+}
+
+Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored) {
+  Status corrupt = InternalError("corrupt stream record");
+  ByteReader r(stored);
+  uint8_t version;
+  if (!r.U8(&version) || version != kCatalogVersion) return corrupt;
+  StreamDefinition d;
+  while (!r.empty()) {
+    uint64_t field;
+    std::string_view bytes;
+    if (!r.Varint(&field) || !r.Bytes(&bytes)) return corrupt;
+    int64_t i = 0;
+    bool ok = true;
+    switch (field) {
+      case kStreamFieldTableName: d.table_name = std::string(bytes); break;
+      case kStreamFieldTableId: d.table_id = std::string(bytes); break;
+      case kStreamFieldLabel: d.label = std::string(bytes); break;
+      case kStreamFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
+      case kStreamFieldSortKey: {
+        KeyAttribute a;
+        ok = ReadKey(bytes, &a);
+        d.key_schema.sort_key = std::move(a);
+        break;
+      }
+      case kStreamFieldId:
+      case kStreamFieldViewType:
+      case kStreamFieldShardCount:
+      case kStreamFieldStartSequence:
+      case kStreamFieldCreated:
+      case kStreamFieldClosed:
+      case kStreamFieldTrimmedThrough:
+        ok = ReadInt(bytes, &i);
+        switch (field) {
+          case kStreamFieldId: d.stream_id = static_cast<uint32_t>(i); break;
+          case kStreamFieldViewType: d.view_type = static_cast<StreamViewType>(i); break;
+          case kStreamFieldShardCount: d.shard_count = static_cast<uint32_t>(i); break;
+          case kStreamFieldStartSequence: d.start_sequence = static_cast<uint64_t>(i); break;
+          case kStreamFieldCreated: d.created_us = i; break;
+          case kStreamFieldClosed: d.closed_us = i; break;
+          case kStreamFieldTrimmedThrough: d.trimmed_through = static_cast<uint64_t>(i); break;
+        }
+        break;
+      default:
+        break;  // a field from a newer version
+    }
+    if (!ok) return corrupt;
+  }
+  if (d.stream_id == 0 || d.shard_count == 0) return corrupt;
   return d;
 }
 

@@ -45,6 +45,20 @@ struct IndexDefinition {
   friend bool operator==(const IndexDefinition&, const IndexDefinition&) = default;
 };
 
+// On disk: never renumber.
+enum class StreamViewType : uint8_t { kKeysOnly = 1, kNewImage = 2, kOldImage = 3, kNewAndOldImages = 4 };
+
+// A table's latest change stream. DynamoDB keeps reporting it (LatestStreamArn) after it
+// is disabled; enabling again starts a new one.
+struct StreamSettings {
+  uint32_t stream_id = 0;  // 0: the table never had a stream
+  bool enabled = false;    // changes are being recorded
+  StreamViewType view_type = StreamViewType::kNewAndOldImages;
+  std::string label;  // creation time, "2015-05-20T20:51:10.252"
+
+  friend bool operator==(const StreamSettings&, const StreamSettings&) = default;
+};
+
 // A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
 // partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
 struct TableDefinition {
@@ -62,6 +76,7 @@ struct TableDefinition {
   std::string table_class = "STANDARD";
   std::vector<std::pair<std::string, std::string>> tags;
   std::vector<IndexDefinition> indexes;
+  StreamSettings stream;
 
   const IndexDefinition* FindIndex(std::string_view index_name) const;
   // Makes attribute_definitions the key attributes of the table and its indexes, each once,
@@ -76,6 +91,29 @@ struct TableDefinition {
 //   strings as bytes, key attributes as name:bytes type:u8. A reader skips fields it does
 //   not know, so adding a field needs no version bump; changing one does.
 std::string EncodeTableDefinition(const TableDefinition& definition);
+// A change stream as the "streams" B-tree stores it. It outlives its table: a disabled
+// stream, or the stream of a deleted table, stays readable for the retention period.
+// Each table partition is a shard; a record's sequence number is unique in the data
+// directory and grows with commit order.
+struct StreamDefinition {
+  uint32_t stream_id = 0;
+  std::string table_name;
+  std::string table_id;
+  std::string label;
+  StreamViewType view_type = StreamViewType::kNewAndOldImages;
+  KeySchema key_schema;
+  uint32_t shard_count = 1;
+  uint64_t start_sequence = 0;    // no record of the stream has a smaller sequence number
+  int64_t created_us = 0;
+  int64_t closed_us = 0;          // 0 while changes are recorded
+  uint64_t trimmed_through = 0;   // records up to this sequence number were removed
+
+  friend bool operator==(const StreamDefinition&, const StreamDefinition&) = default;
+};
+
+std::string EncodeStreamDefinition(const StreamDefinition& definition);
+Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored);
+
 // A fresh TableId: a random (version 4) UUID.
 std::string NewTableId();
 Result<TableDefinition> DecodeTableDefinition(std::string_view stored);

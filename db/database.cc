@@ -29,7 +29,7 @@ namespace cirrus::db {
 // Named databases the environment may hold: partitions of all tables plus our three. LMDB
 // sizes per-transaction arrays by this number (8 KB-ish of copying per write transaction).
 constexpr unsigned kMaxDbs = 8192;
-constexpr unsigned kSystemDbs = 4;  // meta, catalog, stats, collections
+constexpr unsigned kSystemDbs = 7;  // meta, catalog, stats, collections, streams, stream_records, settings
 // How often an idle writer looks for other processes' changes (Database::Impl::generation).
 constexpr std::chrono::milliseconds kPollInterval{250};
 constexpr uint64_t kFormatVersion = 1;
@@ -65,6 +65,38 @@ std::string StatsValue(int64_t count, int64_t size) {
   PutFixed64(static_cast<uint64_t>(count), &v);
   PutFixed64(static_cast<uint64_t>(size), &v);
   return v;
+}
+
+// "stream_records" key: stream id, shard, sequence number, big-endian so that a shard's
+// records sort by sequence number.
+std::string RecordKey(uint32_t stream_id, uint32_t shard, uint64_t sequence) {
+  std::string key = StorageKey(stream_id) + StorageKey(shard);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(sequence >> shift));
+  return key;
+}
+
+uint64_t RecordSequence(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 8; i < 16 && i < key.size(); ++i) v = v << 8 | static_cast<uint8_t>(key[i]);
+  return v;
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A stream label: its creation time, UTC with milliseconds, "2015-05-20T20:51:10.252".
+std::string StreamLabel(int64_t time_us) {
+  time_t secs = static_cast<time_t>(time_us / 1000000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(time_us / 1000 % 1000));
+  return buf;
 }
 
 void ReadStats(std::string_view value, int64_t* count, int64_t* size) {
@@ -268,8 +300,10 @@ Mutation Mutation::Keep() { return Mutation(); }
 // (statistics, catalog) deferred until it commits.
 class WriteContext {
  public:
-  WriteContext(MDB_txn* txn, MDB_dbi stats_dbi, MDB_dbi collections_dbi)
-      : txn_(txn), stats_dbi_(stats_dbi), collections_dbi_(collections_dbi) {}
+  WriteContext(MDB_txn* txn, MDB_dbi meta_dbi, MDB_dbi stats_dbi, MDB_dbi collections_dbi,
+               MDB_dbi records_dbi)
+      : txn_(txn), meta_dbi_(meta_dbi), stats_dbi_(stats_dbi), collections_dbi_(collections_dbi),
+        records_dbi_(records_dbi) {}
 
   MDB_txn* txn() const { return txn_; }
   // An LMDB call failed: the transaction must abort (the group is then retried job by job).
@@ -354,6 +388,35 @@ class WriteContext {
     return rc == 0 ? Status() : Fail(rc, "mdb_put(collections)");
   }
 
+  // Appends a change record to a stream shard under the next sequence number. The last
+  // number given out is kept in meta "stream_seq" (read once per transaction, written back
+  // by FlushStats), so every process continues one series.
+  Status AppendStreamRecord(uint32_t stream_id, uint32_t shard, std::string_view record) {
+    if (!sequence_) {
+      MDB_val k = Val("stream_seq"), v;
+      int rc = mdb_get(txn_, meta_dbi_, &k, &v);
+      if (rc != 0 && rc != MDB_NOTFOUND) return Fail(rc, "mdb_get(stream_seq)");
+      uint64_t last = 0;
+      if (rc == 0) ByteReader(View(v)).Fixed64(&last);
+      sequence_ = last;
+    }
+    std::string key = RecordKey(stream_id, shard, ++*sequence_);
+    MDB_val k = Val(key), v = Val(record);
+    int rc = mdb_put(txn_, records_dbi_, &k, &v, 0);
+    return rc == 0 ? Status() : Fail(rc, "mdb_put(stream_records)");
+  }
+  bool streamed() const { return sequence_.has_value(); }
+  // The last sequence number in the data directory, as this transaction sees it.
+  Result<uint64_t> LastSequence() {
+    if (sequence_) return *sequence_;
+    MDB_val k = Val("stream_seq"), v;
+    int rc = mdb_get(txn_, meta_dbi_, &k, &v);
+    if (rc != 0 && rc != MDB_NOTFOUND) return Fail(rc, "mdb_get(stream_seq)");
+    uint64_t last = 0;
+    if (rc == 0) ByteReader(View(v)).Fixed64(&last);
+    return last;
+  }
+
   // Writes the new statistics of every table and index touched; once, before commit. They
   // are read back from the transaction, not from memory: another process (cirrus import)
   // may have written the same table since this one last looked.
@@ -371,6 +434,13 @@ class WriteContext {
       v = Val(value);
       rc = mdb_put(txn_, stats_dbi_, &k, &v, 0);
       if (rc != 0) return Fail(rc, "mdb_put(stats)");
+    }
+    if (sequence_) {
+      std::string value;
+      PutFixed64(*sequence_, &value);
+      MDB_val k = Val("stream_seq"), v = Val(value);
+      int rc = mdb_put(txn_, meta_dbi_, &k, &v, 0);
+      if (rc != 0) return Fail(rc, "mdb_put(stream_seq)");
     }
     return Status();
   }
@@ -395,8 +465,11 @@ class WriteContext {
     int64_t size = 0;
   };
   MDB_txn* txn_;
+  MDB_dbi meta_dbi_;
   MDB_dbi stats_dbi_;
   MDB_dbi collections_dbi_;
+  MDB_dbi records_dbi_;
+  std::optional<uint64_t> sequence_;  // the last stream sequence number given out
   bool catalog_changed_ = false;
   bool failed_ = false;
   bool map_full_ = false;
@@ -516,7 +589,8 @@ class BatchJob : public Job {
       std::optional<Item>& current = w.want_old_image ? w.old_image : locals[i];
       current.reset();
       const bool indexed = !table.indexes().empty();
-      if (w.existed && (w.decide || w.check || w.want_old_image || indexed)) {
+      const bool streamed = table.definition().stream.enabled;
+      if (w.existed && (w.decide || w.check || w.want_old_image || indexed || streamed)) {
         CIRRUS_ASSIGN_OR_RETURN(current, DecodeItem(*stored));
       }
       if (w.decide) {
@@ -546,8 +620,9 @@ class BatchJob : public Job {
     }
     // Phase 2: write, with the secondary indexes. Only LMDB can fail from here on (and the
     // item collection limit, which aborts the group: retried alone, the batch fails alone).
-    // Streams will hook in here too: both images are at hand, in the transaction.
+    // The change is recorded in the table's stream here too, in the same transaction.
     std::string encoded;
+    const int64_t time_us = NowMicros();
     for (size_t i = 0; i < batch_->writes.size(); ++i) {
       ItemWrite& w = batch_->writes[i];
       const Table& table = *w.table;
@@ -589,6 +664,16 @@ class BatchJob : public Job {
         }
         CIRRUS_RETURN_IF_ERROR(ctx.SetCollectionSize(collection, size));
         w.collection_size = size;
+      }
+      const StreamSettings& stream = table.definition().stream;
+      if (stream.enabled) {
+        std::optional<ChangeKind> change = ClassifyChange(old_item, new_item);
+        if (!change) continue;
+        Item keys = KeysOf(new_item ? *new_item : *old_item, table.definition().key_schema);
+        std::string record = EncodeStreamRecord(stream.view_type, *change, time_us, keys,
+                                                old_item, new_item);
+        CIRRUS_RETURN_IF_ERROR(
+            ctx.AppendStreamRecord(stream.stream_id, table.PartitionOfKey(w.key), record));
       }
     }
     return Status();
@@ -656,6 +741,13 @@ class Database::Impl {
   Options options;
   MDB_env* env = nullptr;
   MDB_dbi meta_dbi = 0, catalog_dbi = 0, stats_dbi = 0, collections_dbi = 0;
+  MDB_dbi streams_dbi = 0, records_dbi = 0, settings_dbi = 0;
+
+  // Stream change notification (Database::WaitForStreamChange).
+  std::mutex stream_mu;
+  std::condition_variable stream_cv;
+  std::atomic<uint64_t> stream_version{0};
+  std::chrono::steady_clock::time_point next_trim{};  // writer thread only
 
   mutable std::mutex catalog_mu;
   std::map<std::string, std::shared_ptr<const Table>, std::less<>> tables;  // guarded by catalog_mu
@@ -848,6 +940,61 @@ class Database::Impl {
       return FinishIndexDeletion(ctx, table_name, index_storage);
     }));
   }
+
+  Status PutStream(WriteContext& ctx, const StreamDefinition& def) {
+    std::string key = StorageKey(def.stream_id), record = EncodeStreamDefinition(def);
+    MDB_val k = Val(key), v = Val(record);
+    int rc = mdb_put(ctx.txn(), streams_dbi, &k, &v, 0);
+    return rc == 0 ? Status() : ctx.Fail(rc, "mdb_put(streams)");
+  }
+  Result<std::optional<StreamDefinition>> GetStream(MDB_txn* txn, uint32_t stream_id) {
+    std::string key = StorageKey(stream_id);
+    MDB_val k = Val(key), v;
+    int rc = mdb_get(txn, streams_dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<StreamDefinition>();
+    if (rc != 0) return LmdbError(rc, "mdb_get(streams)");
+    CIRRUS_ASSIGN_OR_RETURN(StreamDefinition def, DecodeStreamDefinition(View(v)));
+    return std::optional<StreamDefinition>(std::move(def));
+  }
+
+  // Starts a new stream for `def` (which has stream.enabled and its view type set): a
+  // fresh id and label, recorded in "streams".
+  Status OpenStream(WriteContext& ctx, TableDefinition& def, const std::string& previous_label) {
+    uint64_t next = 1;
+    GetMeta(ctx.txn(), "next_stream_id", &next);
+    CIRRUS_RETURN_IF_ERROR(PutMeta(ctx.txn(), "next_stream_id", next + 1));
+    StreamDefinition stream;
+    stream.stream_id = static_cast<uint32_t>(next);
+    stream.table_name = def.name;
+    stream.table_id = def.table_id;
+    stream.created_us = NowMicros();
+    stream.label = StreamLabel(stream.created_us);
+    while (stream.label <= previous_label) {  // labels (and so ARNs) of a table never repeat
+      stream.created_us += 1000;
+      stream.label = StreamLabel(stream.created_us);
+    }
+    stream.view_type = def.stream.view_type;
+    stream.key_schema = def.key_schema;
+    stream.shard_count = def.partition_count;
+    CIRRUS_ASSIGN_OR_RETURN(uint64_t last, ctx.LastSequence());
+    stream.start_sequence = last + 1;
+    def.stream.stream_id = stream.stream_id;
+    def.stream.label = stream.label;
+    return PutStream(ctx, stream);
+  }
+  // Stops recording into a stream; its records stay readable for the retention period.
+  Status CloseStream(WriteContext& ctx, uint32_t stream_id) {
+    Result<std::optional<StreamDefinition>> stream = GetStream(ctx.txn(), stream_id);
+    if (!stream.ok()) return ctx.Abort(stream.status());
+    if (!*stream || (*stream)->closed_us != 0) return Status();
+    StreamDefinition closed = std::move(**stream);
+    closed.closed_us = NowMicros();
+    return PutStream(ctx, closed);
+  }
+  // Removes stream records older than the retention period, and closed streams that are
+  // empty and that old; at most `budget` records per call. *more: work is left.
+  Status TrimStreams(WriteContext& ctx, size_t budget, bool* more);
+  void MaybeScheduleTrim();
 };
 
 Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -924,7 +1071,10 @@ Status Database::Impl::Load() {
   if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta_dbi)) != 0 ||
       (rc = mdb_dbi_open(txn, "catalog", MDB_CREATE, &catalog_dbi)) != 0 ||
       (rc = mdb_dbi_open(txn, "stats", MDB_CREATE, &stats_dbi)) != 0 ||
-      (rc = mdb_dbi_open(txn, "collections", MDB_CREATE, &collections_dbi)) != 0) {
+      (rc = mdb_dbi_open(txn, "collections", MDB_CREATE, &collections_dbi)) != 0 ||
+      (rc = mdb_dbi_open(txn, "streams", MDB_CREATE, &streams_dbi)) != 0 ||
+      (rc = mdb_dbi_open(txn, "stream_records", MDB_CREATE, &records_dbi)) != 0 ||
+      (rc = mdb_dbi_open(txn, "settings", MDB_CREATE, &settings_dbi)) != 0) {
     return fail(LmdbError(rc, "mdb_dbi_open"));
   }
   auto get_meta = [&](std::string_view key, uint64_t* value) {
@@ -1190,6 +1340,7 @@ void Database::Impl::WriterLoop() {
     } else {
       PollForeignChanges();
     }
+    if (options.exclusive) MaybeScheduleTrim();
     jobs.clear();  // drop finished jobs' table references before looking at retired tables
     if (!retired.empty()) CloseRetired();
   }
@@ -1210,7 +1361,7 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
     for (auto& job : jobs) job->Finish(s);
     return;
   }
-  WriteContext ctx(txn, stats_dbi, collections_dbi);
+  WriteContext ctx(txn, meta_dbi, stats_dbi, collections_dbi, records_dbi);
   std::vector<Status> results;
   results.reserve(jobs.size());
   Status failure;
@@ -1243,6 +1394,11 @@ void Database::Impl::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
       commits.fetch_add(1, std::memory_order_relaxed);
       committed_jobs.fetch_add(jobs.size(), std::memory_order_relaxed);
       ctx.Committed();
+      if (ctx.streamed()) {
+        std::lock_guard lock(stream_mu);
+        stream_version.fetch_add(1);
+        stream_cv.notify_all();
+      }
       for (size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(std::move(results[i]));
       return;
     }
@@ -1476,6 +1632,9 @@ Result<std::shared_ptr<const Table>> Database::CreateTable(TableDefinition defin
           x.status = IndexStatus::kActive;
           index_storages[x.storage_id] = std::move(*s);
         }
+        if (def.stream.enabled) {
+          if (Status s = impl->OpenStream(ctx, def, ""); !s.ok()) return ctx.Abort(s);
+        }
         Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(std::move(s));
         auto table = impl->MakeTable(std::move(def), std::move(*storage), nullptr, index_storages);
@@ -1515,6 +1674,18 @@ Result<std::shared_ptr<const Table>> Database::UpdateTable(
           }
         }
         def.indexes = std::move(indexes);
+        const StreamSettings& was = old->definition().stream;
+        if (def.stream.enabled && !was.enabled) {
+          if (Status s = impl->OpenStream(ctx, def, was.label); !s.ok()) return ctx.Abort(s);
+        } else if (!def.stream.enabled && was.enabled) {
+          if (Status s = impl->CloseStream(ctx, was.stream_id); !s.ok()) return ctx.Abort(s);
+          def.stream = was;
+          def.stream.enabled = false;
+        } else {
+          bool enabled = def.stream.enabled;
+          def.stream = was;
+          def.stream.enabled = enabled;
+        }
         Status s = impl->PutCatalog(ctx, def);
         if (!s.ok()) return ctx.Abort(s);
         auto table = impl->MakeTable(std::move(def), old->storage_, old.get(), {});
@@ -1552,6 +1723,9 @@ Result<std::shared_ptr<const Table>> Database::DeleteTable(std::string_view name
             mdb_cursor_del(cursor, 0);
           }
           mdb_cursor_close(cursor);
+        }
+        if (table->definition().stream.enabled) {
+          CIRRUS_RETURN_IF_ERROR(impl->CloseStream(ctx, table->definition().stream.stream_id));
         }
         MDB_val k = Val(name);
         ctx.CatalogChanged();
@@ -1719,6 +1893,239 @@ Status Database::WriteSync(WriteBatch* batch) {
   auto future = promise.get_future();
   Write(batch, [&promise](Status s) { promise.set_value(std::move(s)); });
   return future.get();
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams and settings
+
+Status Database::Impl::TrimStreams(WriteContext& ctx, size_t budget, bool* more) {
+  *more = false;
+  const int64_t cutoff = NowMicros() - options.stream_retention.count();
+  std::vector<StreamDefinition> streams;
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(ctx.txn(), streams_dbi, &cursor);
+  if (rc != 0) return ctx.Fail(rc, "cursor(streams)");
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    Result<StreamDefinition> def = DecodeStreamDefinition(View(v));
+    if (def.ok()) streams.push_back(std::move(*def));
+  }
+  mdb_cursor_close(cursor);
+  if ((rc = mdb_cursor_open(ctx.txn(), records_dbi, &cursor)) != 0) return ctx.Fail(rc, "cursor(stream_records)");
+  Status status;
+  for (StreamDefinition& def : streams) {
+    uint64_t trimmed = def.trimmed_through;
+    bool empty = true;
+    for (uint32_t shard = 0; shard < def.shard_count && status.ok(); ++shard) {
+      const std::string first = RecordKey(def.stream_id, shard, 0);
+      const std::string_view prefix = std::string_view(first).substr(0, 8);
+      for (;;) {
+        k = Val(first);
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND || (rc == 0 && View(k).substr(0, 8) != prefix)) break;
+        if (rc != 0) {
+          status = ctx.Fail(rc, "mdb_cursor_get(stream_records)");
+          break;
+        }
+        if (StreamRecordTime(View(v)) >= cutoff || budget == 0) {
+          empty = false;
+          *more = *more || budget == 0;
+          break;
+        }
+        trimmed = std::max(trimmed, RecordSequence(View(k)));
+        if ((rc = mdb_cursor_del(cursor, 0)) != 0) {
+          status = ctx.Fail(rc, "mdb_cursor_del(stream_records)");
+          break;
+        }
+        --budget;
+      }
+    }
+    if (!status.ok()) break;
+    if (def.closed_us != 0 && def.closed_us < cutoff && empty) {
+      std::string key = StorageKey(def.stream_id);
+      MDB_val sk = Val(key);
+      rc = mdb_del(ctx.txn(), streams_dbi, &sk, nullptr);
+      if (rc != 0) status = ctx.Fail(rc, "mdb_del(streams)");
+    } else if (trimmed != def.trimmed_through) {
+      def.trimmed_through = trimmed;
+      status = PutStream(ctx, def);
+    }
+    if (!status.ok()) break;
+  }
+  mdb_cursor_close(cursor);
+  return status;
+}
+
+void Database::Impl::MaybeScheduleTrim() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_trim) return;
+  auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::clamp<std::chrono::microseconds>(options.stream_retention / 10, std::chrono::seconds(1),
+                                            std::chrono::seconds(60)));
+  next_trim = now + interval;
+  struct Trim {
+    static void Run(Impl* impl) {
+      impl->Enqueue(std::make_unique<TaskJob>([impl](WriteContext& ctx) {
+        bool more = false;
+        Status s = impl->TrimStreams(ctx, 5000, &more);
+        if (s.ok() && more) ctx.OnCommit([impl] { Run(impl); });  // the rest after waiting writes
+        return s;
+      }));
+    }
+  };
+  // Nothing to trim, nothing to commit: look first.
+  MDB_txn* txn;
+  if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) return;
+  MDB_stat stat;
+  bool any = mdb_stat(txn, streams_dbi, &stat) == 0 && stat.ms_entries > 0;
+  mdb_txn_abort(txn);
+  if (any) Trim::Run(this);
+}
+
+Result<std::vector<StreamDefinition>> ReadView::Streams() {
+  std::vector<StreamDefinition> out;
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(txn_, db_->impl_->streams_dbi, &cursor);
+  if (rc != 0) return LmdbError(rc, "cursor(streams)");
+  MDB_val k, v;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    Result<StreamDefinition> def = DecodeStreamDefinition(View(v));
+    if (!def.ok()) {
+      status = def.status();
+      break;
+    }
+    out.push_back(std::move(*def));
+  }
+  mdb_cursor_close(cursor);
+  if (!status.ok()) return status;
+  return out;
+}
+
+Result<std::optional<StreamDefinition>> ReadView::FindStream(uint32_t stream_id) {
+  return db_->impl_->GetStream(txn_, stream_id);
+}
+
+Result<std::pair<uint64_t, uint64_t>> ReadView::ShardBounds(uint32_t stream_id, uint32_t shard) {
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(txn_, db_->impl_->records_dbi, &cursor);
+  if (rc != 0) return LmdbError(rc, "cursor(stream_records)");
+  std::pair<uint64_t, uint64_t> bounds{0, 0};
+  std::string first = RecordKey(stream_id, shard, 0), after = RecordKey(stream_id, shard + 1, 0);
+  if (shard == UINT32_MAX) after = RecordKey(stream_id + 1, 0, 0);
+  MDB_val k = Val(first), v;
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  if (rc == 0 && View(k).substr(0, 8) == std::string_view(first).substr(0, 8)) {
+    bounds.first = RecordSequence(View(k));
+    k = Val(after);
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    rc = rc == 0 ? mdb_cursor_get(cursor, &k, &v, MDB_PREV) : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+    if (rc == 0) bounds.second = RecordSequence(View(k));
+    rc = 0;
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "mdb_cursor_get(stream_records)");
+  return bounds;
+}
+
+Status ReadView::ReadStream(uint32_t stream_id, uint32_t shard, uint64_t from, size_t limit,
+                            size_t max_bytes, std::vector<StreamRecord>* out) {
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(txn_, db_->impl_->records_dbi, &cursor);
+  if (rc != 0) return LmdbError(rc, "cursor(stream_records)");
+  std::string start = RecordKey(stream_id, shard, from);
+  const std::string_view prefix = std::string_view(start).substr(0, 8);
+  MDB_val k = Val(start), v;
+  size_t bytes = 0, taken = 0;
+  Status status;
+  for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+       rc == 0 && taken < limit && View(k).substr(0, 8) == prefix && (taken == 0 || bytes < max_bytes);
+       rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    Result<StreamRecord> record = DecodeStreamRecord(View(v));
+    if (!record.ok()) {
+      status = record.status();
+      break;
+    }
+    record->sequence = RecordSequence(View(k));
+    record->shard = shard;
+    bytes += record->size_bytes;
+    ++taken;
+    out->push_back(std::move(*record));
+  }
+  mdb_cursor_close(cursor);
+  if (status.ok() && rc != 0 && rc != MDB_NOTFOUND) status = LmdbError(rc, "mdb_cursor_get(stream_records)");
+  return status;
+}
+
+Result<std::optional<std::string>> ReadView::GetSetting(std::string_view key) {
+  MDB_val k = Val(key), v;
+  int rc = mdb_get(txn_, db_->impl_->settings_dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>();
+  if (rc != 0) return LmdbError(rc, "mdb_get(settings)");
+  return std::optional<std::string>(std::string(View(v)));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ReadView::ListSettings(std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  MDB_cursor* cursor;
+  int rc = mdb_cursor_open(txn_, db_->impl_->settings_dbi, &cursor);
+  if (rc != 0) return LmdbError(rc, "cursor(settings)");
+  MDB_val k = Val(prefix), v;
+  for (rc = prefix.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST) : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+       rc == 0 && View(k).substr(0, prefix.size()) == prefix; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    out.emplace_back(std::string(View(k)), std::string(View(v)));
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "mdb_cursor_get(settings)");
+  return out;
+}
+
+namespace {
+
+// Writes settings; waits for the commit.
+class SettingsJob : public Job {
+ public:
+  SettingsJob(MDB_dbi dbi, std::vector<std::pair<std::string, std::optional<std::string>>> changes)
+      : dbi_(dbi), changes_(std::move(changes)) {}
+  Status Apply(WriteContext& ctx) override {
+    for (const auto& [key, value] : changes_) {
+      MDB_val k = Val(key);
+      int rc;
+      if (value) {
+        MDB_val v = Val(*value);
+        rc = mdb_put(ctx.txn(), dbi_, &k, &v, 0);
+      } else {
+        rc = mdb_del(ctx.txn(), dbi_, &k, nullptr);
+        if (rc == MDB_NOTFOUND) rc = 0;
+      }
+      if (rc != 0) return ctx.Fail(rc, "mdb_put(settings)");
+    }
+    return Status();
+  }
+  void Finish(Status status) override { promise_.set_value(std::move(status)); }
+  std::future<Status> future() { return promise_.get_future(); }
+
+ private:
+  MDB_dbi dbi_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> changes_;
+  std::promise<Status> promise_;
+};
+
+}  // namespace
+
+Status Database::WriteSettings(std::vector<std::pair<std::string, std::optional<std::string>>> changes) {
+  auto job = std::make_unique<SettingsJob>(impl_->settings_dbi, std::move(changes));
+  auto future = job->future();
+  impl_->Enqueue(std::move(job));
+  return future.get();
+}
+
+uint64_t Database::stream_version() const { return impl_->stream_version.load(); }
+
+uint64_t Database::WaitForStreamChange(uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->stream_mu);
+  impl_->stream_cv.wait_for(lock, timeout, [&] { return impl_->stream_version.load() != seen; });
+  return impl_->stream_version.load();
 }
 
 }  // namespace cirrus::db

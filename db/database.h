@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "db/item/status.h"
 #include "db/key_codec.h"
 #include "db/key_space.h"
+#include "db/stream.h"
 
 struct MDB_env;
 struct MDB_txn;
@@ -118,6 +120,22 @@ class ReadView {
   Result<std::optional<std::string_view>> Get(const KeySpace& space, std::string_view stored_key);
   Result<PartitionCursor> OpenCursor(const KeySpace& space, uint32_t partition);
 
+  // Change streams (db/stream.h): every stream still kept (open, or closed within the
+  // retention period), by id; one of them.
+  Result<std::vector<StreamDefinition>> Streams();
+  Result<std::optional<StreamDefinition>> FindStream(uint32_t stream_id);
+  // The sequence numbers of the first and last records a shard keeps; {0, 0} when none.
+  Result<std::pair<uint64_t, uint64_t>> ShardBounds(uint32_t stream_id, uint32_t shard);
+  // Appends the shard's records with sequence number >= `from`, in order: at most `limit`,
+  // and no more once their sizes reach `max_bytes` (the first is always taken).
+  Status ReadStream(uint32_t stream_id, uint32_t shard, uint64_t from, size_t limit,
+                    size_t max_bytes, std::vector<StreamRecord>* out);
+
+  // A setting (Database::WriteSettings), or nullopt; all settings whose key starts with
+  // `prefix`, in key order.
+  Result<std::optional<std::string>> GetSetting(std::string_view key);
+  Result<std::vector<std::pair<std::string, std::string>>> ListSettings(std::string_view prefix);
+
  private:
   friend class Database;
   ReadView(Database* db, MDB_txn* txn) : db_(db), txn_(txn) {}
@@ -198,6 +216,9 @@ struct Options {
   // Items a GSI backfill indexes per write transaction; the writer serves queued writes
   // between two such chunks.
   size_t backfill_chunk = 2000;
+  // How long stream records are kept; older ones are removed in the background, between
+  // writes. A closed stream is forgotten once it is that old and empty.
+  std::chrono::microseconds stream_retention = std::chrono::hours(24);
 };
 
 // The storage engine: one LMDB environment per data directory, holding
@@ -205,6 +226,10 @@ struct Options {
 //   "catalog"  table name -> TableDefinition (catalog.h),
 //   "stats"    storage id -> item count and size (tables and indexes),
 //   "collections"  LSI tables: table storage id ++ partition prefix -> item collection size,
+//   "streams"  stream id -> StreamDefinition (catalog.h),
+//   "stream_records"  stream id:u32 ++ shard:u32 ++ sequence:u64 (big-endian) -> record
+//              (stream.h), written in the transaction of the change it records,
+//   "settings" key -> value, small records of other modules (WriteSettings),
 //   "p:<storage id>:<partition>"  one B-tree per table or index partition: tree key
 //              (tree_key.h) -> stored item (a table's) or entry item (an index's).
 // A write maintains the table's indexes in its own transaction.
@@ -222,7 +247,9 @@ class Database {
   // CreateTable assigns storage_id; kResourceInUse if the name exists, kLimitExceeded if
   // the environment has no room for more B-trees.
   Result<std::shared_ptr<const Table>> CreateTable(TableDefinition definition);
-  // Applies `change` to the current definition (name, keys and storage are kept).
+  // Applies `change` to the current definition (name, keys and storage are kept). Turning
+  // definition.stream.enabled on starts a new stream (with the view type it sets); off
+  // closes the stream. CreateTable starts one when it is on; DeleteTable closes it.
   Result<std::shared_ptr<const Table>> UpdateTable(
       std::string_view name, const std::function<Status(TableDefinition&)>& change);
   // Removes the table and its items; returns it as it was.
@@ -252,6 +279,15 @@ class Database {
     uint64_t batches = 0;
   };
   WriterStats writer_stats() const;
+
+  // Small durable records of other modules (streams/: functions, event source mappings,
+  // checkpoints), written atomically through the writer; a nullopt value deletes the key.
+  Status WriteSettings(std::vector<std::pair<std::string, std::optional<std::string>>> changes);
+
+  // Grows after every commit of this process that recorded stream records.
+  uint64_t stream_version() const;
+  // Waits until stream_version() != seen, or `timeout`; returns stream_version().
+  uint64_t WaitForStreamChange(uint64_t seen, std::chrono::milliseconds timeout);
 
  private:
   class Impl;

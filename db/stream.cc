@@ -1,0 +1,98 @@
+#include "db/stream.h"
+
+#include "db/bytes.h"
+#include "db/item_codec.h"
+
+namespace cirrus::db {
+namespace {
+
+constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kHasOld = 1, kHasNew = 2;
+
+}  // namespace
+
+std::optional<ChangeKind> ClassifyChange(const Item* old_item, const Item* new_item) {
+  if (!old_item && !new_item) return std::nullopt;
+  if (!old_item) return ChangeKind::kInsert;
+  if (!new_item) return ChangeKind::kRemove;
+  if (*old_item == *new_item) return std::nullopt;  // AttributeValue's DynamoDB equality
+  return ChangeKind::kModify;
+}
+
+Item KeysOf(const Item& item, const KeySchema& schema) {
+  Item keys;
+  for (const KeyAttribute* a : {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
+    if (!a) continue;
+    auto it = item.find(a->name);
+    if (it != item.end()) keys.emplace(it->first, it->second);
+  }
+  return keys;
+}
+
+std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
+                               const Item& keys, const Item* old_item, const Item* new_item) {
+  const bool keep_old = view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
+  const bool keep_new = view == StreamViewType::kNewImage || view == StreamViewType::kNewAndOldImages;
+  if (!keep_old) old_item = nullptr;
+  if (!keep_new) new_item = nullptr;
+  size_t keys_size = ItemSize(keys);
+  size_t old_size = old_item ? ItemSize(*old_item) : 0;
+  size_t new_size = new_item ? ItemSize(*new_item) : 0;
+  std::string out;
+  out.push_back(static_cast<char>(kRecordVersion));
+  out.push_back(static_cast<char>(kind));
+  PutFixed64(static_cast<uint64_t>(time_us), &out);
+  PutVarint(keys_size + old_size + new_size, &out);
+  std::string item;
+  EncodeItem(keys, keys_size, &item);
+  PutBytes(item, &out);
+  out.push_back(static_cast<char>((old_item ? kHasOld : 0) | (new_item ? kHasNew : 0)));
+  if (old_item) {
+    item.clear();
+    EncodeItem(*old_item, old_size, &item);
+    PutBytes(item, &out);
+  }
+  if (new_item) {
+    item.clear();
+    EncodeItem(*new_item, new_size, &item);
+    PutBytes(item, &out);
+  }
+  return out;
+}
+
+Result<StreamRecord> DecodeStreamRecord(std::string_view stored) {
+  Status corrupt = InternalError("corrupt stream record");
+  ByteReader r(stored);
+  uint8_t version, kind, flags;
+  uint64_t time, size;
+  std::string_view keys;
+  if (!r.U8(&version) || version != kRecordVersion || !r.U8(&kind) || kind < 1 || kind > 3 ||
+      !r.Fixed64(&time) || !r.Varint(&size) || !r.Bytes(&keys) || !r.U8(&flags)) {
+    return corrupt;
+  }
+  StreamRecord record;
+  record.kind = static_cast<ChangeKind>(kind);
+  record.time_us = static_cast<int64_t>(time);
+  record.size_bytes = size;
+  CIRRUS_ASSIGN_OR_RETURN(record.keys, DecodeItem(keys));
+  std::string_view image;
+  if (flags & kHasOld) {
+    if (!r.Bytes(&image)) return corrupt;
+    CIRRUS_ASSIGN_OR_RETURN(record.old_image, DecodeItem(image));
+  }
+  if (flags & kHasNew) {
+    if (!r.Bytes(&image)) return corrupt;
+    CIRRUS_ASSIGN_OR_RETURN(record.new_image, DecodeItem(image));
+  }
+  return record;
+}
+
+int64_t StreamRecordTime(std::string_view stored) {
+  ByteReader r(stored);
+  uint8_t version, kind;
+  uint64_t time = 0;
+  if (!r.U8(&version) || !r.U8(&kind) || !r.Fixed64(&time)) return 0;
+  return static_cast<int64_t>(time);
+}
+
+}  // namespace cirrus::db

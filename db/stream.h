@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/catalog.h"
+#include "db/item/attribute_value.h"
+#include "db/item/status.h"
+
+namespace cirrus::db {
+
+// Change capture: what a committed write records in its table's stream, in the same LMDB
+// transaction as the write (Database::Write), and how readers get it back.
+
+// On disk: never renumber.
+enum class ChangeKind : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
+
+// The change from `old_item` to `new_item` (null when absent), or nullopt when there is
+// none: both absent, or equal as DynamoDB compares values (map keys and set elements in any
+// order, numbers by value), so a write that changes nothing records nothing.
+std::optional<ChangeKind> ClassifyChange(const Item* old_item, const Item* new_item);
+
+// One stream record, decoded.
+struct StreamRecord {
+  uint64_t sequence = 0;  // unique in the data directory; grows with commit order
+  uint32_t shard = 0;     // the table partition of the item
+  ChangeKind kind = ChangeKind::kInsert;
+  int64_t time_us = 0;    // commit time, epoch microseconds
+  Item keys;
+  std::optional<Item> old_image;  // per the stream's view type
+  std::optional<Item> new_image;
+  size_t size_bytes = 0;  // keys and images, DynamoDB's item size accounting
+};
+
+// Stored record := version:u8(=1) kind:u8 time_us:fixed64 size:varint keys:bytes
+//                  flags:u8 [old:bytes] [new:bytes]   (items in item_codec.h's format)
+// Images the view type does not keep are not stored.
+std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
+                               const Item& keys, const Item* old_item, const Item* new_item);
+Result<StreamRecord> DecodeStreamRecord(std::string_view stored);
+// The commit time of a stored record, without decoding the items (retention trimming).
+int64_t StreamRecordTime(std::string_view stored);
+
+// The key attributes of `item` under `schema`.
+Item KeysOf(const Item& item, const KeySchema& schema);
+
+}  // namespace cirrus::db
