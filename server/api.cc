@@ -9,6 +9,7 @@ namespace cirrus::server {
 namespace {
 
 constexpr std::string_view kDynamoDbPrefix = "DynamoDB_20120810.";
+constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810.";
 constexpr std::string_view kAmzJson = "application/x-amz-json-1.0";
 constexpr std::string_view kJson = "application/json";
 
@@ -121,6 +122,8 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   Operation op = nullptr;
   if (request.amz_target.substr(0, kDynamoDbPrefix.size()) == kDynamoDbPrefix) {
     op = FindOperation(request.amz_target.substr(kDynamoDbPrefix.size()));
+  } else if (request.amz_target.substr(0, kStreamsPrefix.size()) == kStreamsPrefix) {
+    op = FindStreamsOperation(request.amz_target.substr(kStreamsPrefix.size()));
   }
   if (!op) return reply->Send(ErrorResponse(Status(ErrorKind::kUnknownOperation, ""), content_type));
 

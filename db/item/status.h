@@ -27,6 +27,8 @@ enum class ErrorKind : uint8_t {
   kUnrecognizedClient,
   kAccessDenied,
   kRequestTooLarge,  // HTTP 413, empty body (as DynamoDB)
+  kExpiredIterator,     // DynamoDB Streams
+  kTrimmedDataAccess,
   kInternal,
 };
 

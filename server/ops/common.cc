@@ -5,6 +5,7 @@
 
 #include "server/ops/indexes.h"
 #include "server/wire/item_json.h"
+#include "streams/records.h"
 
 namespace cirrus::server {
 
@@ -115,6 +116,21 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
     w.EndObject();
   }
   WriteIndexDescriptions(table, config, w);
+  if (d.stream.enabled) {
+    w.Key("StreamSpecification");
+    w.BeginObject();
+    w.Key("StreamEnabled");
+    w.Bool(true);
+    w.Key("StreamViewType");
+    w.String(streams::ViewTypeName(d.stream.view_type));
+    w.EndObject();
+  }
+  if (d.stream.stream_id) {
+    w.Key("LatestStreamLabel");
+    w.String(d.stream.label);
+    w.Key("LatestStreamArn");
+    w.String(streams::StreamArn(config.region, config.account_id, d.name, d.stream.label));
+  }
   w.Key("DeletionProtectionEnabled");
   w.Bool(d.deletion_protection);
   w.EndObject();

@@ -5,6 +5,7 @@
 #include "server/ops/common.h"
 #include "server/ops/indexes.h"
 #include "server/ops/ops.h"
+#include "streams/records.h"
 
 namespace cirrus::server {
 namespace {
@@ -91,7 +92,6 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "One or more parameter values were invalid: StreamSpecification must not have "
         "StreamViewType specified when StreamEnabled is false");
   }
-  if (stream_enabled) return NotYetSupported("StreamSpecification with StreamEnabled true");
   for (size_t i = 0; i < definitions.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (definitions[i].name == definitions[j].name) {
@@ -186,6 +186,10 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   def.deletion_protection = deletion_protection.value_or(false);
   def.table_class = std::string(table_class.value_or("STANDARD"));
   def.tags = std::move(tags);
+  if (stream_enabled) {
+    def.stream.enabled = true;
+    def.stream.view_type = *streams::ParseViewType(*view_type);
+  }
 
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, ctx.db->CreateTable(std::move(def)));
   return TableDescriptionResponse("TableDescription", *table, "CREATING", *ctx.config);

@@ -49,5 +49,7 @@ using Operation = void (*)(OperationContext& ctx, const wire::JsonValue& request
 
 // The operation named by X-Amz-Target's suffix ("PutItem"), or nullptr when not served.
 Operation FindOperation(std::string_view name);
+// The DynamoDB Streams operation named by X-Amz-Target's suffix, or nullptr.
+Operation FindStreamsOperation(std::string_view name);
 
 }  // namespace cirrus::server

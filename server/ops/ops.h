@@ -20,4 +20,10 @@ void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done 
 void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Scan(OperationContext& ctx, const wire::JsonValue& request, Done done);
 
+// DynamoDB Streams (DynamoDBStreams_20120810.*), in streams.cc.
+void ListStreams(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeStream(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void GetShardIterator(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void GetRecords(OperationContext& ctx, const wire::JsonValue& request, Done done);
+
 }  // namespace cirrus::server

@@ -6,6 +6,7 @@
 #include "server/ops/common.h"
 #include "server/ops/indexes.h"
 #include "server/ops/ops.h"
+#include "streams/records.h"
 
 namespace cirrus::server {
 namespace {
@@ -138,15 +139,32 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     if (!e) break;
     gsi_updates.push_back(ReadIndexUpdate(*e));
   }
-  std::optional<wire::JsonValue> stream = r.Object("StreamSpecification");
+  std::optional<bool> stream_enabled;
+  std::optional<std::string_view> view_type;
+  if (std::optional<wire::JsonValue> stream = r.Object("StreamSpecification")) {
+    RequestReader s = r.Nested(*stream, "streamSpecification");
+    stream_enabled = s.Bool("StreamEnabled");
+    s.Required("StreamEnabled", stream_enabled.has_value());
+    view_type = s.String("StreamViewType");
+    s.Enum("StreamViewType", view_type, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
+  }
   std::optional<std::vector<db::KeyAttribute>> defined = ReadAttributeDefinitions(r);
   const bool has_definitions = defined.has_value();
   std::vector<db::KeyAttribute> definitions = defined.value_or(std::vector<db::KeyAttribute>());
   std::optional<wire::JsonValue> sse = r.Object("SSESpecification");
   CIRRUS_RETURN_IF_ERROR(r.Finish());
 
-  if (stream) return NotYetSupported("StreamSpecification");
-  if (!billing && !has_throughput && !deletion_protection && !table_class && !sse &&
+  if (stream_enabled && *stream_enabled && !view_type) {
+    return ValidationError(
+        "One or more parameter values were invalid: StreamSpecification must have "
+        "StreamViewType specified when StreamEnabled is true");
+  }
+  if (stream_enabled && !*stream_enabled && view_type) {
+    return ValidationError(
+        "One or more parameter values were invalid: StreamSpecification must not have "
+        "StreamViewType specified when StreamEnabled is false");
+  }
+  if (!billing && !has_throughput && !deletion_protection && !table_class && !sse && !stream_enabled &&
       !has_definitions && gsi_updates.empty()) {
     return ValidationError(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -227,6 +245,16 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       t.read_capacity_units = throughput->read;
       t.write_capacity_units = throughput->write;
     }
+    if (stream_enabled) {
+      if (*stream_enabled && d.stream.enabled) {
+        return ValidationError("Table already has an enabled stream: TableName: " + d.name);
+      }
+      if (!*stream_enabled && !d.stream.enabled) {
+        return ValidationError("Table has no stream to disable: TableName: " + d.name);
+      }
+      d.stream.enabled = *stream_enabled;
+      if (view_type) d.stream.view_type = *streams::ParseViewType(*view_type);
+    }
     if (deletion_protection) d.deletion_protection = *deletion_protection;
     if (table_class) d.table_class = std::string(*table_class);
     for (const IndexUpdate& u : gsi_updates) {
@@ -243,7 +271,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     return Status();
   };
-  const bool table_change = billing || has_throughput || deletion_protection || table_class ||
+  const bool table_change = billing || has_throughput || deletion_protection || table_class || stream_enabled ||
                             std::any_of(gsi_updates.begin(), gsi_updates.end(),
                                         [](const IndexUpdate& u) { return u.update.has_value(); });
   std::shared_ptr<const db::Table> table = current;

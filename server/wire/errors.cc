@@ -37,6 +37,10 @@ ErrorShape ShapeOf(ErrorKind kind) {
     case ErrorKind::kItemCollectionSizeLimitExceeded:
       return {400, "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException",
               false};
+    case ErrorKind::kExpiredIterator:
+      return {400, "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", false};
+    case ErrorKind::kTrimmedDataAccess:
+      return {400, "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", false};
     case ErrorKind::kRequestTooLarge:
       return {413, "", false};
     case ErrorKind::kInternal:
