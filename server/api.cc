@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "server/lambda_api.h"
 #include "server/wire/errors.h"
 #include "server/wire/json.h"
 
@@ -89,7 +90,8 @@ Status CheckAuthorization(const HttpRequest& request) {
   return Status();
 }
 
-Api::Api(db::Database* db, ServerConfig config) : config_(std::move(config)), ctx_{db, &config_} {}
+Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
+    : config_(std::move(config)), ctx_{db, &config_}, triggers_(triggers) {}
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   if (request.method == "OPTIONS") {  // CORS preflight
@@ -113,6 +115,7 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     r.body = "healthy: dynamodb." + config_.region + ".amazonaws.com ";
     return reply->Send(std::move(r));
   }
+  if (triggers_ && IsLambdaPath(request.path)) return reply->Send(HandleLambda(*triggers_, request));
   const std::string media = MediaType(request.content_type);
   if (request.method != "POST" || (media != kAmzJson && media != kJson)) {
     return reply->Send(UnknownOperationPage());

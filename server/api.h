@@ -5,6 +5,7 @@
 #include "db/database.h"
 #include "server/http.h"
 #include "server/ops/operation.h"
+#include "streams/triggers.h"
 
 namespace cirrus::server {
 
@@ -13,12 +14,14 @@ namespace cirrus::server {
 // Thread-safe.
 class Api : public RequestHandler {
  public:
-  Api(db::Database* db, ServerConfig config);
+  // `triggers` (may be null) serves the Lambda API paths (lambda_api.h).
+  Api(db::Database* db, ServerConfig config, streams::Triggers* triggers = nullptr);
   void Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) override;
 
  private:
   ServerConfig config_;
   OperationContext ctx_;
+  streams::Triggers* triggers_;
 };
 
 // Checks that an Authorization header has SigV4's shape (signatures are not verified yet).

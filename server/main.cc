@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
                  "served between two chunks")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
+  int64_t stream_retention_s = 24 * 3600;
+  app.add_option("--stream-retention", stream_retention_s,
+                 "Seconds a stream record is kept (DynamoDB: 24 hours); older ones are removed in the background")
+      ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (!std::has_single_bit(config.default_partitions)) {
     std::fprintf(stderr, "cirrusd: --partitions must be a power of two\n");
@@ -91,12 +96,17 @@ int main(int argc, char** argv) {
     options.map_size = map_size_gb << 30;
     options.item_collection_limit = item_collection_limit;
     options.backfill_chunk = backfill_chunk;
+    options.stream_retention = std::chrono::seconds(stream_retention_s);
     Result<std::unique_ptr<db::Database>> database = db::Database::Open(options);
     if (!database.ok()) {
       std::fprintf(stderr, "cirrusd: %s\n", database.status().message().c_str());
       exit_code = 1;
     } else {
-      server::Api api(database->get(), config);
+      streams::Triggers triggers(database->get(), {config.region, config.account_id});
+      if (Status s = triggers.Start(); !s.ok()) {
+        std::fprintf(stderr, "cirrusd: cannot start the triggers: %s\n", s.message().c_str());
+      }
+      server::Api api(database->get(), config, &triggers);
       server::HttpServer http_server(http, &api);
       Status listening = http_server.Listen();
       if (!listening.ok()) {

@@ -1,0 +1,930 @@
+#include "streams/triggers.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "server/wire/json.h"
+#include "streams/filter.h"
+#include "streams/records.h"
+
+namespace cirrus::streams {
+namespace {
+
+constexpr std::string_view kFunctionPrefix = "fn/";
+constexpr std::string_view kMappingPrefix = "esm/";
+constexpr std::string_view kCheckpointPrefix = "ckpt/";
+constexpr size_t kMaxEventBytes = 6 * 1024 * 1024;  // Lambda's synchronous payload limit
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string IsoTime(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t hi = rng(), lo = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
+                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+std::string CheckpointKey(std::string_view uuid, uint32_t shard) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08x", shard);
+  return std::string(kCheckpointPrefix) + std::string(uuid) + "/" + buf;
+}
+
+// Parses JSON text we stored or were sent (JsonParser wants padding after the text).
+class Json {
+ public:
+  Result<wire::JsonValue> Parse(std::string_view text) {
+    buffer_.assign(text);
+    buffer_.reserve(buffer_.size() + wire::JsonParser::kPadding);
+    return parser_.Parse(&buffer_);
+  }
+
+ private:
+  std::string buffer_;
+  wire::JsonParser parser_;
+};
+
+std::string NameOf(std::string_view name_or_arn) {
+  size_t at = name_or_arn.rfind(":function:");
+  if (at != std::string_view::npos) name_or_arn = name_or_arn.substr(at + 10);
+  size_t colon = name_or_arn.find(':');  // a qualifier
+  return std::string(name_or_arn.substr(0, colon));
+}
+
+Status BadParameter(std::string message) { return ValidationError(std::move(message)); }
+
+std::string EncodeFunction(const FunctionConfig& f) {
+  std::string out;
+  wire::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("FunctionName");
+  w.String(f.name);
+  w.Key(f.command.empty() ? "Url" : "Command");
+  w.String(f.command.empty() ? f.url : f.command);
+  w.Key("Timeout");
+  w.Int(f.timeout_seconds);
+  w.Key("LastModified");
+  w.Int(f.last_modified_ms);
+  w.EndObject();
+  return out;
+}
+
+Result<FunctionConfig> DecodeFunction(Json& json, std::string_view text) {
+  CIRRUS_ASSIGN_OR_RETURN(wire::JsonValue v, json.Parse(text));
+  FunctionConfig f;
+  if (auto x = v.Find("FunctionName")) f.name = std::string(x->string());
+  if (auto x = v.Find("Command")) f.command = std::string(x->string());
+  if (auto x = v.Find("Url")) f.url = std::string(x->string());
+  if (auto x = v.Find("Timeout")) f.timeout_seconds = static_cast<int>(x->integer());
+  if (auto x = v.Find("LastModified")) f.last_modified_ms = x->integer();
+  return f;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Mapping settings
+
+Status ReadMappingMembers(const wire::JsonValue& json, MappingConfig* c) {
+  if (!json.is(wire::JsonValue::Type::kObject)) return BadParameter("The request must be a JSON object");
+  auto str = [&](std::string_view member, std::string* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kString)) return BadParameter(std::string(member) + " must be a string");
+      *out = std::string(x->string());
+    }
+    return Status();
+  };
+  auto integer = [&](std::string_view member, int64_t* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kNumber) || !x->is_integer()) {
+        return BadParameter(std::string(member) + " must be an integer");
+      }
+      *out = x->integer();
+    }
+    return Status();
+  };
+  auto boolean = [&](std::string_view member, bool* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kBool)) return BadParameter(std::string(member) + " must be a boolean");
+      *out = x->boolean();
+    }
+    return Status();
+  };
+  CIRRUS_RETURN_IF_ERROR(str("UUID", &c->uuid));
+  CIRRUS_RETURN_IF_ERROR(str("FunctionName", &c->function_name));
+  CIRRUS_RETURN_IF_ERROR(str("EventSourceArn", &c->event_source_arn));
+  CIRRUS_RETURN_IF_ERROR(str("StartingPosition", &c->starting_position));
+  CIRRUS_RETURN_IF_ERROR(integer("BatchSize", &c->batch_size));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumBatchingWindowInSeconds", &c->maximum_batching_window_seconds));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumRetryAttempts", &c->maximum_retry_attempts));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumRecordAgeInSeconds", &c->maximum_record_age_seconds));
+  CIRRUS_RETURN_IF_ERROR(integer("ParallelizationFactor", &c->parallelization_factor));
+  CIRRUS_RETURN_IF_ERROR(boolean("BisectBatchOnFunctionError", &c->bisect_batch_on_function_error));
+  CIRRUS_RETURN_IF_ERROR(boolean("Enabled", &c->enabled));
+  CIRRUS_RETURN_IF_ERROR(integer("LastModifiedMs", &c->last_modified_ms));
+  if (auto d = json.Find("DestinationConfig")) {
+    c->on_failure_destination.clear();
+    if (auto f = d->Find("OnFailure")) {
+      if (auto dest = f->Find("Destination")) {
+        if (!dest->is(wire::JsonValue::Type::kString)) return BadParameter("Destination must be a string");
+        c->on_failure_destination = std::string(dest->string());
+      }
+    }
+  }
+  if (auto f = json.Find("FilterCriteria")) {
+    c->filter_patterns.clear();
+    if (auto filters = f->Find("Filters")) {
+      for (const wire::JsonValue& filter : filters->elements()) {
+        auto pattern = filter.Find("Pattern");
+        if (!pattern || !pattern->is(wire::JsonValue::Type::kString)) {
+          return BadParameter("Each filter must have a Pattern string");
+        }
+        c->filter_patterns.emplace_back(pattern->string());
+      }
+    }
+  }
+  if (auto types = json.Find("FunctionResponseTypes")) {
+    c->report_batch_item_failures = false;
+    for (const wire::JsonValue& t : types->elements()) {
+      if (!t.is(wire::JsonValue::Type::kString) || t.string() != "ReportBatchItemFailures") {
+        return BadParameter("FunctionResponseTypes may only contain ReportBatchItemFailures");
+      }
+      c->report_batch_item_failures = true;
+    }
+  }
+  return Status();
+}
+
+Status ValidateMapping(const MappingConfig& c) {
+  auto range = [](std::string_view member, int64_t v, int64_t min, int64_t max) -> Status {
+    if (v < min || v > max) {
+      return BadParameter("Value " + std::to_string(v) + " at '" + std::string(member) +
+                          "' failed to satisfy constraint: Member must have value between " +
+                          std::to_string(min) + " and " + std::to_string(max));
+    }
+    return Status();
+  };
+  if (c.starting_position != "TRIM_HORIZON" && c.starting_position != "LATEST") {
+    return BadParameter("StartingPosition must be TRIM_HORIZON or LATEST for a DynamoDB stream");
+  }
+  CIRRUS_RETURN_IF_ERROR(range("batchSize", c.batch_size, 1, 10000));
+  CIRRUS_RETURN_IF_ERROR(range("maximumBatchingWindowInSeconds", c.maximum_batching_window_seconds, 0, 300));
+  CIRRUS_RETURN_IF_ERROR(range("maximumRetryAttempts", c.maximum_retry_attempts, -1, 10000));
+  CIRRUS_RETURN_IF_ERROR(range("maximumRecordAgeInSeconds", c.maximum_record_age_seconds, -1, 604800));
+  CIRRUS_RETURN_IF_ERROR(range("parallelizationFactor", c.parallelization_factor, 1, 10));
+  const std::string& d = c.on_failure_destination;
+  if (!d.empty()) {
+    if (d.rfind("file:///", 0) == 0) {
+      if (d.size() <= 8) return BadParameter("The OnFailure destination file:/// needs a directory");
+    } else if (d.rfind("http://", 0) == 0) {
+      CIRRUS_RETURN_IF_ERROR(ValidateUrl(d));
+    } else {
+      return BadParameter("The OnFailure destination must be file:///absolute/dir or an http:// URL, not " + d);
+    }
+  }
+  Result<FilterSet> filters = FilterSet::Parse(c.filter_patterns);
+  if (!filters.ok()) return BadParameter(filters.status().message());
+  return Status();
+}
+
+// ---------------------------------------------------------------------------------------
+// Workers
+
+// Held by the worker of a shard while it reads, invokes and checkpoints, so that versions of
+// a mapping (an update restarts the workers) never have two batches of a shard in flight.
+struct Triggers::ShardLocks {
+  std::mutex shard[64];
+  std::mutex& of(uint32_t s) { return shard[s % 64]; }
+};
+
+struct Triggers::Mapping {
+  MappingConfig config;
+  FilterSet filters;
+  std::shared_ptr<ShardLocks> locks;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  mutable std::mutex mu;  // guards what follows
+  std::string state = "Creating";
+  std::string last_result = "No records processed";
+  std::map<uint32_t, int64_t> ages;  // shard -> iterator age, ms
+
+  void SetAge(uint32_t shard, int64_t age) {
+    std::lock_guard lock(mu);
+    ages[shard] = age;
+  }
+  void SetResult(std::string result) {
+    std::lock_guard lock(mu);
+    last_result = std::move(result);
+  }
+  // Sleeps up to `ms` unless stopped; false when stopped.
+  bool Sleep(int64_t ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!stop && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+    }
+    return !stop;
+  }
+};
+
+Triggers::Triggers(db::Database* db, Options options) : db_(db), options_(std::move(options)) {}
+
+Triggers::~Triggers() {
+  std::vector<std::shared_ptr<Mapping>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [uuid, m] : mappings_) all.push_back(m);
+    for (auto& m : retired_) all.push_back(m);
+    mappings_.clear();
+    retired_.clear();
+  }
+  for (auto& m : all) m->stop = true;
+  for (auto& m : all) {
+    for (auto& t : m->threads) {
+      if (t.joinable()) t.join();
+    }
+  }
+}
+
+std::string Triggers::FunctionArn(std::string_view name) const {
+  return "arn:aws:lambda:" + options_.region + ":" + options_.account_id + ":function:" + std::string(name);
+}
+
+std::string Triggers::StreamArnOf(const db::StreamDefinition& s) const {
+  return StreamArn(options_.region, options_.account_id, s.table_name, s.label);
+}
+
+Status Triggers::Start() {
+  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+  CIRRUS_ASSIGN_OR_RETURN(auto functions, view.ListSettings(kFunctionPrefix));
+  CIRRUS_ASSIGN_OR_RETURN(auto mappings, view.ListSettings(kMappingPrefix));
+  Json json;
+  std::lock_guard lock(mu_);
+  for (const auto& [key, value] : functions) {
+    CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, DecodeFunction(json, value));
+    functions_[f.name] = std::move(f);
+  }
+  for (const auto& [key, value] : mappings) {
+    CIRRUS_ASSIGN_OR_RETURN(wire::JsonValue v, json.Parse(value));
+    auto m = std::make_shared<Mapping>();
+    CIRRUS_RETURN_IF_ERROR(ReadMappingMembers(v, &m->config));
+    Result<FilterSet> filters = FilterSet::Parse(m->config.filter_patterns);
+    if (filters.ok()) m->filters = std::move(*filters);
+    auto& locks = shard_locks_[m->config.uuid];
+    if (!locks) locks = std::make_shared<ShardLocks>();
+    m->locks = locks;
+    mappings_[m->config.uuid] = m;
+    StartWorkers(m);
+  }
+  return Status();
+}
+
+std::optional<FunctionConfig> Triggers::FindFunction(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = functions_.find(NameOf(name));
+  if (it == functions_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
+  // The stream's shards: one worker each. (Shards are fixed for a stream's life.)
+  uint32_t shards = 0;
+  if (Result<db::ReadView> view = db_->Read(); view.ok()) {
+    if (auto streams = view->Streams(); streams.ok()) {
+      for (const auto& s : *streams) {
+        if (StreamArnOf(s) == m->config.event_source_arn) shards = s.shard_count;
+      }
+    }
+  }
+  {
+    std::lock_guard lock(m->mu);
+    m->state = m->config.enabled ? "Enabled" : "Disabled";
+  }
+  for (uint32_t shard = 0; shard < shards && m->config.enabled; ++shard) {
+    m->threads.emplace_back([this, m, shard] { Run(m, shard); });
+  }
+}
+
+namespace {
+
+// One batch of records of a shard, with the JSON of each as the event carries it.
+struct Batch {
+  std::vector<db::StreamRecord> records;
+  std::vector<std::string> json;
+  size_t size() const { return records.size(); }
+  Batch Slice(size_t from, size_t to) const {
+    Batch b;
+    b.records.assign(records.begin() + static_cast<ptrdiff_t>(from), records.begin() + static_cast<ptrdiff_t>(to));
+    b.json.assign(json.begin() + static_cast<ptrdiff_t>(from), json.begin() + static_cast<ptrdiff_t>(to));
+    return b;
+  }
+  std::string Event() const {
+    std::string event = "{\"Records\":[";
+    for (size_t i = 0; i < json.size(); ++i) {
+      if (i) event.push_back(',');
+      event += json[i];
+    }
+    event += "]}";
+    return event;
+  }
+};
+
+// What a ReportBatchItemFailures response asks: nullopt = the whole batch succeeded; a
+// sequence number = retry from there; 0 = the whole batch failed.
+std::optional<uint64_t> ItemFailures(Json& json, const std::string& payload, const Batch& batch) {
+  std::string_view text = payload;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  if (text.empty() || text == "null" || text.substr(0, 4) == "null") return std::nullopt;
+  Result<wire::JsonValue> v = json.Parse(text);
+  if (!v.ok() || !v->is(wire::JsonValue::Type::kObject)) return std::nullopt;
+  auto failures = v->Find("batchItemFailures");
+  if (!failures || failures->size() == 0) return std::nullopt;
+  uint64_t lowest = UINT64_MAX;
+  for (const wire::JsonValue& f : failures->elements()) {
+    auto id = f.Find("itemIdentifier");
+    if (!id || !id->is(wire::JsonValue::Type::kString)) return 0;
+    std::optional<uint64_t> seq = ParseSequenceNumber(id->string());
+    if (!seq) return 0;
+    bool in_batch = std::any_of(batch.records.begin(), batch.records.end(),
+                                [&](const db::StreamRecord& r) { return r.sequence == *seq; });
+    if (!in_batch) return 0;
+    lowest = std::min(lowest, *seq);
+  }
+  return lowest;
+}
+
+}  // namespace
+
+void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
+  const MappingConfig& c = m->config;
+  std::unique_lock shard_lock(m->locks->of(shard));
+  const std::string ckpt_key = CheckpointKey(c.uuid, shard);
+  Json json;
+  uint64_t position = 0;
+  if (auto view = db_->Read(); view.ok()) {
+    if (auto v = view->GetSetting(ckpt_key); v.ok() && *v) position = std::stoull(**v);
+  }
+  auto checkpoint = [&](uint64_t next) {
+    position = next;
+    for (int attempt = 0; !m->stop || attempt == 0; ++attempt) {
+      Status s = db_->WriteSettings({{ckpt_key, std::to_string(next)}});
+      if (s.ok()) return;
+      std::fprintf(stderr, "cirrusd: mapping %s: checkpoint failed: %s\n", c.uuid.c_str(), s.message().c_str());
+      if (!m->Sleep(1000)) return;
+    }
+  };
+  uint64_t seen = db_->stream_version();
+  while (!m->stop) {
+    // Read what is there from the checkpoint on.
+    std::optional<db::StreamDefinition> stream;
+    Batch batch;
+    size_t bytes = 0;
+    uint64_t last_read = 0;  // the last record read, matching the filters or not
+    bool shard_done = false;
+    {
+      Result<db::ReadView> view = db_->Read();
+      if (!view.ok()) {
+        m->Sleep(1000);
+        continue;
+      }
+      if (auto streams = view->Streams(); streams.ok()) {
+        for (auto& s : *streams) {
+          if (StreamArnOf(s) == c.event_source_arn) stream = s;
+        }
+      }
+      if (!stream) {
+        m->Sleep(1000);  // forgotten after its retention period: nothing more will come
+        continue;
+      }
+      if (position <= stream->trimmed_through) {
+        std::fprintf(stderr, "cirrusd: mapping %s: records of shard %u up to %s expired unprocessed\n",
+                     c.uuid.c_str(), shard, SequenceNumberText(stream->trimmed_through).c_str());
+        position = stream->trimmed_through + 1;
+      }
+      std::vector<db::StreamRecord> records;
+      Status s = view->ReadStream(stream->stream_id, shard, position, static_cast<size_t>(c.batch_size),
+                                  kMaxEventBytes, &records);
+      if (!s.ok()) {
+        std::fprintf(stderr, "cirrusd: mapping %s: %s\n", c.uuid.c_str(), s.message().c_str());
+        m->Sleep(1000);
+        continue;
+      }
+      if (records.empty() && stream->closed_us) {
+        auto bounds = view->ShardBounds(stream->stream_id, shard);
+        shard_done = bounds.ok() && position > bounds->second;
+      }
+      const std::string arn = StreamArnOf(*stream);
+      for (db::StreamRecord& r : records) {
+        last_read = r.sequence;
+        std::string text;
+        wire::JsonWriter w(&text);
+        WriteRecord(*stream, r, options_.region, arn, w);
+        if (!m->filters.Matches(text)) continue;
+        if (!batch.json.empty() && bytes + text.size() > kMaxEventBytes - 64) {
+          last_read = batch.records.back().sequence;
+          break;
+        }
+        bytes += text.size();
+        batch.json.push_back(std::move(text));
+        batch.records.push_back(std::move(r));
+      }
+      // The batching window: wait for a fuller batch, up to the window after its first record.
+      if (!records.empty() && records.size() < static_cast<size_t>(c.batch_size) &&
+          c.maximum_batching_window_seconds > 0) {
+        int64_t due = records.front().time_us / 1000 + c.maximum_batching_window_seconds * 1000;
+        int64_t wait = due - NowMs();
+        if (wait > 0) {
+          m->SetAge(shard, NowMs() - records.front().time_us / 1000);
+          seen = db_->WaitForStreamChange(seen, std::chrono::milliseconds(std::min<int64_t>(wait, 200)));
+          continue;
+        }
+      }
+      if (records.empty()) {
+        m->SetAge(shard, 0);
+        if (shard_done) {
+          m->Sleep(1000);
+        } else {
+          seen = db_->WaitForStreamChange(seen, std::chrono::milliseconds(200));
+        }
+        continue;
+      }
+      m->SetAge(shard, NowMs() - records.front().time_us / 1000);
+    }
+    if (batch.size() == 0) {  // nothing passed the filters
+      checkpoint(last_read + 1);
+      continue;
+    }
+    // Deliver: one batch in flight for this shard until it succeeds or is discarded.
+    std::vector<Batch> pending = {std::move(batch)};
+    const std::string arn = StreamArnOf(*stream);
+    int attempts = 0;  // invocations of pending.front()
+    while (!pending.empty() && !m->stop) {
+      Batch& b = pending.front();
+      const bool too_old = c.maximum_record_age_seconds >= 0 &&
+                           NowMs() - b.records.front().time_us / 1000 > c.maximum_record_age_seconds * 1000;
+      const bool exhausted = c.maximum_retry_attempts >= 0 && attempts > c.maximum_retry_attempts;
+      if (too_old || exhausted) {
+        // Discarded: the OnFailure record, then the shard moves on.
+        std::string record;
+        wire::JsonWriter w(&record);
+        w.BeginObject();
+        w.Key("requestContext");
+        w.BeginObject();
+        w.Key("requestId");
+        w.String(NewUuid());
+        w.Key("functionArn");
+        w.String(FunctionArn(NameOf(c.function_name)));
+        w.Key("condition");
+        w.String(too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted");
+        w.Key("approximateInvokeCount");
+        w.Int(attempts);
+        w.EndObject();
+        w.Key("responseContext");
+        w.BeginObject();
+        w.Key("statusCode");
+        w.Int(200);
+        w.Key("executedVersion");
+        w.String("$LATEST");
+        w.Key("functionError");
+        w.String("Unhandled");
+        w.EndObject();
+        w.Key("version");
+        w.String("1.0");
+        w.Key("timestamp");
+        w.String(IsoTime(NowMs()));
+        w.Key("DDBStreamBatchInfo");
+        w.BeginObject();
+        w.Key("shardId");
+        w.String(ShardIdText(*stream, shard));
+        w.Key("startSequenceNumber");
+        w.String(SequenceNumberText(b.records.front().sequence));
+        w.Key("endSequenceNumber");
+        w.String(SequenceNumberText(b.records.back().sequence));
+        w.Key("approximateArrivalOfFirstRecord");
+        w.String(IsoTime(b.records.front().time_us / 1000));
+        w.Key("approximateArrivalOfLastRecord");
+        w.String(IsoTime(b.records.back().time_us / 1000));
+        w.Key("batchSize");
+        w.Int(static_cast<int64_t>(b.size()));
+        w.Key("streamArn");
+        w.String(arn);
+        w.EndObject();
+        w.EndObject();
+        const std::string& dest = c.on_failure_destination;
+        std::fprintf(stderr, "cirrusd: mapping %s: discarding %zu records of %s (%s)%s%s\n", c.uuid.c_str(),
+                     b.size(), ShardIdText(*stream, shard).c_str(),
+                     too_old ? "record age exceeded" : "retry attempts exhausted",
+                     dest.empty() ? "" : "; OnFailure record to ", dest.c_str());
+        if (dest.rfind("file://", 0) == 0) {
+          std::string dir = dest.substr(7);
+          std::string name = dir + "/" + c.uuid + "-" + ShardIdText(*stream, shard) + "-" +
+                             SequenceNumberText(b.records.front().sequence) + ".json";
+          std::string tmp = name + ".tmp";
+          int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          bool ok = fd >= 0 && write(fd, record.data(), record.size()) == static_cast<ssize_t>(record.size()) &&
+                    fsync(fd) == 0;
+          if (fd >= 0) close(fd);
+          if (!ok || rename(tmp.c_str(), name.c_str()) != 0) {
+            std::fprintf(stderr, "cirrusd: mapping %s: cannot write OnFailure record %s\n", c.uuid.c_str(), name.c_str());
+          }
+        } else if (!dest.empty()) {
+          FunctionHandler target;
+          target.name = "on-failure";
+          target.url = dest;
+          target.timeout_seconds = 10;
+          InvokeResult sent = Invoke(target, record);
+          if (sent.outcome != InvokeResult::Outcome::kSuccess) {
+            std::fprintf(stderr, "cirrusd: mapping %s: OnFailure POST to %s failed: %s\n", c.uuid.c_str(),
+                         dest.c_str(), sent.error.c_str());
+          }
+        }
+        checkpoint(b.records.back().sequence + 1);
+        pending.erase(pending.begin());
+        attempts = 0;
+        continue;
+      }
+      if (attempts > 0) {  // exponential backoff between retries
+        int64_t delay = std::min<int64_t>(int64_t{100} << std::min(attempts - 1, 8), 10000);
+        if (!m->Sleep(delay)) break;
+      }
+      ++attempts;
+      std::optional<FunctionConfig> f = FindFunction(c.function_name);
+      InvokeResult result;
+      if (!f) {
+        result.outcome = InvokeResult::Outcome::kFunctionError;
+        result.error = "function " + NameOf(c.function_name) + " does not exist";
+      } else {
+        FunctionHandler handler{f->name, f->command, f->url, f->timeout_seconds};
+        result = Invoke(handler, b.Event());
+      }
+      std::optional<uint64_t> retry_from;  // where a failed batch resumes
+      bool failed = result.outcome != InvokeResult::Outcome::kSuccess;
+      if (!failed && c.report_batch_item_failures) {
+        retry_from = ItemFailures(json, result.payload, b);
+        failed = retry_from.has_value();
+      }
+      if (!failed) {
+        m->SetResult("OK");
+        checkpoint(b.records.back().sequence + 1);
+        pending.erase(pending.begin());
+        attempts = 0;
+        continue;
+      }
+      if (result.outcome != InvokeResult::Outcome::kSuccess) {
+        m->SetResult("PROBLEM: Function call failed");
+        std::fprintf(stderr, "cirrusd: function %s failed on mapping %s, %s (attempt %d, %zu records): %s%s%s\n",
+                     NameOf(c.function_name).c_str(), c.uuid.c_str(), ShardIdText(*stream, shard).c_str(),
+                     attempts, b.size(), result.error.c_str(),
+                     result.log_tail.empty() ? "" : "\n--- stderr tail ---\n", result.log_tail.c_str());
+      } else {
+        m->SetResult("PROBLEM: Function reported batch item failures");
+      }
+      // A partial failure: the records before the first failed one are done.
+      if (retry_from && *retry_from > b.records.front().sequence) {
+        size_t first_failed = 0;
+        while (b.records[first_failed].sequence < *retry_from) ++first_failed;
+        checkpoint(b.records[first_failed - 1].sequence + 1);
+        b = b.Slice(first_failed, b.size());
+      }
+      // Bisect: retry the halves, the first first; splitting is not a retry.
+      if (c.bisect_batch_on_function_error && pending.front().size() > 1) {
+        Batch whole = std::move(pending.front());
+        size_t half = whole.size() / 2;
+        pending.erase(pending.begin());
+        pending.insert(pending.begin(), whole.Slice(half, whole.size()));
+        pending.insert(pending.begin(), whole.Slice(0, half));
+        attempts = 0;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Functions
+
+Result<FunctionConfig> Triggers::CreateFunction(FunctionConfig f) {
+  if (f.name.empty() || f.name.size() > 64 ||
+      f.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos) {
+    return BadParameter("Function name must be 1 to 64 characters of letters, digits, hyphens and underscores: " + f.name);
+  }
+  if (f.command.empty() == f.url.empty()) return BadParameter("A function needs exactly one of a command and a URL");
+  if (!f.url.empty()) CIRRUS_RETURN_IF_ERROR(ValidateUrl(f.url));
+  if (f.timeout_seconds < 1 || f.timeout_seconds > 900) {
+    return BadParameter("Timeout must be between 1 and 900 seconds");
+  }
+  f.last_modified_ms = NowMs();
+  std::lock_guard lock(mu_);
+  if (functions_.count(f.name)) {
+    return Status(ErrorKind::kResourceInUse, "Function already exist: " + f.name);
+  }
+  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{std::string(kFunctionPrefix) + f.name, EncodeFunction(f)}}));
+  functions_[f.name] = f;
+  return f;
+}
+
+std::vector<FunctionConfig> Triggers::ListFunctions() const {
+  std::lock_guard lock(mu_);
+  std::vector<FunctionConfig> out;
+  for (const auto& [name, f] : functions_) out.push_back(f);
+  return out;
+}
+
+Result<FunctionConfig> Triggers::GetFunction(std::string_view name) const {
+  std::optional<FunctionConfig> f = FindFunction(name);
+  if (!f) return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(name)));
+  return *f;
+}
+
+Status Triggers::DeleteFunction(std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto it = functions_.find(NameOf(name));
+  if (it == functions_.end()) {
+    return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(name)));
+  }
+  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{std::string(kFunctionPrefix) + it->first, std::nullopt}}));
+  functions_.erase(it);
+  return Status();
+}
+
+Result<InvokeResult> Triggers::InvokeFunction(std::string_view name, std::string_view event) {
+  CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(name));
+  FunctionHandler handler{f.name, f.command, f.url, f.timeout_seconds};
+  return Invoke(handler, event);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mappings
+
+Status Triggers::SaveMapping(const MappingConfig& c,
+                             std::vector<std::pair<std::string, std::optional<std::string>>> extra) {
+  std::string record;
+  wire::JsonWriter w(&record);
+  MappingStatus s;
+  s.config = c;
+  WriteMapping(s, w);
+  extra.emplace_back(std::string(kMappingPrefix) + c.uuid, std::move(record));
+  return db_->WriteSettings(std::move(extra));
+}
+
+MappingStatus Triggers::StatusOf(const Mapping& m) const {
+  MappingStatus s;
+  s.config = m.config;
+  std::lock_guard lock(m.mu);
+  s.state = m.state;
+  s.last_processing_result = m.last_result;
+  for (const auto& [shard, age] : m.ages) s.iterator_age_ms = std::max(s.iterator_age_ms, age);
+  return s;
+}
+
+Result<MappingStatus> Triggers::CreateMapping(MappingConfig c) {
+  if (c.function_name.empty()) return BadParameter("FunctionName is required");
+  if (c.event_source_arn.empty()) return BadParameter("EventSourceArn is required");
+  if (c.starting_position.empty()) {
+    return BadParameter("StartingPosition is required for a DynamoDB stream event source");
+  }
+  CIRRUS_RETURN_IF_ERROR(ValidateMapping(c));
+  CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(c.function_name));
+  c.function_name = f.name;
+  // The stream, and where each shard starts.
+  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+  CIRRUS_ASSIGN_OR_RETURN(auto streams, view.Streams());
+  std::optional<db::StreamDefinition> stream;
+  for (auto& s : streams) {
+    if (StreamArnOf(s) == c.event_source_arn) stream = s;
+  }
+  if (!stream) return BadParameter("Stream not found: " + c.event_source_arn);
+  std::vector<std::pair<std::string, std::optional<std::string>>> checkpoints;
+  c.uuid = NewUuid();
+  for (uint32_t shard = 0; shard < stream->shard_count; ++shard) {
+    uint64_t start = 0;
+    if (c.starting_position == "LATEST") {
+      CIRRUS_ASSIGN_OR_RETURN(auto bounds, view.ShardBounds(stream->stream_id, shard));
+      start = bounds.second ? bounds.second + 1 : std::max(stream->start_sequence, stream->trimmed_through + 1);
+    }
+    checkpoints.emplace_back(CheckpointKey(c.uuid, shard), std::to_string(start));
+  }
+  c.last_modified_ms = NowMs();
+  std::lock_guard lock(mu_);
+  for (const auto& [uuid, m] : mappings_) {
+    if (m->config.function_name == c.function_name && m->config.event_source_arn == c.event_source_arn) {
+      return Status(ErrorKind::kResourceInUse,
+                    "The event source arn (" + c.event_source_arn + ") and function (" + c.function_name +
+                        ") provided mapping already exists. Please update or delete the existing mapping "
+                        "with UUID " + uuid);
+    }
+  }
+  CIRRUS_RETURN_IF_ERROR(SaveMapping(c, std::move(checkpoints)));
+  auto m = std::make_shared<Mapping>();
+  m->config = c;
+  m->filters = *FilterSet::Parse(c.filter_patterns);
+  m->locks = shard_locks_[c.uuid] = std::make_shared<ShardLocks>();
+  mappings_[c.uuid] = m;
+  StartWorkers(m);
+  MappingStatus s = StatusOf(*m);
+  s.state = "Creating";
+  return s;
+}
+
+Result<MappingStatus> Triggers::UpdateMapping(std::string_view uuid,
+                                              const std::function<Status(MappingConfig&)>& change) {
+  std::lock_guard lock(mu_);
+  auto it = mappings_.find(uuid);
+  if (it == mappings_.end()) {
+    return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");
+  }
+  MappingConfig c = it->second->config;
+  CIRRUS_RETURN_IF_ERROR(change(c));
+  if (!c.function_name.empty()) {
+    std::optional<FunctionConfig> f;
+    auto fit = functions_.find(NameOf(c.function_name));
+    if (fit == functions_.end()) {
+      return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(c.function_name)));
+    }
+    c.function_name = fit->first;
+  }
+  CIRRUS_RETURN_IF_ERROR(ValidateMapping(c));
+  c.last_modified_ms = NowMs();
+  CIRRUS_RETURN_IF_ERROR(SaveMapping(c, {}));
+  // The new version's workers take over each shard once the old one's batch in flight ends.
+  std::shared_ptr<Mapping> old = it->second;
+  old->stop = true;
+  retired_.push_back(old);
+  auto m = std::make_shared<Mapping>();
+  m->config = c;
+  m->filters = *FilterSet::Parse(c.filter_patterns);
+  m->locks = old->locks;
+  {
+    std::lock_guard old_lock(old->mu);
+    m->last_result = old->last_result;
+  }
+  it->second = m;
+  StartWorkers(m);
+  MappingStatus s = StatusOf(*m);
+  s.state = "Updating";
+  return s;
+}
+
+Result<MappingStatus> Triggers::DeleteMapping(std::string_view uuid) {
+  std::lock_guard lock(mu_);
+  auto it = mappings_.find(uuid);
+  if (it == mappings_.end()) {
+    return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");
+  }
+  std::vector<std::pair<std::string, std::optional<std::string>>> removed = {
+      {std::string(kMappingPrefix) + std::string(uuid), std::nullopt}};
+  if (Result<db::ReadView> view = db_->Read(); view.ok()) {
+    if (auto ckpts = view->ListSettings(std::string(kCheckpointPrefix) + std::string(uuid) + "/"); ckpts.ok()) {
+      for (auto& [key, value] : *ckpts) removed.emplace_back(key, std::nullopt);
+    }
+  }
+  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings(std::move(removed)));
+  std::shared_ptr<Mapping> m = it->second;
+  m->stop = true;
+  retired_.push_back(m);
+  mappings_.erase(it);
+  MappingStatus s = StatusOf(*m);
+  s.state = "Deleting";
+  return s;
+}
+
+Result<MappingStatus> Triggers::GetMapping(std::string_view uuid) const {
+  std::lock_guard lock(mu_);
+  auto it = mappings_.find(uuid);
+  if (it == mappings_.end()) {
+    return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");
+  }
+  return StatusOf(*it->second);
+}
+
+std::vector<MappingStatus> Triggers::ListMappings() const {
+  std::lock_guard lock(mu_);
+  std::vector<MappingStatus> out;
+  for (const auto& [uuid, m] : mappings_) out.push_back(StatusOf(*m));
+  return out;
+}
+
+void Triggers::WriteFunction(const FunctionConfig& f, wire::JsonWriter& w) const {
+  w.BeginObject();
+  w.Key("FunctionName");
+  w.String(f.name);
+  w.Key("FunctionArn");
+  w.String(FunctionArn(f.name));
+  w.Key("Runtime");
+  w.String("provided");
+  w.Key("Handler");
+  w.String(f.command.empty() ? f.url : f.command);
+  w.Key("Timeout");
+  w.Int(f.timeout_seconds);
+  w.Key("LastModified");
+  w.String(IsoTime(f.last_modified_ms));
+  w.Key("Version");
+  w.String("$LATEST");
+  w.Key("State");
+  w.String("Active");
+  w.Key("CirrusHandler");
+  w.BeginObject();
+  w.Key(f.command.empty() ? "Url" : "Command");
+  w.String(f.command.empty() ? f.url : f.command);
+  w.EndObject();
+  w.EndObject();
+}
+
+void Triggers::WriteMapping(const MappingStatus& s, wire::JsonWriter& w) const {
+  const MappingConfig& c = s.config;
+  w.BeginObject();
+  w.Key("UUID");
+  w.String(c.uuid);
+  w.Key("StartingPosition");
+  w.String(c.starting_position);
+  w.Key("BatchSize");
+  w.Int(c.batch_size);
+  w.Key("MaximumBatchingWindowInSeconds");
+  w.Int(c.maximum_batching_window_seconds);
+  w.Key("ParallelizationFactor");
+  w.Int(c.parallelization_factor);
+  w.Key("EventSourceArn");
+  w.String(c.event_source_arn);
+  if (!c.filter_patterns.empty()) {
+    w.Key("FilterCriteria");
+    w.BeginObject();
+    w.Key("Filters");
+    w.BeginArray();
+    for (const std::string& p : c.filter_patterns) {
+      w.BeginObject();
+      w.Key("Pattern");
+      w.String(p);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.Key(s.state.empty() ? "FunctionName" : "FunctionArn");  // stored: the name
+  w.String(s.state.empty() ? c.function_name : FunctionArn(c.function_name));
+  w.Key("LastModified");
+  w.Double(static_cast<double>(c.last_modified_ms) / 1000.0);
+  if (s.state.empty()) {
+    w.Key("LastModifiedMs");
+    w.Int(c.last_modified_ms);
+    w.Key("Enabled");
+    w.Bool(c.enabled);
+  } else {
+    w.Key("LastProcessingResult");
+    w.String(s.last_processing_result);
+    w.Key("State");
+    w.String(s.state);
+    w.Key("StateTransitionReason");
+    w.String("User action");
+    w.Key("IteratorAgeMilliseconds");  // ours: the mapping's lag
+    w.Int(s.iterator_age_ms);
+  }
+  w.Key("DestinationConfig");
+  w.BeginObject();
+  if (!c.on_failure_destination.empty()) {
+    w.Key("OnFailure");
+    w.BeginObject();
+    w.Key("Destination");
+    w.String(c.on_failure_destination);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.Key("MaximumRecordAgeInSeconds");
+  w.Int(c.maximum_record_age_seconds);
+  w.Key("BisectBatchOnFunctionError");
+  w.Bool(c.bisect_batch_on_function_error);
+  w.Key("MaximumRetryAttempts");
+  w.Int(c.maximum_retry_attempts);
+  w.Key("FunctionResponseTypes");
+  w.BeginArray();
+  if (c.report_batch_item_failures) w.String("ReportBatchItemFailures");
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace cirrus::streams
