@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -44,12 +45,15 @@ class Server:
         self.url = None
 
     def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        # stderr goes to a file: a server that logs a lot (failing triggers) must never block
+        # on a pipe nobody reads.
+        self.log = tempfile.NamedTemporaryFile(mode="w+", prefix="cirrusd-", suffix=".log")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):
             self.proc.kill()
-            raise RuntimeError("cirrusd did not start: %r %s" % (line, self.proc.stderr.read()))
+            self.proc.wait()
+            raise RuntimeError("cirrusd did not start: %r %s" % (line, self.stderr()))
         self.url = line.split()[-1]
         return self
 
@@ -60,7 +64,11 @@ class Server:
             return self.proc.wait(timeout=timeout)
         finally:
             self.proc.stdout.close()
-            self.proc.stderr.close()
+
+    def stderr(self):
+        """What the server logged so far."""
+        with open(self.log.name) as f:
+            return f.read()
 
     def __enter__(self):
         return self.start()
@@ -79,7 +87,7 @@ def endpoint(request):
     server = Server().start()
     yield server.url
     code = server.stop()
-    stderr_tail = ""
+    stderr_tail = server.stderr()[-2000:]
     assert code == 0, "cirrusd exited with %s %s" % (code, stderr_tail)
 
 
