@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/wire/json.h"
+#include "streams/delivery.h"
 #include "streams/filter.h"
 #include "streams/records.h"
 
@@ -332,10 +333,8 @@ void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
   }
 }
 
-namespace {
-
 // One batch of records of a shard, with the JSON of each as the event carries it.
-struct Batch {
+struct Triggers::Batch {
   std::vector<db::StreamRecord> records;
   std::vector<std::string> json;
   size_t size() const { return records.size(); }
@@ -356,9 +355,12 @@ struct Batch {
   }
 };
 
+namespace {
+
 // What a ReportBatchItemFailures response asks: nullopt = the whole batch succeeded; a
 // sequence number = retry from there; 0 = the whole batch failed.
-std::optional<uint64_t> ItemFailures(Json& json, const std::string& payload, const Batch& batch) {
+std::optional<uint64_t> ItemFailures(Json& json, const std::string& payload,
+                                     const std::vector<db::StreamRecord>& records) {
   std::string_view text = payload;
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   if (text.empty() || text == "null" || text.substr(0, 4) == "null") return std::nullopt;
@@ -372,7 +374,7 @@ std::optional<uint64_t> ItemFailures(Json& json, const std::string& payload, con
     if (!id || !id->is(wire::JsonValue::Type::kString)) return 0;
     std::optional<uint64_t> seq = ParseSequenceNumber(id->string());
     if (!seq) return 0;
-    bool in_batch = std::any_of(batch.records.begin(), batch.records.end(),
+    bool in_batch = std::any_of(records.begin(), records.end(),
                                 [&](const db::StreamRecord& r) { return r.sequence == *seq; });
     if (!in_batch) return 0;
     lowest = std::min(lowest, *seq);
@@ -481,100 +483,25 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
       checkpoint(last_read + 1);
       continue;
     }
-    // Deliver: one batch in flight for this shard until it succeeds or is discarded.
-    std::vector<Batch> pending = {std::move(batch)};
+    // Deliver: one batch in flight for this shard until it succeeds or is discarded
+    // (delivery.h has the rules).
     const std::string arn = StreamArnOf(*stream);
-    int attempts = 0;  // invocations of pending.front()
-    while (!pending.empty() && !m->stop) {
-      Batch& b = pending.front();
+    Delivery delivery(batch.size(), c.maximum_retry_attempts, c.bisect_batch_on_function_error);
+    while (!delivery.done() && !m->stop) {
+      auto [begin, end] = delivery.part();
+      Batch part = batch.Slice(begin, end);
       const bool too_old = c.maximum_record_age_seconds >= 0 &&
-                           NowMs() - b.records.front().time_us / 1000 > c.maximum_record_age_seconds * 1000;
-      const bool exhausted = c.maximum_retry_attempts >= 0 && attempts > c.maximum_retry_attempts;
-      if (too_old || exhausted) {
-        // Discarded: the OnFailure record, then the shard moves on.
-        std::string record;
-        wire::JsonWriter w(&record);
-        w.BeginObject();
-        w.Key("requestContext");
-        w.BeginObject();
-        w.Key("requestId");
-        w.String(NewUuid());
-        w.Key("functionArn");
-        w.String(FunctionArn(NameOf(c.function_name)));
-        w.Key("condition");
-        w.String(too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted");
-        w.Key("approximateInvokeCount");
-        w.Int(attempts);
-        w.EndObject();
-        w.Key("responseContext");
-        w.BeginObject();
-        w.Key("statusCode");
-        w.Int(200);
-        w.Key("executedVersion");
-        w.String("$LATEST");
-        w.Key("functionError");
-        w.String("Unhandled");
-        w.EndObject();
-        w.Key("version");
-        w.String("1.0");
-        w.Key("timestamp");
-        w.String(IsoTime(NowMs()));
-        w.Key("DDBStreamBatchInfo");
-        w.BeginObject();
-        w.Key("shardId");
-        w.String(ShardIdText(*stream, shard));
-        w.Key("startSequenceNumber");
-        w.String(SequenceNumberText(b.records.front().sequence));
-        w.Key("endSequenceNumber");
-        w.String(SequenceNumberText(b.records.back().sequence));
-        w.Key("approximateArrivalOfFirstRecord");
-        w.String(IsoTime(b.records.front().time_us / 1000));
-        w.Key("approximateArrivalOfLastRecord");
-        w.String(IsoTime(b.records.back().time_us / 1000));
-        w.Key("batchSize");
-        w.Int(static_cast<int64_t>(b.size()));
-        w.Key("streamArn");
-        w.String(arn);
-        w.EndObject();
-        w.EndObject();
-        const std::string& dest = c.on_failure_destination;
-        std::fprintf(stderr, "cirrusd: mapping %s: discarding %zu records of %s (%s)%s%s\n", c.uuid.c_str(),
-                     b.size(), ShardIdText(*stream, shard).c_str(),
-                     too_old ? "record age exceeded" : "retry attempts exhausted",
-                     dest.empty() ? "" : "; OnFailure record to ", dest.c_str());
-        if (dest.rfind("file://", 0) == 0) {
-          std::string dir = dest.substr(7);
-          std::string name = dir + "/" + c.uuid + "-" + ShardIdText(*stream, shard) + "-" +
-                             SequenceNumberText(b.records.front().sequence) + ".json";
-          std::string tmp = name + ".tmp";
-          int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-          bool ok = fd >= 0 && write(fd, record.data(), record.size()) == static_cast<ssize_t>(record.size()) &&
-                    fsync(fd) == 0;
-          if (fd >= 0) close(fd);
-          if (!ok || rename(tmp.c_str(), name.c_str()) != 0) {
-            std::fprintf(stderr, "cirrusd: mapping %s: cannot write OnFailure record %s\n", c.uuid.c_str(), name.c_str());
-          }
-        } else if (!dest.empty()) {
-          FunctionHandler target;
-          target.name = "on-failure";
-          target.url = dest;
-          target.timeout_seconds = 10;
-          InvokeResult sent = Invoke(target, record);
-          if (sent.outcome != InvokeResult::Outcome::kSuccess) {
-            std::fprintf(stderr, "cirrusd: mapping %s: OnFailure POST to %s failed: %s\n", c.uuid.c_str(),
-                         dest.c_str(), sent.error.c_str());
-          }
-        }
-        checkpoint(b.records.back().sequence + 1);
-        pending.erase(pending.begin());
-        attempts = 0;
+                           NowMs() - part.records.front().time_us / 1000 > c.maximum_record_age_seconds * 1000;
+      if (too_old || delivery.exhausted()) {
+        Discard(*m, *stream, shard, part, delivery.attempts(), too_old);
+        delivery.Discard();
+        checkpoint(part.records.back().sequence + 1);
         continue;
       }
-      if (attempts > 0) {  // exponential backoff between retries
-        int64_t delay = std::min<int64_t>(int64_t{100} << std::min(attempts - 1, 8), 10000);
+      if (delivery.attempts() > 0) {  // exponential backoff between retries
+        int64_t delay = std::min<int64_t>(int64_t{100} << std::min(delivery.attempts() - 1, 8), 10000);
         if (!m->Sleep(delay)) break;
       }
-      ++attempts;
       std::optional<FunctionConfig> f = FindFunction(c.function_name);
       InvokeResult result;
       if (!f) {
@@ -582,46 +509,109 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
         result.error = "function " + NameOf(c.function_name) + " does not exist";
       } else {
         FunctionHandler handler{f->name, f->command, f->url, f->timeout_seconds};
-        result = Invoke(handler, b.Event());
+        result = Invoke(handler, part.Event());
       }
-      std::optional<uint64_t> retry_from;  // where a failed batch resumes
+      std::optional<uint64_t> retry_from;  // ReportBatchItemFailures: where the failure starts
       bool failed = result.outcome != InvokeResult::Outcome::kSuccess;
       if (!failed && c.report_batch_item_failures) {
-        retry_from = ItemFailures(json, result.payload, b);
+        retry_from = ItemFailures(json, result.payload, part.records);
         failed = retry_from.has_value();
       }
       if (!failed) {
         m->SetResult("OK");
-        checkpoint(b.records.back().sequence + 1);
-        pending.erase(pending.begin());
-        attempts = 0;
-        continue;
-      }
-      if (result.outcome != InvokeResult::Outcome::kSuccess) {
-        m->SetResult("PROBLEM: Function call failed");
-        std::fprintf(stderr, "cirrusd: function %s failed on mapping %s, %s (attempt %d, %zu records): %s%s%s\n",
-                     NameOf(c.function_name).c_str(), c.uuid.c_str(), ShardIdText(*stream, shard).c_str(),
-                     attempts, b.size(), result.error.c_str(),
-                     result.log_tail.empty() ? "" : "\n--- stderr tail ---\n", result.log_tail.c_str());
+        delivery.Succeeded();
       } else {
-        m->SetResult("PROBLEM: Function reported batch item failures");
+        if (result.outcome != InvokeResult::Outcome::kSuccess) {
+          m->SetResult("PROBLEM: Function call failed");
+          std::fprintf(stderr, "cirrusd: function %s failed on mapping %s, %s (attempt %d, %zu records): %s%s%s\n",
+                       NameOf(c.function_name).c_str(), c.uuid.c_str(), ShardIdText(*stream, shard).c_str(),
+                       delivery.attempts() + 1, part.size(), result.error.c_str(),
+                       result.log_tail.empty() ? "" : "\n--- stderr tail ---\n", result.log_tail.c_str());
+        } else {
+          m->SetResult("PROBLEM: Function reported batch item failures");
+        }
+        std::optional<size_t> first_failed;
+        if (retry_from && *retry_from) {
+          size_t i = begin;
+          while (i < end && batch.records[i].sequence < *retry_from) ++i;
+          first_failed = i;
+        }
+        delivery.Failed(first_failed);
       }
-      // A partial failure: the records before the first failed one are done.
-      if (retry_from && *retry_from > b.records.front().sequence) {
-        size_t first_failed = 0;
-        while (b.records[first_failed].sequence < *retry_from) ++first_failed;
-        checkpoint(b.records[first_failed - 1].sequence + 1);
-        b = b.Slice(first_failed, b.size());
-      }
-      // Bisect: retry the halves, the first first; splitting is not a retry.
-      if (c.bisect_batch_on_function_error && pending.front().size() > 1) {
-        Batch whole = std::move(pending.front());
-        size_t half = whole.size() / 2;
-        pending.erase(pending.begin());
-        pending.insert(pending.begin(), whole.Slice(half, whole.size()));
-        pending.insert(pending.begin(), whole.Slice(0, half));
-        attempts = 0;
-      }
+      if (delivery.finished() > begin) checkpoint(batch.records[delivery.finished() - 1].sequence + 1);
+    }
+  }
+}
+
+void Triggers::Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
+                       int attempts, bool too_old) {
+  const MappingConfig& c = m.config;
+  std::string record;
+  wire::JsonWriter w(&record);
+  w.BeginObject();
+  w.Key("requestContext");
+  w.BeginObject();
+  w.Key("requestId");
+  w.String(NewUuid());
+  w.Key("functionArn");
+  w.String(FunctionArn(NameOf(c.function_name)));
+  w.Key("condition");
+  w.String(too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted");
+  w.Key("approximateInvokeCount");
+  w.Int(attempts);
+  w.EndObject();
+  w.Key("responseContext");
+  w.BeginObject();
+  w.Key("statusCode");
+  w.Int(200);
+  w.Key("executedVersion");
+  w.String("$LATEST");
+  w.Key("functionError");
+  w.String("Unhandled");
+  w.EndObject();
+  w.Key("version");
+  w.String("1.0");
+  w.Key("timestamp");
+  w.String(IsoTime(NowMs()));
+  w.Key("DDBStreamBatchInfo");
+  w.BeginObject();
+  w.Key("shardId");
+  w.String(ShardIdText(stream, shard));
+  w.Key("startSequenceNumber");
+  w.String(SequenceNumberText(b.records.front().sequence));
+  w.Key("endSequenceNumber");
+  w.String(SequenceNumberText(b.records.back().sequence));
+  w.Key("approximateArrivalOfFirstRecord");
+  w.String(IsoTime(b.records.front().time_us / 1000));
+  w.Key("approximateArrivalOfLastRecord");
+  w.String(IsoTime(b.records.back().time_us / 1000));
+  w.Key("batchSize");
+  w.Int(static_cast<int64_t>(b.size()));
+  w.Key("streamArn");
+  w.String(StreamArnOf(stream));
+  w.EndObject();
+  w.EndObject();
+  const std::string& dest = c.on_failure_destination;
+  std::fprintf(stderr, "cirrusd: mapping %s: discarding %zu records of %s (%s)%s%s\n", c.uuid.c_str(), b.size(),
+               ShardIdText(stream, shard).c_str(), too_old ? "record age exceeded" : "retry attempts exhausted",
+               dest.empty() ? "" : "; OnFailure record to ", dest.c_str());
+  if (dest.rfind("file://", 0) == 0) {
+    std::string name = dest.substr(7) + "/" + c.uuid + "-" + ShardIdText(stream, shard) + "-" +
+                       SequenceNumberText(b.records.front().sequence) + ".json";
+    std::string tmp = name + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 && write(fd, record.data(), record.size()) == static_cast<ssize_t>(record.size()) &&
+              fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    if (!ok || rename(tmp.c_str(), name.c_str()) != 0) {
+      std::fprintf(stderr, "cirrusd: mapping %s: cannot write OnFailure record %s\n", c.uuid.c_str(), name.c_str());
+    }
+  } else if (!dest.empty()) {
+    FunctionHandler target{"on-failure", "", dest, 10};
+    InvokeResult sent = Invoke(target, record);
+    if (sent.outcome != InvokeResult::Outcome::kSuccess) {
+      std::fprintf(stderr, "cirrusd: mapping %s: OnFailure POST to %s failed: %s\n", c.uuid.c_str(), dest.c_str(),
+                   sent.error.c_str());
     }
   }
 }

@@ -107,6 +107,10 @@ class Triggers {
  private:
   struct Mapping;
   struct ShardLocks;
+  struct Batch;
+  // Gives up on a batch: logs it and writes its OnFailure record, if the mapping has one.
+  void Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
+               int attempts, bool too_old);
   void Run(std::shared_ptr<Mapping> mapping, uint32_t shard);
   void StartWorkers(const std::shared_ptr<Mapping>& mapping);
   MappingStatus StatusOf(const Mapping& mapping) const;

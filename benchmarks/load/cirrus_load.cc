@@ -89,6 +89,7 @@ struct Options {
   int item_size = 200;
   bool preload = false;
   int gsis = -1;  // -1: plain items; 0..2: items with index attributes, the table with that many GSIs
+  std::string stream;  // a StreamViewType: the table records its changes in a stream
   std::string json_out;
 };
 
@@ -369,7 +370,9 @@ void Preload(const Options& o) {
   std::string created = Call(o, "DynamoDB_20120810.CreateTable",
                              "{\"TableName\":\"" + o.table + "\",\"BillingMode\":\"PAY_PER_REQUEST\","
                              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
-                             "\"AttributeDefinitions\":[" + definitions + "]" + indexes + "}");
+                             "\"AttributeDefinitions\":[" + definitions + "]" + indexes +
+                             (o.stream.empty() ? std::string() : ",\"StreamSpecification\":{\"StreamEnabled\":true,"
+                                                 "\"StreamViewType\":\"" + o.stream + "\"}") + "}");
   if (created.find("TableDescription") == std::string::npos &&
       created.find("ResourceInUse") == std::string::npos) {
     std::fprintf(stderr, "CreateTable failed: %s\n", created.c_str());
@@ -420,6 +423,7 @@ int main(int argc, char** argv) {
                  "Items carry a status and a time that each put changes; --preload creates the "
                  "table with this many GSIs (0-2, projection ALL) on them")
       ->check(CLI::Range(0, 2));
+  app.add_option("--stream", o.stream, "With --preload: the table has a stream of this view type (e.g. NEW_AND_OLD_IMAGES)");
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
 

@@ -691,3 +691,40 @@ def test_kill_9_under_load_loses_no_trigger(tmp_path, handler):
                 first[pk].append(v)
         for pk, values in first.items():
             assert values == sorted(values), pk
+
+
+def test_cirrus_functions_cli(server, clients, handler):
+    ddb, _, lam = clients
+    cirrus = os.path.join(os.path.dirname(os.environ.get("CIRRUSD", os.path.join(ROOT, "build", "bin", "cirrusd"))),
+                          "cirrus")
+    run = lambda *args: subprocess.run([cirrus, "functions", *args, "--endpoint", server.url],
+                                       capture_output=True, text=True)
+    name = unique("cli").replace("-", "_")
+    p = run("create", name, "--command", "/usr/bin/python3 %s record %s" % (handler / "handler.py", handler / "log.jsonl"),
+            "--timeout", "7")
+    assert p.returncode == 0, p.stderr
+    assert "arn:aws:lambda:%s:123456789012:function:%s" % (REGION, name) in p.stdout
+    f = lam.get_function(FunctionName=name)["Configuration"]
+    assert f["Timeout"] == 7 and f["FunctionArn"].endswith(":function:" + name)
+    url_fn = name + "_url"
+    assert run("create", url_fn, "--url", "http://127.0.0.1:9/2015-03-31/functions/function/invocations").returncode == 0
+    dup = run("create", name, "--url", "http://127.0.0.1:9/")
+    assert dup.returncode == 1 and "already exist" in dup.stderr
+    both = run("create", name + "x", "--command", "true", "--url", "http://127.0.0.1:9/")
+    assert both.returncode == 2
+    bad_url = run("create", name + "y", "--url", "ftp://example/")
+    assert bad_url.returncode in (1, 2) and bad_url.stderr
+    tname, arn = stream_table(ddb)
+    lam.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON")
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "x"}})
+    wait_for(lambda: logged(handler / "log.jsonl"), what="the record")
+    wait_for(lambda: "OK" in run("list").stdout, what="the mapping's OK in cirrus functions list")
+    listing = run("list").stdout
+    assert name in listing and url_fn in listing and arn in listing and "Enabled" in listing
+    assert run("delete", url_fn).returncode == 0
+    missing = run("delete", url_fn)
+    assert missing.returncode == 1 and "not found" in missing.stderr.lower()
+    assert url_fn not in run("list").stdout
+    unreachable = subprocess.run([cirrus, "functions", "list", "--endpoint", "http://127.0.0.1:9"],
+                                 capture_output=True, text=True)
+    assert unreachable.returncode == 1 and "cannot reach" in unreachable.stderr

@@ -1,0 +1,46 @@
+#!/bin/bash
+# What change streams and triggers cost and how fast they fire (the streams issue's targets):
+#   - PutItem over HTTP, 16 connections, closed loop, 100k items of ~200 bytes overwritten
+#     (every put a MODIFY record with both images, the largest record): a table without a
+#     stream against one with a NEW_AND_OLD_IMAGES stream, --sync=none and --sync=full;
+#     each point 3 runs, medians, as core.sh;
+#   - write-to-handler latency of a trigger (BatchSize 1, no batching window), open loop at
+#     50 writes/s for 20 s, with an HTTP handler and with a Python command handler
+#     (benchmarks/trigger_latency.py), durable writes (--sync=full).
+# Usage: benchmarks/streams.sh [seconds per run, default 10]
+# The output also goes to benchmarks/results/streams.txt (the latest run, committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS="${1:-10}"
+RUNS=3
+mkdir -p benchmarks/results
+exec > >(tee benchmarks/results/streams.txt) 2>&1
+source benchmarks/lib.sh
+machine_header
+
+header
+declare -A PEAK CPU
+for sync in none full; do
+  for stream in off on; do
+    read -r PID PORT _ < <(start_cirrusd taskset -c $SERVER_CPU $BIN/cirrusd --port 0 \
+      --data-dir "$WORK/data-$sync-$stream" --sync=$sync)
+    PIDS+=("$PID")
+    args=()
+    [ $stream = on ] && args=(--stream NEW_AND_OLD_IMAGES)
+    $BIN/cirrus-load --port "$PORT" --preload "${args[@]}" --items 100000 --duration 0 2>/dev/null
+    point "PutItem --sync=$sync, stream $stream, 16 conns" "$PID" -- --workload put --connections 16 2>&1
+    PEAK[$sync-$stream]=$LAST_TPUT
+    CPU[$sync-$stream]=$LAST_CPU_US
+    kill "$PID"; wait "$PID" 2>/dev/null || true
+  done
+  echo "  stream capture (--sync=$sync): throughput $(awk "BEGIN {printf \"%.1f%%\", 100 * (1 - ${PEAK[$sync-on]} / ${PEAK[$sync-off]})}") lower," \
+    "server CPU per put ${CPU[$sync-off]} -> ${CPU[$sync-on]} us"
+done
+echo
+echo "write-to-handler latency, BatchSize 1, window 0, 50 writes/s open loop for 20 s, --sync=full:"
+for kind in url command; do
+  read -r PID PORT _ < <(start_cirrusd taskset -c $SERVER_CPU $BIN/cirrusd --port 0 --data-dir "$WORK/lat-$kind")
+  PIDS+=("$PID")
+  taskset -c $GEN_CPU /usr/bin/python3 benchmarks/trigger_latency.py "$PORT" --kind $kind --rate 50 --seconds 20
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+done
