@@ -51,7 +51,7 @@ enum StreamField : uint64_t {
   kStreamFieldStartSequence = 9,
   kStreamFieldCreated = 10,
   kStreamFieldClosed = 11,
-  kStreamFieldTrimmedThrough = 12,
+  kStreamFieldTrimmed = 12,  // repeated, one per shard
 };
 
 // Fields of an index record (nested in kFieldIndex). On disk: never renumber or reuse.
@@ -342,7 +342,7 @@ std::string EncodeStreamDefinition(const StreamDefinition& d) {
   w.Int(kStreamFieldStartSequence, static_cast<int64_t>(d.start_sequence));
   w.Int(kStreamFieldCreated, d.created_us);
   w.Int(kStreamFieldClosed, d.closed_us);
-  w.Int(kStreamFieldTrimmedThrough, static_cast<int64_t>(d.trimmed_through));
+  for (uint64_t t : d.trimmed) w.Int(kStreamFieldTrimmed, static_cast<int64_t>(t));
   return out;
 }
 
@@ -375,7 +375,7 @@ Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored) {
       case kStreamFieldStartSequence:
       case kStreamFieldCreated:
       case kStreamFieldClosed:
-      case kStreamFieldTrimmedThrough:
+      case kStreamFieldTrimmed:
         ok = ReadInt(bytes, &i);
         switch (field) {
           case kStreamFieldId: d.stream_id = static_cast<uint32_t>(i); break;
@@ -384,7 +384,7 @@ Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored) {
           case kStreamFieldStartSequence: d.start_sequence = static_cast<uint64_t>(i); break;
           case kStreamFieldCreated: d.created_us = i; break;
           case kStreamFieldClosed: d.closed_us = i; break;
-          case kStreamFieldTrimmedThrough: d.trimmed_through = static_cast<uint64_t>(i); break;
+          case kStreamFieldTrimmed: d.trimmed.push_back(static_cast<uint64_t>(i)); break;
         }
         break;
       default:

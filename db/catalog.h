@@ -106,7 +106,10 @@ struct StreamDefinition {
   uint64_t start_sequence = 0;    // no record of the stream has a smaller sequence number
   int64_t created_us = 0;
   int64_t closed_us = 0;          // 0 while changes are recorded
-  uint64_t trimmed_through = 0;   // records up to this sequence number were removed
+  // Per shard: its records up to this sequence number were removed (absent: none).
+  std::vector<uint64_t> trimmed;
+
+  uint64_t TrimmedThrough(uint32_t shard) const { return shard < trimmed.size() ? trimmed[shard] : 0; }
 
   friend bool operator==(const StreamDefinition&, const StreamDefinition&) = default;
 };

@@ -569,6 +569,9 @@ class BatchJob : public Job {
     // Phase 1: read current images, decide and validate, writing nothing, so that a failed
     // decision leaves the transaction as it was.
     std::vector<std::optional<Item>> locals(batch_->writes.size());
+    // Tables with a stream: the current item as stored (the record's old image, and what a
+    // put is compared with), copied before any write of the batch moves its page.
+    std::vector<std::string> olds(batch_->writes.size());
     for (size_t i = 0; i < batch_->writes.size(); ++i) {
       ItemWrite& w = batch_->writes[i];
       // The table as it is now: an index may have been added since the caller looked it up
@@ -589,8 +592,8 @@ class BatchJob : public Job {
       std::optional<Item>& current = w.want_old_image ? w.old_image : locals[i];
       current.reset();
       const bool indexed = !table.indexes().empty();
-      const bool streamed = table.definition().stream.enabled;
-      if (w.existed && (w.decide || w.check || w.want_old_image || indexed || streamed)) {
+      if (w.existed && table.definition().stream.enabled) olds[i].assign(*stored);
+      if (w.existed && (w.decide || w.check || w.want_old_image || indexed)) {
         CIRRUS_ASSIGN_OR_RETURN(current, DecodeItem(*stored));
       }
       if (w.decide) {
@@ -667,11 +670,34 @@ class BatchJob : public Job {
       }
       const StreamSettings& stream = table.definition().stream;
       if (stream.enabled) {
-        std::optional<ChangeKind> change = ClassifyChange(old_item, new_item);
+        // INSERT, REMOVE, or MODIFY unless the new item equals the old as a value: equal
+        // bytes are equal values, and without sets (whose element order the encoding keeps)
+        // different bytes are different values; only then do the items need comparing.
+        std::optional<ChangeKind> change;
+        if (!w.existed) {
+          change = ChangeKind::kInsert;
+        } else if (!new_item) {
+          change = ChangeKind::kRemove;
+        } else if (olds[i] != encoded) {
+          change = ChangeKind::kModify;
+          if (HasSets(*new_item)) {
+            std::optional<Item> decoded;
+            if (!old_item) {
+              CIRRUS_ASSIGN_OR_RETURN(decoded, DecodeItem(olds[i]));
+              old_item = &*decoded;
+            }
+            change = ClassifyChange(old_item, new_item);
+          }
+        }
         if (!change) continue;
-        Item keys = KeysOf(new_item ? *new_item : *old_item, table.definition().key_schema);
-        std::string record = EncodeStreamRecord(stream.view_type, *change, time_us, keys,
-                                                old_item, new_item);
+        Item keys;
+        if (new_item) {
+          keys = KeysOf(*new_item, table.definition().key_schema);
+        } else {
+          CIRRUS_ASSIGN_OR_RETURN(keys, table.codec().DecodeKey(w.key));
+        }
+        std::string record = EncodeStreamRecord(stream.view_type, *change, time_us, keys, olds[i], w.old_size,
+                                                new_item ? std::string_view(encoded) : std::string_view(), w.new_size);
         CIRRUS_RETURN_IF_ERROR(
             ctx.AppendStreamRecord(stream.stream_id, table.PartitionOfKey(w.key), record));
       }
@@ -969,7 +995,18 @@ class Database::Impl {
     stream.table_id = def.table_id;
     stream.created_us = NowMicros();
     stream.label = StreamLabel(stream.created_us);
-    while (stream.label <= previous_label) {  // labels (and so ARNs) of a table never repeat
+    // Labels, and so ARNs, of a table name never repeat, also across a delete and recreate.
+    std::string latest = previous_label;
+    MDB_cursor* cursor;
+    if (mdb_cursor_open(ctx.txn(), streams_dbi, &cursor) == 0) {
+      MDB_val k, v;
+      for (int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+        Result<StreamDefinition> other = DecodeStreamDefinition(View(v));
+        if (other.ok() && other->table_name == def.name) latest = std::max(latest, other->label);
+      }
+      mdb_cursor_close(cursor);
+    }
+    while (stream.label <= latest) {
       stream.created_us += 1000;
       stream.label = StreamLabel(stream.created_us);
     }
@@ -1914,7 +1951,8 @@ Status Database::Impl::TrimStreams(WriteContext& ctx, size_t budget, bool* more)
   if ((rc = mdb_cursor_open(ctx.txn(), records_dbi, &cursor)) != 0) return ctx.Fail(rc, "cursor(stream_records)");
   Status status;
   for (StreamDefinition& def : streams) {
-    uint64_t trimmed = def.trimmed_through;
+    std::vector<uint64_t> trimmed(def.shard_count);
+    for (uint32_t shard = 0; shard < def.shard_count; ++shard) trimmed[shard] = def.TrimmedThrough(shard);
     bool empty = true;
     for (uint32_t shard = 0; shard < def.shard_count && status.ok(); ++shard) {
       const std::string first = RecordKey(def.stream_id, shard, 0);
@@ -1932,7 +1970,7 @@ Status Database::Impl::TrimStreams(WriteContext& ctx, size_t budget, bool* more)
           *more = *more || budget == 0;
           break;
         }
-        trimmed = std::max(trimmed, RecordSequence(View(k)));
+        trimmed[shard] = std::max(trimmed[shard], RecordSequence(View(k)));
         if ((rc = mdb_cursor_del(cursor, 0)) != 0) {
           status = ctx.Fail(rc, "mdb_cursor_del(stream_records)");
           break;
@@ -1946,8 +1984,8 @@ Status Database::Impl::TrimStreams(WriteContext& ctx, size_t budget, bool* more)
       MDB_val sk = Val(key);
       rc = mdb_del(ctx.txn(), streams_dbi, &sk, nullptr);
       if (rc != 0) status = ctx.Fail(rc, "mdb_del(streams)");
-    } else if (trimmed != def.trimmed_through) {
-      def.trimmed_through = trimmed;
+    } else if (trimmed != def.trimmed) {
+      def.trimmed = std::move(trimmed);
       status = PutStream(ctx, def);
     }
     if (!status.ok()) break;
@@ -2055,6 +2093,12 @@ Status ReadView::ReadStream(uint32_t stream_id, uint32_t shard, uint64_t from, s
   mdb_cursor_close(cursor);
   if (status.ok() && rc != 0 && rc != MDB_NOTFOUND) status = LmdbError(rc, "mdb_cursor_get(stream_records)");
   return status;
+}
+
+Result<uint64_t> ReadView::LastSequence() {
+  uint64_t last = 0;
+  db_->impl_->GetMeta(txn_, "stream_seq", &last);
+  return last;
 }
 
 Result<std::optional<std::string>> ReadView::GetSetting(std::string_view key) {

@@ -130,6 +130,9 @@ class ReadView {
   // and no more once their sizes reach `max_bytes` (the first is always taken).
   Status ReadStream(uint32_t stream_id, uint32_t shard, uint64_t from, size_t limit,
                     size_t max_bytes, std::vector<StreamRecord>* out);
+  // The sequence number of the last record committed to any stream (0: none yet). Records
+  // committed later have larger ones.
+  Result<uint64_t> LastSequence();
 
   // A setting (Database::WriteSettings), or nullopt; all settings whose key starts with
   // `prefix`, in key order.

@@ -29,35 +29,65 @@ Item KeysOf(const Item& item, const KeySchema& schema) {
   return keys;
 }
 
+namespace {
+
+bool ValueHasSets(const AttributeValue& v) {
+  switch (v.type()) {
+    case ValueType::kSS:
+    case ValueType::kNS:
+    case ValueType::kBS:
+      return true;
+    case ValueType::kM:
+      return HasSets(v.map());
+    case ValueType::kL:
+      for (const AttributeValue& e : v.list()) {
+        if (ValueHasSets(e)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool HasSets(const Item& item) {
+  for (const auto& [name, value] : item) {
+    if (ValueHasSets(value)) return true;
+  }
+  return false;
+}
+
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
-                               const Item& keys, const Item* old_item, const Item* new_item) {
+                               const Item& keys, std::string_view old_stored, size_t old_size,
+                               std::string_view new_stored, size_t new_size) {
   const bool keep_old = view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
   const bool keep_new = view == StreamViewType::kNewImage || view == StreamViewType::kNewAndOldImages;
-  if (!keep_old) old_item = nullptr;
-  if (!keep_new) new_item = nullptr;
+  if (!keep_old) old_stored = {};
+  if (!keep_new) new_stored = {};
   size_t keys_size = ItemSize(keys);
-  size_t old_size = old_item ? ItemSize(*old_item) : 0;
-  size_t new_size = new_item ? ItemSize(*new_item) : 0;
   std::string out;
+  out.reserve(32 + old_stored.size() + new_stored.size() + 2 * keys_size);
   out.push_back(static_cast<char>(kRecordVersion));
   out.push_back(static_cast<char>(kind));
   PutFixed64(static_cast<uint64_t>(time_us), &out);
-  PutVarint(keys_size + old_size + new_size, &out);
+  PutVarint(keys_size + (old_stored.empty() ? 0 : old_size) + (new_stored.empty() ? 0 : new_size), &out);
   std::string item;
   EncodeItem(keys, keys_size, &item);
   PutBytes(item, &out);
-  out.push_back(static_cast<char>((old_item ? kHasOld : 0) | (new_item ? kHasNew : 0)));
-  if (old_item) {
-    item.clear();
-    EncodeItem(*old_item, old_size, &item);
-    PutBytes(item, &out);
-  }
-  if (new_item) {
-    item.clear();
-    EncodeItem(*new_item, new_size, &item);
-    PutBytes(item, &out);
-  }
+  out.push_back(static_cast<char>((old_stored.empty() ? 0 : kHasOld) | (new_stored.empty() ? 0 : kHasNew)));
+  if (!old_stored.empty()) PutBytes(old_stored, &out);
+  if (!new_stored.empty()) PutBytes(new_stored, &out);
   return out;
+}
+
+std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
+                               const Item& keys, const Item* old_item, const Item* new_item) {
+  std::string old_stored, new_stored;
+  size_t old_size = old_item ? ItemSize(*old_item) : 0, new_size = new_item ? ItemSize(*new_item) : 0;
+  if (old_item) EncodeItem(*old_item, old_size, &old_stored);
+  if (new_item) EncodeItem(*new_item, new_size, &new_stored);
+  return EncodeStreamRecord(view, kind, time_us, keys, old_stored, old_size, new_stored, new_size);
 }
 
 Result<StreamRecord> DecodeStreamRecord(std::string_view stored) {

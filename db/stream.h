@@ -22,6 +22,11 @@ enum class ChangeKind : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
 // order, numbers by value), so a write that changes nothing records nothing.
 std::optional<ChangeKind> ClassifyChange(const Item* old_item, const Item* new_item);
 
+// Whether `item` holds a set anywhere (at any depth). Stored items are encoded canonically
+// except for the order of set elements, so two stored items without sets are equal values
+// exactly when their bytes are equal.
+bool HasSets(const Item& item);
+
 // One stream record, decoded.
 struct StreamRecord {
   uint64_t sequence = 0;  // unique in the data directory; grows with commit order
@@ -37,6 +42,11 @@ struct StreamRecord {
 // Stored record := version:u8(=1) kind:u8 time_us:fixed64 size:varint keys:bytes
 //                  flags:u8 [old:bytes] [new:bytes]   (items in item_codec.h's format)
 // Images the view type does not keep are not stored.
+// The images are given as stored (item_codec.h) with their DynamoDB sizes; empty when absent.
+std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
+                               const Item& keys, std::string_view old_stored, size_t old_size,
+                               std::string_view new_stored, size_t new_size);
+// The same from decoded items (null when absent).
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, const Item* old_item, const Item* new_item);
 Result<StreamRecord> DecodeStreamRecord(std::string_view stored);

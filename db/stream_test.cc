@@ -45,6 +45,13 @@ TEST(ClassifyChange, ComparesValuesNotBytes) {
   EXPECT_EQ(ClassifyChange(&l1, &l2), ChangeKind::kModify);
 }
 
+TEST(HasSets, FindsSetsAtAnyDepth) {
+  EXPECT_FALSE(HasSets(Doc("a", "1")));
+  EXPECT_TRUE(HasSets({{"s", AttributeValue::NumberSet({"1"})}}));
+  EXPECT_TRUE(HasSets({{"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::BinarySet({"x"})})}})}}));
+  EXPECT_FALSE(HasSets({{"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::Null()})}})}}));
+}
+
 TEST(StreamRecordCodec, KeepsWhatTheViewTypeAsksFor) {
   Item old_item = Doc("a", "1"), new_item = Doc("a", "2");
   Item keys = {{"pk", AttributeValue::String("a")}};
@@ -89,7 +96,7 @@ TEST(StreamDefinitionCodec, RoundTrips) {
   d.start_sequence = 99;
   d.created_us = 5;
   d.closed_us = 6;
-  d.trimmed_through = 42;
+  d.trimmed = {0, 42, 0, 7};
   Result<StreamDefinition> r = DecodeStreamDefinition(EncodeStreamDefinition(d));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, d);
@@ -202,6 +209,22 @@ TEST_F(StreamDatabaseTest, RecordsEveryChangeInCommitOrder) {
   EXPECT_EQ(bounds->second, records[3].sequence);
 }
 
+TEST_F(StreamDatabaseTest, ASetInAnotherOrderIsNoChange) {
+  auto table = Create(StreamViewType::kNewAndOldImages);
+  uint32_t id = table->definition().stream.stream_id;
+  Item a = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"x", "y", "z"})}};
+  Item b = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"z", "y", "x"})}};
+  Item c = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"z", "y"})}};
+  ASSERT_TRUE(Write("a", a).ok());
+  ASSERT_TRUE(Write("a", b).ok());
+  ASSERT_TRUE(Write("a", c).ok());
+  std::vector<StreamRecord> records = All(id);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].kind, ChangeKind::kModify);
+  EXPECT_EQ(*records[1].old_image, a);
+  EXPECT_EQ(*records[1].new_image, c);
+}
+
 TEST_F(StreamDatabaseTest, KeysOnlyStoresNoImagesAndLimitsApply) {
   auto table = Create(StreamViewType::kKeysOnly);
   uint32_t id = table->definition().stream.stream_id;
@@ -290,7 +313,7 @@ TEST_F(StreamDatabaseTest, RetentionTrimsOldRecordsAndForgetsClosedStreams) {
     Result<ReadView> view = db_->Read();
     auto def = view->FindStream(id);
     ASSERT_TRUE(def.ok());
-    if (*def) trimmed = std::max(trimmed, (*def)->trimmed_through);
+    for (uint32_t shard = 0; *def && shard < 4; ++shard) trimmed = std::max(trimmed, (*def)->TrimmedThrough(shard));
     gone = !*def;
   }
   EXPECT_TRUE(gone);

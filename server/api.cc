@@ -115,7 +115,7 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     r.body = "healthy: dynamodb." + config_.region + ".amazonaws.com ";
     return reply->Send(std::move(r));
   }
-  if (triggers_ && IsLambdaPath(request.path)) return reply->Send(HandleLambda(*triggers_, request));
+  if (triggers_ && IsLambdaPath(request.path)) return HandleLambda(*triggers_, request, std::move(reply));
   const std::string media = MediaType(request.content_type);
   if (request.method != "POST" || (media != kAmzJson && media != kJson)) {
     return reply->Send(UnknownOperationPage());

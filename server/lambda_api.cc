@@ -1,5 +1,7 @@
 #include "server/lambda_api.h"
 
+#include <thread>
+
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
 
@@ -176,6 +178,24 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
   return Error(ValidationError("Unsupported method"));
 }
 
+HttpResponse InvokeResponse(const streams::InvokeResult& r) {
+  HttpResponse response = Json(200, r.payload);
+  response.access_control = "X-Amz-Executed-Version: $LATEST\r\n";
+  if (r.outcome != streams::InvokeResult::Outcome::kSuccess) {
+    response.access_control += "X-Amz-Function-Error: Unhandled\r\n";
+    std::string body;
+    wire::JsonWriter w(&body);
+    w.BeginObject();
+    w.Key("errorMessage");
+    w.String(r.error);
+    w.Key("errorType");
+    w.String(r.outcome == streams::InvokeResult::Outcome::kTimeout ? "Timeout" : "FunctionError");
+    w.EndObject();
+    response.body = std::move(body);
+  }
+  return response;
+}
+
 HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::string_view rest) {
   if (rest.empty()) {
     if (request.method == "GET") {
@@ -222,25 +242,8 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
   std::string_view name = rest;
   constexpr std::string_view kInvocations = "/invocations";
   if (name.size() > kInvocations.size() && name.substr(name.size() - kInvocations.size()) == kInvocations) {
-    name.remove_suffix(kInvocations.size());
-    if (request.method != "POST") return Error(ValidationError("Unsupported method"));
-    Result<streams::InvokeResult> r = t.InvokeFunction(PercentDecode(name), *request.body);
-    if (!r.ok()) return Error(r.status());
-    HttpResponse response = Json(200, r->payload);
-    response.access_control = "X-Amz-Executed-Version: $LATEST\r\n";
-    if (r->outcome != streams::InvokeResult::Outcome::kSuccess) {
-      response.access_control += "X-Amz-Function-Error: Unhandled\r\n";
-      std::string body;
-      wire::JsonWriter w(&body);
-      w.BeginObject();
-      w.Key("errorMessage");
-      w.String(r->error);
-      w.Key("errorType");
-      w.String(r->outcome == streams::InvokeResult::Outcome::kTimeout ? "Timeout" : "FunctionError");
-      w.EndObject();
-      response.body = std::move(body);
-    }
-    return response;
+    // Invocations are served by HandleLambda on a thread of their own.
+    return Error(ValidationError("Unsupported method"));
   }
   std::string decoded = PercentDecode(name);
   if (request.method == "GET") {
@@ -264,11 +267,32 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
   return Error(ValidationError("Unsupported method"));
 }
 
+HttpResponse Route(streams::Triggers& triggers, const HttpRequest& request);
+
 }  // namespace
 
 bool IsLambdaPath(std::string_view path) { return path.substr(0, kRoot.size()) == kRoot; }
 
-HttpResponse HandleLambda(streams::Triggers& triggers, const HttpRequest& request) {
+void HandleLambda(streams::Triggers& triggers, const HttpRequest& request, std::shared_ptr<Reply> reply) {
+  constexpr std::string_view kInvocations = "/invocations";
+  std::string_view p = request.path;
+  if (request.method == "POST" && p.substr(0, kFunctions.size() + 1) == std::string(kFunctions) + "/" &&
+      p.size() > kFunctions.size() + 1 + kInvocations.size() && p.substr(p.size() - kInvocations.size()) == kInvocations) {
+    std::string name = PercentDecode(p.substr(kFunctions.size() + 1, p.size() - kFunctions.size() - 1 - kInvocations.size()));
+    Result<streams::FunctionConfig> f = triggers.GetFunction(name);
+    if (!f.ok()) return reply->Send(Error(f.status()));
+    streams::FunctionHandler handler{f->name, f->command, f->url, f->timeout_seconds};
+    std::thread([handler = std::move(handler), event = *request.body, reply = std::move(reply)] {
+      reply->Send(InvokeResponse(streams::Invoke(handler, event)));
+    }).detach();
+    return;
+  }
+  reply->Send(Route(triggers, request));
+}
+
+namespace {
+
+HttpResponse Route(streams::Triggers& triggers, const HttpRequest& request) {
   std::string_view path = request.path;
   while (path.size() > kRoot.size() && path.back() == '/') path.remove_suffix(1);
   auto under = [&](std::string_view prefix, std::string_view* rest) {
@@ -289,5 +313,7 @@ HttpResponse HandleLambda(streams::Triggers& triggers, const HttpRequest& reques
   r.access_control = "x-amzn-ErrorType: UnknownOperationException\r\n";
   return r;
 }
+
+}  // namespace
 
 }  // namespace cirrus::server

@@ -15,6 +15,8 @@ namespace cirrus::server {
 //   POST            /2015-03-31/functions/{name}/invocations  Invoke (RequestResponse)
 // Errors are Lambda's: x-amzn-ErrorType and {"Type":"User","Message":...}.
 bool IsLambdaPath(std::string_view path);
-HttpResponse HandleLambda(streams::Triggers& triggers, const HttpRequest& request);
+// Answers on `reply`; an invocation runs on a thread of its own (it may take the function's
+// whole timeout), the rest inline.
+void HandleLambda(streams::Triggers& triggers, const HttpRequest& request, std::shared_ptr<Reply> reply);
 
 }  // namespace cirrus::server

@@ -23,6 +23,7 @@ constexpr std::string_view kFunctionPrefix = "fn/";
 constexpr std::string_view kMappingPrefix = "esm/";
 constexpr std::string_view kCheckpointPrefix = "ckpt/";
 constexpr size_t kMaxEventBytes = 6 * 1024 * 1024;  // Lambda's synchronous payload limit
+constexpr uint32_t kMaxShards = 1024;  // cirrusd's largest --partitions
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -221,8 +222,8 @@ Status ValidateMapping(const MappingConfig& c) {
 // Held by the worker of a shard while it reads, invokes and checkpoints, so that versions of
 // a mapping (an update restarts the workers) never have two batches of a shard in flight.
 struct Triggers::ShardLocks {
-  std::mutex shard[64];
-  std::mutex& of(uint32_t s) { return shard[s % 64]; }
+  std::mutex shard[kMaxShards];
+  std::mutex& of(uint32_t s) { return shard[s % kMaxShards]; }
 };
 
 struct Triggers::Mapping {
@@ -230,6 +231,7 @@ struct Triggers::Mapping {
   FilterSet filters;
   std::shared_ptr<ShardLocks> locks;
   std::atomic<bool> stop{false};
+  std::atomic<int> running{0};  // workers not yet returned
   std::vector<std::thread> threads;
   mutable std::mutex mu;  // guards what follows
   std::string state = "Creating";
@@ -283,9 +285,12 @@ std::string Triggers::StreamArnOf(const db::StreamDefinition& s) const {
 }
 
 Status Triggers::Start() {
-  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
-  CIRRUS_ASSIGN_OR_RETURN(auto functions, view.ListSettings(kFunctionPrefix));
-  CIRRUS_ASSIGN_OR_RETURN(auto mappings, view.ListSettings(kMappingPrefix));
+  std::vector<std::pair<std::string, std::string>> functions, mappings;
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+    CIRRUS_ASSIGN_OR_RETURN(functions, view.ListSettings(kFunctionPrefix));
+    CIRRUS_ASSIGN_OR_RETURN(mappings, view.ListSettings(kMappingPrefix));
+  }  // no snapshot may stay open while waiting on the writer (a map resize waits for them)
   Json json;
   std::lock_guard lock(mu_);
   for (const auto& [key, value] : functions) {
@@ -293,9 +298,13 @@ Status Triggers::Start() {
     functions_[f.name] = std::move(f);
   }
   for (const auto& [key, value] : mappings) {
-    CIRRUS_ASSIGN_OR_RETURN(wire::JsonValue v, json.Parse(value));
     auto m = std::make_shared<Mapping>();
-    CIRRUS_RETURN_IF_ERROR(ReadMappingMembers(v, &m->config));
+    Result<wire::JsonValue> v = json.Parse(value);
+    Status read = v.ok() ? ReadMappingMembers(*v, &m->config) : v.status();
+    if (!read.ok()) {
+      std::fprintf(stderr, "cirrusd: skipping the unreadable mapping %s: %s\n", key.c_str(), read.message().c_str());
+      continue;
+    }
     Result<FilterSet> filters = FilterSet::Parse(m->config.filter_patterns);
     if (filters.ok()) m->filters = std::move(*filters);
     auto& locks = shard_locks_[m->config.uuid];
@@ -320,16 +329,33 @@ void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
   if (Result<db::ReadView> view = db_->Read(); view.ok()) {
     if (auto streams = view->Streams(); streams.ok()) {
       for (const auto& s : *streams) {
-        if (StreamArnOf(s) == m->config.event_source_arn) shards = s.shard_count;
+        if (StreamArnOf(s) == m->config.event_source_arn) shards = std::min(s.shard_count, kMaxShards);
       }
     }
+  }
+  if (shards == 0) {
+    std::fprintf(stderr, "cirrusd: mapping %s: its stream %s no longer exists\n", m->config.uuid.c_str(),
+                 m->config.event_source_arn.c_str());
   }
   {
     std::lock_guard lock(m->mu);
     m->state = m->config.enabled ? "Enabled" : "Disabled";
   }
   for (uint32_t shard = 0; shard < shards && m->config.enabled; ++shard) {
-    m->threads.emplace_back([this, m, shard] { Run(m, shard); });
+    ++m->running;
+    m->threads.emplace_back([this, m, shard] {
+      Run(m, shard);
+      --m->running;
+    });
+  }
+  // Old versions of mappings whose workers have all returned.
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if ((*it)->running == 0) {
+      for (auto& t : (*it)->threads) t.join();
+      it = retired_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 
@@ -389,9 +415,18 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
   std::unique_lock shard_lock(m->locks->of(shard));
   const std::string ckpt_key = CheckpointKey(c.uuid, shard);
   Json json;
+  // Where to start: the checkpoint (0: the beginning of the shard).
   uint64_t position = 0;
-  if (auto view = db_->Read(); view.ok()) {
-    if (auto v = view->GetSetting(ckpt_key); v.ok() && *v) position = std::stoull(**v);
+  for (;;) {
+    Result<db::ReadView> view = db_->Read();
+    Result<std::optional<std::string>> v = view.ok() ? view->GetSetting(ckpt_key) : view.status();
+    if (v.ok()) {
+      if (*v) position = std::strtoull((*v)->c_str(), nullptr, 10);
+      break;
+    }
+    std::fprintf(stderr, "cirrusd: mapping %s: cannot read its checkpoint: %s\n", c.uuid.c_str(),
+                 v.status().message().c_str());
+    if (!m->Sleep(1000)) return;
   }
   auto checkpoint = [&](uint64_t next) {
     position = next;
@@ -403,83 +438,86 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
     }
   };
   uint64_t seen = db_->stream_version();
+  enum class Next { kDeliver, kSkip, kWaitForChange, kIdle };
   while (!m->stop) {
-    // Read what is there from the checkpoint on.
+    // Read what is there from the checkpoint on, in a snapshot closed before any waiting.
     std::optional<db::StreamDefinition> stream;
     Batch batch;
-    size_t bytes = 0;
     uint64_t last_read = 0;  // the last record read, matching the filters or not
-    bool shard_done = false;
-    {
+    int64_t wait_ms = 200;
+    Next next = [&]() -> Next {
       Result<db::ReadView> view = db_->Read();
-      if (!view.ok()) {
-        m->Sleep(1000);
-        continue;
-      }
+      if (!view.ok()) return Next::kIdle;
       if (auto streams = view->Streams(); streams.ok()) {
         for (auto& s : *streams) {
           if (StreamArnOf(s) == c.event_source_arn) stream = s;
         }
       }
-      if (!stream) {
-        m->Sleep(1000);  // forgotten after its retention period: nothing more will come
-        continue;
-      }
-      if (position <= stream->trimmed_through) {
-        std::fprintf(stderr, "cirrusd: mapping %s: records of shard %u up to %s expired unprocessed\n",
-                     c.uuid.c_str(), shard, SequenceNumberText(stream->trimmed_through).c_str());
-        position = stream->trimmed_through + 1;
+      if (!stream) return Next::kIdle;  // forgotten after its retention period
+      if (const uint64_t trimmed = stream->TrimmedThrough(shard); position <= trimmed) {
+        if (position != 0) {
+          std::fprintf(stderr, "cirrusd: mapping %s: records of shard %u up to %s expired unprocessed\n",
+                       c.uuid.c_str(), shard, SequenceNumberText(trimmed).c_str());
+        }
+        position = trimmed + 1;
       }
       std::vector<db::StreamRecord> records;
       Status s = view->ReadStream(stream->stream_id, shard, position, static_cast<size_t>(c.batch_size),
                                   kMaxEventBytes, &records);
       if (!s.ok()) {
         std::fprintf(stderr, "cirrusd: mapping %s: %s\n", c.uuid.c_str(), s.message().c_str());
-        m->Sleep(1000);
-        continue;
-      }
-      if (records.empty() && stream->closed_us) {
-        auto bounds = view->ShardBounds(stream->stream_id, shard);
-        shard_done = bounds.ok() && position > bounds->second;
-      }
-      const std::string arn = StreamArnOf(*stream);
-      for (db::StreamRecord& r : records) {
-        last_read = r.sequence;
-        std::string text;
-        wire::JsonWriter w(&text);
-        WriteRecord(*stream, r, options_.region, arn, w);
-        if (!m->filters.Matches(text)) continue;
-        if (!batch.json.empty() && bytes + text.size() > kMaxEventBytes - 64) {
-          last_read = batch.records.back().sequence;
-          break;
-        }
-        bytes += text.size();
-        batch.json.push_back(std::move(text));
-        batch.records.push_back(std::move(r));
-      }
-      // The batching window: wait for a fuller batch, up to the window after its first record.
-      if (!records.empty() && records.size() < static_cast<size_t>(c.batch_size) &&
-          c.maximum_batching_window_seconds > 0) {
-        int64_t due = records.front().time_us / 1000 + c.maximum_batching_window_seconds * 1000;
-        int64_t wait = due - NowMs();
-        if (wait > 0) {
-          m->SetAge(shard, NowMs() - records.front().time_us / 1000);
-          seen = db_->WaitForStreamChange(seen, std::chrono::milliseconds(std::min<int64_t>(wait, 200)));
-          continue;
-        }
+        return Next::kIdle;
       }
       if (records.empty()) {
         m->SetAge(shard, 0);
-        if (shard_done) {
-          m->Sleep(1000);
-        } else {
-          seen = db_->WaitForStreamChange(seen, std::chrono::milliseconds(200));
+        // Nothing up to the last record committed anywhere: later records of this shard come
+        // after it (sequence numbers follow commit order), so an idle shard's position keeps
+        // up with the stream and never falls behind its trim point.
+        if (Result<uint64_t> last = view->LastSequence(); last.ok()) position = std::max(position, *last + 1);
+        if (stream->closed_us) return Next::kIdle;  // closed and read to its end
+        return Next::kWaitForChange;
+      }
+      const std::string arn = StreamArnOf(*stream);
+      size_t bytes = 16;  // {"Records":[]}
+      bool capped = false;
+      for (db::StreamRecord& r : records) {
+        std::string text;
+        wire::JsonWriter w(&text);
+        WriteRecord(*stream, r, options_.region, arn, w);
+        if (!m->filters.Matches(text)) {
+          last_read = r.sequence;
+          continue;
         }
-        continue;
+        if (!batch.json.empty() && bytes + text.size() + 1 > kMaxEventBytes) {
+          capped = true;
+          break;
+        }
+        last_read = r.sequence;
+        bytes += text.size() + 1;
+        batch.json.push_back(std::move(text));
+        batch.records.push_back(std::move(r));
       }
       m->SetAge(shard, NowMs() - records.front().time_us / 1000);
+      // The batching window: wait for a fuller batch, up to the window after its first record.
+      if (!capped && records.size() < static_cast<size_t>(c.batch_size) && c.maximum_batching_window_seconds > 0) {
+        int64_t due = records.front().time_us / 1000 + c.maximum_batching_window_seconds * 1000;
+        int64_t wait = due - NowMs();
+        if (wait > 0) {
+          wait_ms = std::min<int64_t>(wait, 200);
+          return Next::kWaitForChange;
+        }
+      }
+      return batch.size() ? Next::kDeliver : Next::kSkip;
+    }();
+    if (next == Next::kIdle) {
+      m->Sleep(1000);
+      continue;
     }
-    if (batch.size() == 0) {  // nothing passed the filters
+    if (next == Next::kWaitForChange) {
+      seen = db_->WaitForStreamChange(seen, std::chrono::milliseconds(wait_ms));
+      continue;
+    }
+    if (next == Next::kSkip) {  // nothing passed the filters
       checkpoint(last_read + 1);
       continue;
     }
@@ -702,24 +740,23 @@ Result<MappingStatus> Triggers::CreateMapping(MappingConfig c) {
   CIRRUS_RETURN_IF_ERROR(ValidateMapping(c));
   CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(c.function_name));
   c.function_name = f.name;
-  // The stream, and where each shard starts.
-  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
-  CIRRUS_ASSIGN_OR_RETURN(auto streams, view.Streams());
-  std::optional<db::StreamDefinition> stream;
-  for (auto& s : streams) {
-    if (StreamArnOf(s) == c.event_source_arn) stream = s;
-  }
-  if (!stream) return BadParameter("Stream not found: " + c.event_source_arn);
+  // The stream, and where each shard starts (LATEST: after the last record committed).
   std::vector<std::pair<std::string, std::optional<std::string>>> checkpoints;
   c.uuid = NewUuid();
-  for (uint32_t shard = 0; shard < stream->shard_count; ++shard) {
-    uint64_t start = 0;
-    if (c.starting_position == "LATEST") {
-      CIRRUS_ASSIGN_OR_RETURN(auto bounds, view.ShardBounds(stream->stream_id, shard));
-      start = bounds.second ? bounds.second + 1 : std::max(stream->start_sequence, stream->trimmed_through + 1);
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+    CIRRUS_ASSIGN_OR_RETURN(auto streams, view.Streams());
+    std::optional<db::StreamDefinition> stream;
+    for (auto& s : streams) {
+      if (StreamArnOf(s) == c.event_source_arn) stream = s;
     }
-    checkpoints.emplace_back(CheckpointKey(c.uuid, shard), std::to_string(start));
-  }
+    if (!stream) return BadParameter("Stream not found: " + c.event_source_arn);
+    CIRRUS_ASSIGN_OR_RETURN(uint64_t last, view.LastSequence());
+    for (uint32_t shard = 0; shard < stream->shard_count; ++shard) {
+      uint64_t start = c.starting_position == "LATEST" ? last + 1 : 0;
+      checkpoints.emplace_back(CheckpointKey(c.uuid, shard), std::to_string(start));
+    }
+  }  // closed before waiting on the writer
   c.last_modified_ms = NowMs();
   std::lock_guard lock(mu_);
   for (const auto& [uuid, m] : mappings_) {

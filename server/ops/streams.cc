@@ -39,9 +39,9 @@ Result<db::StreamDefinition> FindStream(db::ReadView& view, std::string_view arn
 }
 
 // Where a shard's records start: its first record, or where the next one will be.
-uint64_t FirstPosition(const db::StreamDefinition& s, std::pair<uint64_t, uint64_t> bounds) {
+uint64_t FirstPosition(const db::StreamDefinition& s, uint32_t shard, std::pair<uint64_t, uint64_t> bounds) {
   if (bounds.first) return bounds.first;
-  return std::max(s.start_sequence, s.trimmed_through + 1);
+  return std::max(s.start_sequence, s.TrimmedThrough(shard) + 1);
 }
 
 Result<std::string> RunListStreams(OperationContext& ctx, const wire::JsonValue& request) {
@@ -54,17 +54,21 @@ Result<std::string> RunListStreams(OperationContext& ctx, const wire::JsonValue&
   std::optional<std::string_view> start = r.String("ExclusiveStartStreamArn");
   r.Length("ExclusiveStartStreamArn", start, 37, 1024);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
-  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
-  CIRRUS_ASSIGN_OR_RETURN(std::vector<db::StreamDefinition> all, view.Streams());
+  const bool table_exists = table && ctx.db->FindTable(*table);
+  std::vector<db::StreamDefinition> all;
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    CIRRUS_ASSIGN_OR_RETURN(all, view.Streams());
+  }
   std::vector<const db::StreamDefinition*> listed;
   for (const db::StreamDefinition& s : all) {
     if (!table || s.table_name == *table) listed.push_back(&s);
   }
-  if (table && listed.empty() && !ctx.db->FindTable(*table)) return TableNotFound(*table);
+  if (table && listed.empty() && !table_exists) return TableNotFound(*table);
   size_t i = 0;
-  if (start) {
+  if (start) {  // after that stream; a stream since forgotten ends the listing
     while (i < listed.size() && ArnOf(*ctx.config, *listed[i]) != *start) ++i;
-    i = i < listed.size() ? i + 1 : 0;
+    i = std::min(i + 1, listed.size());
   }
   const size_t max = static_cast<size_t>(limit.value_or(100));
   std::string body;
@@ -139,7 +143,7 @@ Result<std::string> RunDescribeStream(OperationContext& ctx, const wire::JsonVal
   uint32_t n = 0;
   for (; shard < s.shard_count && n < max; ++shard, ++n) {
     CIRRUS_ASSIGN_OR_RETURN(auto bounds, view.ShardBounds(s.stream_id, shard));
-    uint64_t first = FirstPosition(s, bounds);
+    uint64_t first = FirstPosition(s, shard, bounds);
     w.BeginObject();
     w.Key("ShardId");
     w.String(streams::ShardIdText(s, shard));
@@ -207,11 +211,12 @@ Result<std::string> RunGetShardIterator(OperationContext& ctx, const wire::JsonV
   it.shard = *shard;
   it.issued_ms = NowMs();
   if (*type == "TRIM_HORIZON") {
-    it.position = FirstPosition(s, bounds);
-  } else if (*type == "LATEST") {
-    it.position = bounds.second ? bounds.second + 1 : FirstPosition(s, bounds);
+    it.position = FirstPosition(s, *shard, bounds);
+  } else if (*type == "LATEST") {  // after the last record committed anywhere
+    CIRRUS_ASSIGN_OR_RETURN(uint64_t last, view.LastSequence());
+    it.position = std::max(last + 1, FirstPosition(s, *shard, bounds));
   } else {
-    if (*number <= s.trimmed_through) return Trimmed();
+    if (*number <= s.TrimmedThrough(*shard)) return Trimmed();
     it.position = after ? (*number == UINT64_MAX ? *number : *number + 1) : *number;
   }
   std::string body;
@@ -245,13 +250,20 @@ Result<std::string> RunGetRecords(OperationContext& ctx, const wire::JsonValue& 
   CIRRUS_ASSIGN_OR_RETURN(std::optional<db::StreamDefinition> s, view.FindStream(it->stream_id));
   const std::string_view arn = text->substr(0, text->rfind("|1|"));
   if (!s || it->shard >= s->shard_count) return StreamNotFound(arn);
-  if (it->position <= s->trimmed_through) return Trimmed();
+  if (it->position <= s->TrimmedThrough(it->shard)) return Trimmed();
   std::vector<db::StreamRecord> records;
   CIRRUS_RETURN_IF_ERROR(view.ReadStream(s->stream_id, it->shard, it->position,
                                          static_cast<size_t>(limit.value_or(1000)), kMaxRecordBytes, &records));
   streams::ShardIterator next = *it;
   next.issued_ms = now;
-  if (!records.empty()) next.position = records.back().sequence + 1;
+  if (!records.empty()) {
+    next.position = records.back().sequence + 1;
+  } else {
+    // Nothing up to the last record committed anywhere: later records of this shard come
+    // after it, so an idle shard's iterator keeps up and never falls below the trim point.
+    CIRRUS_ASSIGN_OR_RETURN(uint64_t last, view.LastSequence());
+    next.position = std::max(next.position, last + 1);
+  }
   bool finished = false;  // a closed shard read to its end has no next iterator
   if (s->closed_us) {
     CIRRUS_ASSIGN_OR_RETURN(auto bounds, view.ShardBounds(s->stream_id, it->shard));

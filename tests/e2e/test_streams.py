@@ -332,6 +332,19 @@ def test_retention_trims_and_reading_below_it_is_refused(tmp_path):
         assert e.value.response["Error"]["Code"] == "TrimmedDataAccessException"
         ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})  # the stream goes on
         assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, arn)] == ["b"]
+        # A shard that never had a record is not "trimmed" for a poller that kept polling it.
+        record_shard = {sid for sid in shard if streams.get_records(ShardIterator=streams.get_shard_iterator(
+            StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"]}
+        idle = [sid for sid in shard if sid not in record_shard]
+        iterators = {sid: streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="LATEST")[
+            "ShardIterator"] for sid in idle}
+        for _ in range(3):
+            for sid in idle:
+                iterators[sid] = streams.get_records(ShardIterator=iterators[sid])["NextShardIterator"]
+            ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "n": {"N": str(time.time())}})
+            time.sleep(1.2)
+        for sid in idle:
+            assert streams.get_records(ShardIterator=iterators[sid])["Records"] == []
 
 
 def test_aws_cli_reads_the_stream(server, clients):
@@ -691,6 +704,23 @@ def test_kill_9_under_load_loses_no_trigger(tmp_path, handler):
                 first[pk].append(v)
         for pk, values in first.items():
             assert values == sorted(values), pk
+
+
+def test_invoke_through_the_lambda_api(clients, handler):
+    _, _, lam = clients
+    ok, failing = unique("inv"), unique("inv")
+    command_function(lam, ok, handler, "record")
+    command_function(lam, failing, handler, "fail")
+    event = {"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "i"}}}}]}
+    r = lam.invoke(FunctionName=ok, Payload=json.dumps(event))
+    assert r["StatusCode"] == 200 and "FunctionError" not in r
+    assert json.loads(r["Payload"].read()) == {"batchItemFailures": []}
+    r = lam.invoke(FunctionName=failing, Payload=json.dumps(event))
+    assert r["FunctionError"] == "Unhandled"
+    assert "exit status 1" in json.loads(r["Payload"].read())["errorMessage"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.invoke(FunctionName="nope-" + ok, Payload=b"{}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_cirrus_functions_cli(server, clients, handler):
