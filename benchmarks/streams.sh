@@ -3,7 +3,7 @@
 #   - PutItem over HTTP, 16 connections, closed loop, 100k items of ~200 bytes overwritten
 #     (every put a MODIFY record with both images, the largest record): a table without a
 #     stream against one with a NEW_AND_OLD_IMAGES stream, --sync=none and --sync=full;
-#     each point 3 runs, medians, as core.sh;
+#     3 runs each, alternating between the two, medians;
 #   - write-to-handler latency of a trigger (BatchSize 1, no batching window), open loop at
 #     50 writes/s for 20 s with an HTTP handler, 20 writes/s with a Python command handler
 #     (benchmarks/trigger_latency.py), durable writes (--sync=full).
@@ -19,8 +19,10 @@ source benchmarks/lib.sh
 machine_header
 
 header
-declare -A PEAK CPU
+# The two tables alternate run by run (off, on, off, on, ...) so that the machine's drift
+# over a minute falls on both alike; the summary compares the medians.
 for sync in none full; do
+  declare -A PORTS=()
   for stream in off on; do
     read -r PID PORT _ < <(start_cirrusd taskset -c $SERVER_CPU $BIN/cirrusd --port 0 \
       --data-dir "$WORK/data-$sync-$stream" --sync=$sync)
@@ -28,13 +30,22 @@ for sync in none full; do
     args=()
     [ $stream = on ] && args=(--stream NEW_AND_OLD_IMAGES)
     $BIN/cirrus-load --port "$PORT" --preload "${args[@]}" --items 100000 --duration 0 2>/dev/null
-    point "PutItem --sync=$sync, stream $stream, 16 conns" "$PID" -- --workload put --connections 16 2>&1
-    PEAK[$sync-$stream]=$LAST_TPUT
-    CPU[$sync-$stream]=$LAST_CPU_US
-    kill "$PID"; wait "$PID" 2>/dev/null || true
+    PORTS[$stream]="$PID $PORT"
   done
-  echo "  stream capture (--sync=$sync): throughput $(awk "BEGIN {printf \"%.1f%%\", 100 * (1 - ${PEAK[$sync-on]} / ${PEAK[$sync-off]})}") lower," \
-    "server CPU per put ${CPU[$sync-off]} -> ${CPU[$sync-on]} us"
+  tputs_off=(); tputs_on=(); cpus_off=(); cpus_on=()
+  for round in $(seq 3); do
+    for stream in off on; do
+      read -r PID PORT <<<"${PORTS[$stream]}"
+      RUNS=1 point "PutItem --sync=$sync, stream $stream, 16 conns" "$PID" -- --workload put --connections 16 2>&1
+      eval "tputs_$stream+=($LAST_TPUT); cpus_$stream+=($LAST_CPU_US)"
+    done
+  done
+  median() { printf "%s\n" "$@" | sort -n | sed -n 2p; }
+  off=$(median "${tputs_off[@]}"); on=$(median "${tputs_on[@]}")
+  echo "  stream capture (--sync=$sync), medians of 3: $off -> $on req/s," \
+    "$(awk "BEGIN {printf \"%.1f%%\", 100 * (1 - $on / $off)}") lower; server CPU per put" \
+    "$(median "${cpus_off[@]}") -> $(median "${cpus_on[@]}") us"
+  for stream in off on; do read -r PID PORT <<<"${PORTS[$stream]}"; kill "$PID"; wait "$PID" 2>/dev/null || true; done
 done
 echo
 echo "write-to-handler latency, BatchSize 1, window 0, open loop for 20 s, --sync=full:"

@@ -51,6 +51,9 @@ struct ShardIterator {
   int64_t issued_ms = 0;  // iterators expire 15 minutes after issue
 };
 constexpr int64_t kIteratorLifetimeMs = 15 * 60 * 1000;
+inline bool IteratorExpired(const ShardIterator& it, int64_t now_ms) {
+  return now_ms - it.issued_ms > kIteratorLifetimeMs;
+}
 
 // Opaque text, as AWS's: "<stream arn>|1|<base64 payload and checksum>".
 std::string EncodeIterator(std::string_view stream_arn, const ShardIterator& it);

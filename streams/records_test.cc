@@ -62,6 +62,10 @@ TEST(Records, IteratorsRoundTripAndRejectTampering) {
   EXPECT_FALSE(DecodeIterator(altered));
   EXPECT_FALSE(DecodeIterator("arn:aws:dynamodb:us-east-1:1:table/X/stream/L" + text.substr(arn.size())));
   EXPECT_FALSE(DecodeIterator("garbage"));
+  // Valid for 15 minutes after issue.
+  EXPECT_FALSE(IteratorExpired(it, it.issued_ms));
+  EXPECT_FALSE(IteratorExpired(it, it.issued_ms + 15 * 60 * 1000));
+  EXPECT_TRUE(IteratorExpired(it, it.issued_ms + 15 * 60 * 1000 + 1));
   EXPECT_FALSE(DecodeIterator(arn + "|1|!!!!"));
 }
 

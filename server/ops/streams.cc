@@ -240,7 +240,7 @@ Result<std::string> RunGetRecords(OperationContext& ctx, const wire::JsonValue& 
   std::optional<streams::ShardIterator> it = streams::DecodeIterator(*text);
   if (!it) return ValidationError("Invalid ShardIterator");
   const int64_t now = NowMs();
-  if (now - it->issued_ms > streams::kIteratorLifetimeMs) {
+  if (streams::IteratorExpired(*it, now)) {
     return Status(ErrorKind::kExpiredIterator,
                   "Iterator expired. The iterator was created at time " + std::to_string(it->issued_ms) +
                       " while right now it is " + std::to_string(now) +
