@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <memory>
 #include <random>
 #include <string>
@@ -90,6 +91,9 @@ struct Options {
   bool preload = false;
   int gsis = -1;  // -1: plain items; 0..2: items with index attributes, the table with that many GSIs
   std::string stream;  // a StreamViewType: the table records its changes in a stream
+  int partition_size = 1;   // >1: items i have key (pk = i / P, sk = i % P): Query reads a partition
+  int limit = 100;          // query and scan: Limit
+  std::string distribution = "uniform";  // or "zipf" (theta 0.99): which item a request names
   std::string json_out;
 };
 
@@ -99,6 +103,14 @@ const char* kAuth =
     "Signature=0000000000000000000000000000000000000000000000000000000000000000";
 
 std::string KeyOf(int64_t i) { return "user#" + std::to_string(i); }
+
+// The key attributes of item i: pk alone, or pk and sk when partitions hold several items.
+int g_partition_size = 1;
+std::string KeyJson(int64_t i) {
+  if (g_partition_size <= 1) return "\"pk\":{\"S\":\"" + KeyOf(i) + "\"}";
+  return "\"pk\":{\"S\":\"" + KeyOf(i / g_partition_size) + "\"},\"sk\":{\"N\":\"" +
+         std::to_string(i % g_partition_size) + "\"}";
+}
 
 // `indexed`: also a status and a time (GSI keys), which `salt` varies from write to write.
 std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t salt = 0) {
@@ -111,7 +123,7 @@ std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t sa
   // pad so that the item (names + values) is about item_size bytes
   int overhead = static_cast<int>(2 + key.size() + 4 + (indexed ? 20 : 0));
   std::string payload(static_cast<size_t>(std::max(1, item_size - overhead)), 'x');
-  return "{\"pk\":{\"S\":\"" + key + "\"},\"data\":{\"S\":\"" + payload + "\"}" + extra + "}";
+  return "{" + KeyJson(i) + ",\"data\":{\"S\":\"" + payload + "\"}" + extra + "}";
 }
 
 struct Request {
@@ -120,28 +132,93 @@ struct Request {
   const char* expect;  // substring a good answer contains, or nullptr
 };
 
+// Zipfian item choice (theta 0.99, as YCSB): item 0 the most requested. The CDF is built
+// once; a draw is a binary search.
+class Zipf {
+ public:
+  Zipf(int64_t n, double theta) : cdf_(static_cast<size_t>(n)) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; ++i) sum += 1.0 / std::pow(static_cast<double>(i + 1), theta);
+    double acc = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      acc += 1.0 / std::pow(static_cast<double>(i + 1), theta) / sum;
+      cdf_[static_cast<size_t>(i)] = acc;
+    }
+  }
+  int64_t Draw(std::mt19937_64& rng) const {
+    double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return std::min<int64_t>(static_cast<int64_t>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin()),
+                             static_cast<int64_t>(cdf_.size()) - 1);
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
 class Workload {
  public:
-  Workload(const Options& o) : o_(o), rng_(std::random_device{}()) {}
+  Workload(const Options& o) : o_(o), rng_(std::random_device{}()) {
+    if (o.distribution == "zipf") zipf_ = std::make_unique<Zipf>(o.items, 0.99);
+  }
+  int64_t Pick() {
+    return zipf_ ? zipf_->Draw(rng_) : static_cast<int64_t>(rng_() % static_cast<uint64_t>(o_.items));
+  }
   Request Next() {
-    int64_t i = static_cast<int64_t>(rng_() % static_cast<uint64_t>(o_.items));
+    int64_t i = Pick();
     const std::string table = "\"TableName\":\"" + o_.table + "\"";
-    if (o_.workload == "put" || (o_.workload == "mixed" && rng_() % 100 < 5)) {
+    const std::string& w = o_.workload;
+    if (w == "put" || (w == "mixed" && rng_() % 100 < 5)) {
       return {"DynamoDB_20120810.PutItem",
               "{" + table + ",\"Item\":" + ItemJson(i, o_.item_size, o_.gsis >= 0, rng_()) + "}", nullptr};
     }
-    if (o_.workload == "query") {
-      return {"DynamoDB_20120810.Query",
-              "{" + table + ",\"KeyConditionExpression\":\"pk = :p\",\"ExpressionAttributeValues\":"
-              "{\":p\":{\"S\":\"" + KeyOf(i) + "\"}}}", "\"Count\":1"};
+    if (w == "update") {  // a counter
+      return {"DynamoDB_20120810.UpdateItem",
+              "{" + table + ",\"Key\":{" + KeyJson(i) + "},\"UpdateExpression\":\"ADD hits :one\","
+              "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}},\"ReturnValues\":\"UPDATED_NEW\"}",
+              "\"hits\""};
     }
-    return {"DynamoDB_20120810.GetItem",
-            "{" + table + ",\"Key\":{\"pk\":{\"S\":\"" + KeyOf(i) + "\"}}}", o_.workload == "static" ? nullptr : "\"Item\""};
+    if (w == "query") {  // one partition: Limit items of it (all of it when P <= Limit)
+      int64_t p = g_partition_size > 1 ? i / g_partition_size : i;
+      return {"DynamoDB_20120810.Query",
+              "{" + table + ",\"KeyConditionExpression\":\"pk = :p\",\"Limit\":" + std::to_string(o_.limit) +
+              ",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"" + KeyOf(p) + "\"}}}",
+              g_partition_size > 1 ? "\"Items\":[{" : "\"Count\":1"};
+    }
+    if (w == "scan") {  // a page from a random place of the key space
+      return {"DynamoDB_20120810.Scan",
+              "{" + table + ",\"Limit\":" + std::to_string(o_.limit) + ",\"ExclusiveStartKey\":{" + KeyJson(i) + "}}",
+              "\"Items\":["};
+    }
+    if (w == "batchget") {  // 100 distinct keys
+      std::string body = "{\"RequestItems\":{\"" + o_.table + "\":{\"Keys\":[";
+      std::set<int64_t> keys;
+      while (keys.size() < static_cast<size_t>(std::min<int64_t>(100, o_.items))) keys.insert(Pick());
+      bool first = true;
+      for (int64_t k : keys) {
+        body += (first ? "{" : ",{") + KeyJson(k) + "}";
+        first = false;
+      }
+      return {"DynamoDB_20120810.BatchGetItem", body + "]}}}", "\"Responses\""};
+    }
+    if (w == "batchwrite") {  // 25 distinct puts
+      std::set<int64_t> keys;
+      while (keys.size() < static_cast<size_t>(std::min<int64_t>(25, o_.items))) keys.insert(Pick());
+      std::string body = "{\"RequestItems\":{\"" + o_.table + "\":[";
+      bool first = true;
+      for (int64_t k : keys) {
+        body += (first ? "" : ",") + std::string("{\"PutRequest\":{\"Item\":") + ItemJson(k, o_.item_size) + "}}";
+        first = false;
+      }
+      return {"DynamoDB_20120810.BatchWriteItem", body + "]}}", "UnprocessedItems"};
+    }
+    return {"DynamoDB_20120810.GetItem", "{" + table + ",\"Key\":{" + KeyJson(i) + "}}",
+            w == "static" ? nullptr : "\"Item\""};
   }
 
  private:
   const Options& o_;
   std::mt19937_64 rng_;
+  std::unique_ptr<Zipf> zipf_;
 };
 
 struct Run;
@@ -354,6 +431,11 @@ void Drive(Run& r, double seconds, double warmup) {
 void Preload(const Options& o) {
   // Up to two GSIs with projection ALL (the costliest to keep): (status, at) and (status).
   std::string definitions = "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}";
+  std::string schema = "{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}";
+  if (o.partition_size > 1) {
+    definitions += ",{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}";
+    schema += ",{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}";
+  }
   std::string indexes;
   if (o.gsis >= 1) {
     definitions += ",{\"AttributeName\":\"status\",\"AttributeType\":\"S\"},"
@@ -369,7 +451,7 @@ void Preload(const Options& o) {
   }
   std::string created = Call(o, "DynamoDB_20120810.CreateTable",
                              "{\"TableName\":\"" + o.table + "\",\"BillingMode\":\"PAY_PER_REQUEST\","
-                             "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                             "\"KeySchema\":[" + schema + "],"
                              "\"AttributeDefinitions\":[" + definitions + "]" + indexes +
                              (o.stream.empty() ? std::string() : ",\"StreamSpecification\":{\"StreamEnabled\":true,"
                                                  "\"StreamViewType\":\"" + o.stream + "\"}") + "}");
@@ -408,8 +490,18 @@ int main(int argc, char** argv) {
   CLI::App app{"cirrus-load: HTTP load for DynamoDB-compatible servers"};
   app.add_option("--host", o.host)->capture_default_str();
   app.add_option("--port", o.port)->capture_default_str();
-  app.add_option("--workload", o.workload, "get | put | mixed (95% get, 5% put) | query | static (any 200)")
-      ->check(CLI::IsMember({"get", "put", "mixed", "query", "static"}))->capture_default_str();
+  app.add_option("--workload", o.workload,
+                 "get | put | update (a counter) | mixed (95% get, 5% put) | query (a partition, "
+                 "--limit) | scan (a --limit page) | batchget (100 keys) | batchwrite (25 puts) | "
+                 "static (any 200)")
+      ->check(CLI::IsMember({"get", "put", "update", "mixed", "query", "scan", "batchget", "batchwrite", "static"}))
+      ->capture_default_str();
+  app.add_option("--partition-size", o.partition_size,
+                 "Items per partition key (>1: the table has a sort key; Query reads a partition)")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--limit", o.limit, "Limit of query and scan requests")->check(CLI::Range(1, 10000))->capture_default_str();
+  app.add_option("--distribution", o.distribution, "uniform | zipf (theta 0.99): which items requests name")
+      ->check(CLI::IsMember({"uniform", "zipf"}))->capture_default_str();
   app.add_option("--table", o.table)->capture_default_str();
   app.add_option("--connections", o.connections)->capture_default_str();
   app.add_option("--duration", o.duration, "Measured seconds")->capture_default_str();
@@ -426,6 +518,7 @@ int main(int argc, char** argv) {
   app.add_option("--stream", o.stream, "With --preload: the table has a stream of this view type (e.g. NEW_AND_OLD_IMAGES)");
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
+  g_partition_size = o.partition_size;
 
   if (o.preload) Preload(o);
   if (o.duration <= 0) return 0;
