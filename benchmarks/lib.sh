@@ -70,7 +70,7 @@ print("%-44s %9.0f %8.0f %8.0f %9.0f %6.0f%% %6.0f%%%s" % (
     label, m("throughput"), m("p50_us"), m("p99_us"), m("p999_us"),
     100 * m("generator_cpu"), 100 * m("server_cpu"), "  ERRORS: %d" % errors if errors else ""),
     file=sys.stderr)
-print(int(m("throughput")), round(statistics.median(1e6 * r["server_cpu"] / r["throughput"] for r in runs), 1),
+print(int(m("throughput")), round(statistics.median(1e6 * r["server_cpu"] / max(r["throughput"], 1e-9) for r in runs), 1),
       int(m("p50_us")), int(m("p99_us")))
 PY
 )

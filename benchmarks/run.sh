@@ -29,25 +29,28 @@ PEERS="${CIRRUS_PEERS:-/tmp/cirrus-peers}"
 mkdir -p "$PEERS"
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Waits until a server answers ListTables (any DynamoDB-compatible one); prints the ms it took.
-wait_ready() {
-  /usr/bin/python3 - "$1" "$2" <<'PY'
-import http.client, sys, time
-port, t0 = int(sys.argv[1]), float(sys.argv[2])
+# launch LOG CMD...: starts CMD (stdout and stderr to LOG) and waits until it answers
+# ListTables (any DynamoDB-compatible server on $PORT); prints "pid ms-from-exec-to-answer".
+launch() {
+  /usr/bin/python3 - "$PORT" "$@" <<'PY'
+import http.client, os, subprocess, sys, time
+port, log, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 auth = ("AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/dynamodb/aws4_request, "
         "SignedHeaders=host, Signature=00")
-deadline = time.time() + 120
-while time.time() < deadline:
+t0 = time.monotonic()
+p = subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+                     cwd=os.path.dirname(log))  # DynamoDB Local writes beside its working directory
+while time.monotonic() - t0 < 120 and p.poll() is None:
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         c.request("POST", "/", "{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables",
                   "Content-Type": "application/x-amz-json-1.0", "Authorization": auth,
                   "X-Amz-Date": "20240101T000000Z"})
         if c.getresponse().status == 200:
-            print(round((time.time() - t0) * 1000, 1)); sys.exit(0)
+            print(p.pid, round((time.monotonic() - t0) * 1000, 1)); sys.exit(0)
     except OSError:
-        pass
-    time.sleep(0.01)
+        time.sleep(0.0005)
+p.kill()
 sys.exit(1)
 PY
 }
@@ -84,10 +87,10 @@ fi
 # start NAME CMD...: starts a server on $PORT (set by the caller), pinned; sets PID and COLD.
 start() {
   local name=$1; shift
-  local t0; t0=$(date +%s.%N)
-  taskset -c $SERVER_CPU "$@" >"$WORK/$name.log" 2>&1 &
-  PID=$!; PIDS+=("$PID")
-  COLD=$(wait_ready "$PORT" "$t0") || { echo "$name did not start:"; tail -5 "$WORK/$name.log"; return 1; }
+  local out
+  out=$(launch "$WORK/$name.log" taskset -c $SERVER_CPU "$@") || { echo "$name did not start:"; tail -5 "$WORK/$name.log"; return 1; }
+  read -r PID COLD <<<"$out"
+  PIDS+=("$PID")
 }
 stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
 
@@ -195,7 +198,7 @@ PY
 # --- the side-by-side table ------------------------------------------------------------------
 table() {
   echo "| point | $(printf '%s | ' "${SERVERS[@]}")cirrus / dynalite | cirrus / DynamoDB Local | cirrus / nginx |"
-  echo "|---|$(printf -- '---|' "${SERVERS[@]}")---|---|---|"
+  echo "|---|$(printf -- '---|%.0s' "${SERVERS[@]}")---|---|---|"
   local key label s
   for key in get-1 get-16 get-64 get-256 getopen put update mixed batchget batchwrite scan query10 query100; do
     case $key in

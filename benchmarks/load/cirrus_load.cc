@@ -25,6 +25,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace beast = boost::beast;
@@ -318,17 +319,37 @@ void Connection::Read(Clock::time_point due) {
   size_t header_end = in_.find("\r\n\r\n");
   if (header_end != std::string::npos) {
     size_t length = 0;
+    bool chunked = false;  // Jetty (DynamoDB Local) chunks large answers
     for (size_t at = in_.find('\n'); at < header_end; at = in_.find('\n', at + 1)) {
       if (strncasecmp(in_.data() + at + 1, "content-length:", 15) == 0) {
         length = std::strtoul(in_.data() + at + 16, nullptr, 10);
-        break;
+      } else if (strncasecmp(in_.data() + at + 1, "transfer-encoding: chunked", 26) == 0) {
+        chunked = true;
       }
     }
-    size_t total = header_end + 4 + length;
-    if (in_.size() >= total) {
+    std::string body;
+    size_t total = 0;
+    if (chunked) {  // size CRLF data CRLF ... 0 CRLF CRLF
+      size_t at = header_end + 4;
+      for (;;) {
+        size_t eol = in_.find("\r\n", at);
+        if (eol == std::string::npos) break;
+        size_t n = std::strtoul(in_.data() + at, nullptr, 16);
+        if (n == 0) {
+          if (in_.size() >= eol + 4) total = eol + 4;
+          break;
+        }
+        if (in_.size() < eol + 2 + n + 2) break;
+        body.append(in_, eol + 2, n);
+        at = eol + 2 + n + 2;
+      }
+    } else if (in_.size() >= header_end + 4 + length) {
+      total = header_end + 4 + length;
+      body.assign(in_, header_end + 4, length);
+    }
+    if (total) {
       bool status_ok = in_.compare(0, 12, "HTTP/1.1 200") == 0;
-      std::string_view body(in_.data() + header_end + 4, length);
-      bool good = status_ok && (!expect_ || body.find(expect_) != std::string_view::npos);
+      bool good = status_ok && (!expect_ || body.find(expect_) != std::string::npos);
       std::string why = good ? "" : in_.substr(0, std::min<size_t>(total, 400));
       in_.erase(0, total);
       return Finish(good, why, due);
@@ -459,6 +480,12 @@ void Preload(const Options& o) {
       created.find("ResourceInUse") == std::string::npos) {
     std::fprintf(stderr, "CreateTable failed: %s\n", created.c_str());
     std::exit(1);
+  }
+  // Some servers (dynalite, DynamoDB) create tables asynchronously: wait until ACTIVE.
+  for (int i = 0; i < 600; ++i) {
+    std::string described = Call(o, "DynamoDB_20120810.DescribeTable", "{\"TableName\":\"" + o.table + "\"}");
+    if (described.find("\"TableStatus\":\"ACTIVE\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Options lo = o;
   lo.rate = 0;
