@@ -97,13 +97,13 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   if (request.method == "OPTIONS") {  // CORS preflight
     HttpResponse r;
     r.api_headers = false;
-    r.access_control = "Access-Control-Allow-Methods: " +
+    r.headers = "Access-Control-Allow-Methods: " +
                        std::string(request.access_control_request_method.empty()
                                        ? "POST"
                                        : request.access_control_request_method) +
                        "\r\nAccess-Control-Max-Age: 172800\r\n";
     if (!request.access_control_request_headers.empty()) {
-      r.access_control += "Access-Control-Allow-Headers: " +
+      r.headers += "Access-Control-Allow-Headers: " +
                           std::string(request.access_control_request_headers) + "\r\n";
     }
     return reply->Send(std::move(r));
@@ -113,6 +113,17 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     r.api_headers = false;
     r.content_type = "text/plain";
     r.body = "healthy: dynamodb." + config_.region + ".amazonaws.com ";
+    return reply->Send(std::move(r));
+  }
+  if (request.method == "GET" && request.path == "/cirrus/stats") {
+    // Not DynamoDB's: what the group commit did since start, so that a benchmark can tell
+    // how many writes each fsync carried (benchmarks/load reads it around a run).
+    db::Database::WriterStats w = ctx_.db->writer_stats();
+    HttpResponse r;
+    r.api_headers = false;
+    r.content_type = "application/json";
+    r.body = "{\"WriterCommits\":" + std::to_string(w.commits) +
+             ",\"WriterBatches\":" + std::to_string(w.batches) + "}";
     return reply->Send(std::move(r));
   }
   if (triggers_ && IsLambdaPath(request.path)) return HandleLambda(*triggers_, request, std::move(reply));

@@ -29,7 +29,7 @@ struct HttpResponse {
   std::string body;
   // Protocol headers: x-amzn-RequestId and x-amz-crc32 on every API answer.
   bool api_headers = true;
-  std::string access_control;  // extra CORS headers, "Name: value\r\n" each (rare)
+  std::string headers;  // more headers, "Name: value\r\n" each (CORS, Lambda's)
 };
 
 // Where the response to one request goes. Send may be called from any thread, once.

@@ -49,7 +49,7 @@ HttpResponse Error(const Status& s) {
   w.String(s.message());
   w.EndObject();
   HttpResponse r = Json(status, std::move(body));
-  r.access_control = "x-amzn-ErrorType: " + type + "\r\n";
+  r.headers = "x-amzn-ErrorType: " + type + "\r\n";
   return r;
 }
 
@@ -180,9 +180,9 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
 
 HttpResponse InvokeResponse(const streams::InvokeResult& r) {
   HttpResponse response = Json(200, r.payload);
-  response.access_control = "X-Amz-Executed-Version: $LATEST\r\n";
+  response.headers = "X-Amz-Executed-Version: $LATEST\r\n";
   if (r.outcome != streams::InvokeResult::Outcome::kSuccess) {
-    response.access_control += "X-Amz-Function-Error: Unhandled\r\n";
+    response.headers += "X-Amz-Function-Error: Unhandled\r\n";
     std::string body;
     wire::JsonWriter w(&body);
     w.BeginObject();
@@ -310,7 +310,7 @@ HttpResponse Route(streams::Triggers& triggers, const HttpRequest& request) {
     return Error(InternalError(e.what()));
   }
   HttpResponse r = Error(Status(ErrorKind::kResourceNotFound, "Unknown Lambda API path: " + std::string(request.path)));
-  r.access_control = "x-amzn-ErrorType: UnknownOperationException\r\n";
+  r.headers = "x-amzn-ErrorType: UnknownOperationException\r\n";
   return r;
 }
 

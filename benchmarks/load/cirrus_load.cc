@@ -410,6 +410,30 @@ std::string Call(const Options& o, const std::string& target, const std::string&
   return res.body();
 }
 
+// cirrusd's group-commit counters (GET /cirrus/stats): {commits, batches}, or {-1, -1} from
+// a server without them (the peers).
+std::pair<double, double> WriterStats(const Options& o) {
+  try {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    tcp::resolver resolver(ioc);
+    net::connect(s, resolver.resolve(o.host, std::to_string(o.port)));
+    http::request<http::empty_body> req{http::verb::get, "/cirrus/stats", 11};
+    req.set(http::field::host, o.host);
+    http::write(s, req);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(s, buf, res);
+    double commits, batches;
+    if (res.result() == http::status::ok &&
+        std::sscanf(res.body().c_str(), "{\"WriterCommits\":%lf,\"WriterBatches\":%lf}", &commits, &batches) == 2) {
+      return {commits, batches};
+    }
+  } catch (const std::exception&) {
+  }
+  return {-1, -1};
+}
+
 // Runs a workload; returns false on connection failure.
 void Drive(Run& r, double seconds, double warmup) {
   tcp::resolver resolver(r.ioc);
@@ -550,9 +574,13 @@ int main(int argc, char** argv) {
   if (o.preload) Preload(o);
   if (o.duration <= 0) return 0;
   Run r(o);
+  auto [commits0, batches0] = WriterStats(o);
   double cpu0 = CpuSeconds();
   Drive(r, o.duration, o.warmup);
   double cpu = CpuSeconds() - cpu0;
+  auto [commits1, batches1] = WriterStats(o);
+  // Writes per fsync the server formed (warm-up included), when it says.
+  double group = commits0 >= 0 && commits1 > commits0 ? (batches1 - batches0) / (commits1 - commits0) : 0;
   double wall = o.duration + o.warmup;
   double throughput = static_cast<double>(r.ok) / o.duration;
   auto us = [&](double q) { return static_cast<double>(r.histogram.Percentile(q)) / 1000.0; };
@@ -562,6 +590,7 @@ int main(int argc, char** argv) {
               o.rate > 0 ? std::to_string(static_cast<int64_t>(o.rate)).c_str() : "max", throughput,
               static_cast<long long>(r.ok), static_cast<long long>(r.errors), us(0.5), us(0.9),
               us(0.99), us(0.999), static_cast<double>(r.histogram.max()) / 1000.0, 100 * cpu / wall);
+  if (group > 0) std::printf("server write group: %.1f writes per commit\n", group);
   if (!r.first_error.empty()) std::printf("first error: %s\n", r.first_error.c_str());
   if (!o.json_out.empty()) {
     std::ofstream out(o.json_out);
@@ -570,7 +599,7 @@ int main(int argc, char** argv) {
         << ",\"errors\":" << r.errors << ",\"p50_us\":" << us(0.5) << ",\"p90_us\":" << us(0.9)
         << ",\"p99_us\":" << us(0.99) << ",\"p999_us\":" << us(0.999)
         << ",\"max_us\":" << static_cast<double>(r.histogram.max()) / 1000.0
-        << ",\"generator_cpu\":" << cpu / wall << "}\n";
+        << ",\"generator_cpu\":" << cpu / wall << ",\"write_group\":" << group << "}\n";
   }
   return r.errors > 0 ? 3 : 0;
 }

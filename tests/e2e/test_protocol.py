@@ -35,6 +35,23 @@ def test_health_check(raw):
     assert r.body == b"healthy: dynamodb.us-east-1.amazonaws.com "
 
 
+def test_writer_stats_count_group_commits(raw, hash_table, key):
+    """GET /cirrus/stats (ours, not DynamoDB's): batches and the commits that carried them."""
+    def stats():
+        r = raw(method="GET", body=b"", path="/cirrus/stats",
+                headers={"Content-Type": None, "Authorization": None})
+        assert r.status == 200
+        assert r.headers["content-type"] == "application/json"
+        return json.loads(r.body)
+    before = stats()
+    for i in range(3):
+        assert raw("PutItem", {"TableName": hash_table, "Item": {"pk": {"S": key + str(i)}}}).status == 200
+    after = stats()
+    batches = after["WriterBatches"] - before["WriterBatches"]
+    assert batches >= 3  # background work (trim, trigger checkpoints) may add its own
+    assert 1 <= after["WriterCommits"] - before["WriterCommits"] <= batches
+
+
 def test_success_headers_and_crc(raw):
     r = raw("ListTables", {})
     assert r.status == 200
