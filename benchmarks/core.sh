@@ -41,31 +41,12 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
 
 # --- nginx: HTTP alone ---------------------------------------------------------------------
 if command -v nginx >/dev/null; then
-  PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  BODY='{"Item":{"pk":{"S":"user#12345"},"data":{"S":"'$(printf 'x%.0s' $(seq 170))'"}}}'
-  cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-worker_cpu_affinity auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { default_type application/x-amz-json-1.0; return 200 '$BODY'; }
-  }
-}
-NGINX
-  taskset -c $SERVER_CPU nginx -c "$WORK/nginx.conf"
-  sleep 0.5
-  MASTER=$(cat "$WORK/nginx.pid"); PIDS+=("$MASTER")
-  WORKERS=$(pgrep -P "$MASTER" | tr '\n' ' ')
-  point "nginx, fixed 200-byte body, 16 conns, closed" $MASTER $WORKERS -- --workload static --connections 16 2>&1
+  PORT=$(free_port)
+  start_nginx
+  point "nginx, fixed 200-byte body, 16 conns, closed" "${NGINX_PIDS[@]}" -- --workload static --connections 16 2>&1
   NGINX_PEAK=$LAST_TPUT
-  point "nginx, 16 conns, open loop at $((GET_PEAK / 2))/s" $MASTER $WORKERS -- --workload static --connections 16 --rate $((GET_PEAK / 2)) 2>&1
-  kill "$MASTER"
+  point "nginx, 16 conns, open loop at $((GET_PEAK / 2))/s" "${NGINX_PIDS[@]}" -- --workload static --connections 16 --rate $((GET_PEAK / 2)) 2>&1
+  kill "${NGINX_PIDS[0]}"
   echo
   echo "GetItem peak / nginx peak (same pinning, one worker each): $(awk "BEGIN {printf \"%.2f\", $GET_PEAK / $NGINX_PEAK}")"
 fi
