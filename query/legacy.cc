@@ -186,6 +186,9 @@ Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& 
     }
   }
   CIRRUS_ASSIGN_OR_RETURN(std::optional<Translated<Condition>> c, TranslateConditions(entries, false));
+  // Never empty for entries that are not (checked above); said here so that nothing relies
+  // on it silently (and GCC's -O3 stops warning that c may be unset).
+  if (!c) return ValidationError("Conditions can be of length 1 or 2 only");
   return AnalyzeKeyCondition(c->tree, c->Bound(), partition_key, sort_key);
 }
 
