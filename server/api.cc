@@ -98,13 +98,13 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     HttpResponse r;
     r.api_headers = false;
     r.headers = "Access-Control-Allow-Methods: " +
-                       std::string(request.access_control_request_method.empty()
-                                       ? "POST"
-                                       : request.access_control_request_method) +
-                       "\r\nAccess-Control-Max-Age: 172800\r\n";
+                std::string(request.access_control_request_method.empty()
+                                ? "POST"
+                                : request.access_control_request_method) +
+                "\r\nAccess-Control-Max-Age: 172800\r\n";
     if (!request.access_control_request_headers.empty()) {
       r.headers += "Access-Control-Allow-Headers: " +
-                          std::string(request.access_control_request_headers) + "\r\n";
+                   std::string(request.access_control_request_headers) + "\r\n";
     }
     return reply->Send(std::move(r));
   }

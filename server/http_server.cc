@@ -181,8 +181,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The head is formatted here, not by Beast's serializer: these are a handful of fixed lines,
-  // and Beast's field container (an allocation per header) and buffer-sequence machinery took
-  // about a tenth of a GetItem's server CPU (perf; benchmarks/README.md). Requests are still
+  // and Beast's field container (an allocation per header) and buffer-sequence machinery were
+  // the largest user-space cost of a GetItem; without them GetItem over 16 connections went
+  // from 28.5k to 38.0k req/s (benchmarks/ab.sh, benchmarks/README.md). Requests are still
   // parsed by Beast.
   void Respond(HttpResponse r) {
     closing_ = !keep_alive_ || server_->draining.load();
