@@ -389,41 +389,37 @@ double CpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// Sends one request synchronously (table setup).
-std::string Call(const Options& o, const std::string& target, const std::string& body) {
+// Sends one request synchronously over a connection of its own (setup, statistics).
+http::response<http::string_body> Exchange(const Options& o, http::request<http::string_body> req) {
   net::io_context ioc;
   tcp::socket s(ioc);
   tcp::resolver resolver(ioc);
   net::connect(s, resolver.resolve(o.host, std::to_string(o.port)));
-  http::request<http::string_body> req{http::verb::post, "/", 11};
   req.set(http::field::host, o.host);
-  req.set(http::field::content_type, "application/x-amz-json-1.0");
-  req.set("X-Amz-Target", target);
-  req.set("X-Amz-Date", "20240101T000000Z");
-  req.set(http::field::authorization, kAuth);
-  req.body() = body;
   req.prepare_payload();
   http::write(s, req);
   beast::flat_buffer buf;
   http::response<http::string_body> res;
   http::read(s, buf, res);
-  return res.body();
+  return res;
+}
+
+// One DynamoDB API call (table setup); returns the answer's body.
+std::string Call(const Options& o, const std::string& target, const std::string& body) {
+  http::request<http::string_body> req{http::verb::post, "/", 11};
+  req.set(http::field::content_type, "application/x-amz-json-1.0");
+  req.set("X-Amz-Target", target);
+  req.set("X-Amz-Date", "20240101T000000Z");
+  req.set(http::field::authorization, kAuth);
+  req.body() = body;
+  return Exchange(o, std::move(req)).body();
 }
 
 // cirrusd's group-commit counters (GET /cirrus/stats): {commits, batches}, or {-1, -1} from
 // a server without them (the peers).
 std::pair<double, double> WriterStats(const Options& o) {
   try {
-    net::io_context ioc;
-    tcp::socket s(ioc);
-    tcp::resolver resolver(ioc);
-    net::connect(s, resolver.resolve(o.host, std::to_string(o.port)));
-    http::request<http::empty_body> req{http::verb::get, "/cirrus/stats", 11};
-    req.set(http::field::host, o.host);
-    http::write(s, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(s, buf, res);
+    auto res = Exchange(o, http::request<http::string_body>{http::verb::get, "/cirrus/stats", 11});
     double commits, batches;
     if (res.result() == http::status::ok &&
         std::sscanf(res.body().c_str(), "{\"WriterCommits\":%lf,\"WriterBatches\":%lf}", &commits, &batches) == 2) {
