@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,12 +21,12 @@
 #include <cerrno>
 #include <chrono>
 #include <exception>
+#include <ctime>
 #include <optional>
+#include <random>
 #include <system_error>
 #include <utility>
 #include <vector>
-
-extern char** environ;
 
 namespace cirrus::streams {
 
@@ -43,6 +44,10 @@ constexpr auto kDrainGrace = std::chrono::milliseconds(250);
 // Without a pidfd (kernels before 5.3) we notice the shell's exit by polling this often.
 constexpr int kExitPollMs = 10;
 constexpr size_t kReadChunk = 64 * 1024;  // a pipe's default capacity
+// How often an invocation looks at a CancelToken that has no eventfd (and a URL invocation,
+// whose waits run on Asio, at any token).
+constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+constexpr std::string_view kCancelled = "cancelled: the server is shutting down";
 
 InvokeResult Failure(InvokeResult::Outcome outcome, std::string error) {
   InvokeResult result;
@@ -115,21 +120,6 @@ bool MakePipe(Fd* read_end, Fd* write_end) {
 void SetNonBlocking(const Fd& fd) {
   int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
-}
-
-// The inherited environment, minus our two variables, plus their values for `handler`.
-std::vector<std::string> ChildEnvironment(const FunctionHandler& handler, int timeout_seconds) {
-  static constexpr std::string_view kName = "AWS_LAMBDA_FUNCTION_NAME=";
-  static constexpr std::string_view kTimeout = "AWS_LAMBDA_FUNCTION_TIMEOUT=";
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string_view entry(*e);
-    if (entry.starts_with(kName) || entry.starts_with(kTimeout)) continue;
-    env.emplace_back(entry);
-  }
-  env.push_back(std::string(kName) + handler.name);
-  env.push_back(std::string(kTimeout) + std::to_string(timeout_seconds));
-  return env;
 }
 
 // Blocks SIGPIPE in the calling thread for its lifetime, so that writing to a pipe whose reader
@@ -263,9 +253,10 @@ void AppendTail(std::string* tail, std::string_view data) {
 }
 
 InvokeResult InvokeCommand(const FunctionHandler& handler, std::string_view event,
-                           int timeout_seconds, Clock::time_point deadline) {
+                           int timeout_seconds, Clock::time_point deadline,
+                           const CancelToken* cancel) {
   using Outcome = InvokeResult::Outcome;
-  std::vector<std::string> env = ChildEnvironment(handler, timeout_seconds);
+  std::vector<std::string> env = LambdaEnvironment(handler);
   Fd stdin_read, stdin_write, stdout_read, stdout_write, stderr_read, stderr_write;
   if (!MakePipe(&stdin_read, &stdin_write) || !MakePipe(&stdout_read, &stdout_write) ||
       !MakePipe(&stderr_read, &stderr_write)) {
@@ -295,12 +286,17 @@ InvokeResult InvokeCommand(const FunctionHandler& handler, std::string_view even
 
   // One loop multiplexes the event write, both reads and the shell's exit, so that no
   // direction can block another: a command may ignore stdin, or fill stdout before reading.
+  bool cancelled = false;
   while (true) {
     Clock::time_point now = Clock::now();
+    if (!status && cancel && cancel->cancelled()) {
+      cancelled = true;
+      break;
+    }
     if (!status && now >= deadline) break;  // timeout
     if (status && ((!stdout_read.valid() && !stderr_read.valid()) || now >= drain_until)) break;
 
-    pollfd fds[4];
+    pollfd fds[5];
     int count = 0;
     auto watch = [&](const Fd& fd, short events) {
       if (fd.valid()) fds[count++] = pollfd{fd.get(), events, 0};
@@ -314,9 +310,13 @@ InvokeResult InvokeCommand(const FunctionHandler& handler, std::string_view even
     watch(stdout_read, POLLIN);
     watch(stderr_read, POLLIN);
     if (!status) watch(child.pidfd(), POLLIN);
+    if (!status && cancel && cancel->fd() >= 0) fds[count++] = pollfd{cancel->fd(), POLLIN, 0};
     auto until = status ? drain_until : deadline;
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     if (!status && !child.pidfd().valid()) wait = std::min<decltype(wait)>(wait, kExitPollMs);
+    if (!status && cancel && cancel->fd() < 0) {
+      wait = std::min<decltype(wait)>(wait, kCancelPoll.count());
+    }
     if (::poll(fds, count, static_cast<int>(wait)) < 0) {
       if (errno == EINTR) continue;
       return Failure(Outcome::kFunctionError, "poll: " + ErrnoText(errno));  // ~Child reaps
@@ -368,8 +368,9 @@ InvokeResult InvokeCommand(const FunctionHandler& handler, std::string_view even
         AppendTail(&result.log_tail, std::string_view(buffer, static_cast<size_t>(n)));
       }
     }
-    result.outcome = Outcome::kTimeout;
-    result.error = "killed after " + std::to_string(timeout_seconds) + " s timeout";
+    result.outcome = cancelled ? Outcome::kCancelled : Outcome::kTimeout;
+    result.error = cancelled ? std::string(kCancelled)
+                             : "killed after " + std::to_string(timeout_seconds) + " s timeout";
   } else if (too_large) {
     result.outcome = Outcome::kFunctionError;
     result.error = "stdout exceeds the " + std::to_string(kMaxPayloadBytes) +
@@ -397,19 +398,14 @@ InvokeResult InvokeCommand(const FunctionHandler& handler, std::string_view even
 // ---------------------------------------------------------------------------------------------
 // URL handlers
 
-struct ParsedUrl {
-  std::string host;       // without IPv6 brackets: what the resolver takes
-  std::string port;       // decimal, "80" by default
-  std::string authority;  // host[:port] as written: the Host header
-  std::string target;     // path and query, at least "/"
-};
-
 bool IsHostChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_';
 }
 
-Result<ParsedUrl> ParseUrl(std::string_view url) {
+}  // namespace
+
+Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   if (url.empty()) return ValidationError("URL is empty");
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
@@ -430,7 +426,7 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
 
   std::string_view rest = url.substr(scheme_end + 3);
   size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-  ParsedUrl parsed;
+  HttpUrl parsed;
   parsed.authority = std::string(rest.substr(0, authority_end));
   std::string_view authority = parsed.authority;
   if (authority.find('@') != std::string_view::npos) {
@@ -486,6 +482,8 @@ Result<ParsedUrl> ParseUrl(std::string_view url) {
   return parsed;
 }
 
+namespace {
+
 // "errorType: errorMessage" when `body` is a JSON object with both members (how Lambda and the
 // RIE report a failed handler), else nullopt. Pads `body` in place for simdjson.
 std::optional<std::string> LambdaError(std::string& body) {
@@ -519,16 +517,29 @@ std::optional<std::string> LambdaError(std::string& body) {
   return OneLine(*type + ": " + *message);
 }
 
-// Runs the operation just started on `ioc` to completion.
-void RunPending(net::io_context& ioc) {
+// Runs the operation just started on `stream`'s private io_context to completion; if `cancel`
+// fires meanwhile, aborts it (its handler then sees operation_aborted) and returns false.
+bool RunPending(net::io_context& ioc, beast::tcp_stream& stream, const CancelToken* cancel) {
   ioc.restart();
-  ioc.run();
+  if (!cancel) {
+    ioc.run();
+    return true;
+  }
+  while (!ioc.stopped()) {
+    if (cancel->cancelled()) {
+      stream.cancel();
+      ioc.run();  // the aborted handler
+      return false;
+    }
+    ioc.run_for(kCancelPoll);
+  }
+  return !cancel->cancelled();
 }
 
 InvokeResult InvokeUrl(const FunctionHandler& handler, std::string_view event, int timeout_seconds,
-                       Clock::time_point deadline) {
+                       Clock::time_point deadline, const CancelToken* cancel) {
   using Outcome = InvokeResult::Outcome;
-  Result<ParsedUrl> url = ParseUrl(handler.url);
+  Result<HttpUrl> url = ParseHttpUrl(handler.url);
   if (!url.ok()) return Failure(Outcome::kFunctionError, url.status().message());
   std::string where = url->host + ":" + url->port;
   std::string timed_out =
@@ -549,7 +560,7 @@ InvokeResult InvokeUrl(const FunctionHandler& handler, std::string_view event, i
   beast::tcp_stream stream(ioc);
   stream.expires_at(deadline);
   stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-  RunPending(ioc);
+  if (!RunPending(ioc, stream, cancel)) return Failure(Outcome::kCancelled, std::string(kCancelled));
   if (ec == beast::error::timeout) return Failure(Outcome::kTimeout, timed_out);
   if (ec == net::error::connection_refused) {
     return Failure(Outcome::kFunctionError, "connection refused: " + where);
@@ -568,7 +579,7 @@ InvokeResult InvokeUrl(const FunctionHandler& handler, std::string_view event, i
   request.prepare_payload();
   stream.expires_at(deadline);
   http::async_write(stream, request, [&](beast::error_code e, size_t) { ec = e; });
-  RunPending(ioc);
+  if (!RunPending(ioc, stream, cancel)) return Failure(Outcome::kCancelled, std::string(kCancelled));
   if (ec == beast::error::timeout) return Failure(Outcome::kTimeout, timed_out);
   if (ec) return Failure(Outcome::kFunctionError, "sending to " + where + ": " + ec.message());
 
@@ -577,7 +588,7 @@ InvokeResult InvokeUrl(const FunctionHandler& handler, std::string_view event, i
   parser.body_limit(kMaxPayloadBytes);
   stream.expires_at(deadline);
   http::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
-  RunPending(ioc);
+  if (!RunPending(ioc, stream, cancel)) return Failure(Outcome::kCancelled, std::string(kCancelled));
   if (ec == beast::error::timeout) return Failure(Outcome::kTimeout, timed_out);
   if (ec == http::error::body_limit) {
     return Failure(Outcome::kFunctionError, "response from " + where + " exceeds the " +
@@ -613,14 +624,71 @@ InvokeResult InvokeUrl(const FunctionHandler& handler, std::string_view event, i
 
 }  // namespace
 
-InvokeResult Invoke(const FunctionHandler& handler, std::string_view event_json) {
+CancelToken::CancelToken() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+CancelToken::~CancelToken() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CancelToken::Cancel() {
+  if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+  if (fd_ >= 0) {
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(fd_, &one, sizeof(one));
+  }
+}
+
+std::vector<std::string> LambdaEnvironment(const FunctionHandler& handler) {
+  // A log stream name in Lambda's form: 2024/01/31/[$LATEST]<32 hex digits>.
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  char stream[96];
+  std::time_t now = std::time(nullptr);
+  std::tm tm;
+  gmtime_r(&now, &tm);
+  std::snprintf(stream, sizeof(stream), "%04d/%02d/%02d/[$LATEST]%016llx%016llx", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"},
+      {"LANG", "en_US.UTF-8"},
+      {"TZ", ":UTC"},
+      {"AWS_REGION", handler.region},
+      {"AWS_DEFAULT_REGION", handler.region},
+      {"AWS_LAMBDA_FUNCTION_NAME", handler.name},
+      {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
+      {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"},
+      {"AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"},
+      {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + handler.name},
+      {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
+  };
+  for (const auto& [name, value] : handler.environment) {
+    auto same = std::find_if(vars.begin(), vars.end(), [&](const auto& v) { return v.first == name; });
+    if (same != vars.end()) {
+      same->second = value;
+    } else {
+      vars.emplace_back(name, value);
+    }
+  }
+  std::vector<std::string> env;
+  env.reserve(vars.size());
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+  return env;
+}
+
+InvokeResult Invoke(const FunctionHandler& handler, std::string_view event_json,
+                    const CancelToken* cancel) {
   int timeout_seconds = std::max(handler.timeout_seconds, 1);
   Clock::time_point deadline = Clock::now() + std::chrono::seconds(timeout_seconds);
+  if (cancel && cancel->cancelled()) {
+    return Failure(InvokeResult::Outcome::kCancelled, std::string(kCancelled));
+  }
   try {
     if (!handler.command.empty()) {
-      return InvokeCommand(handler, event_json, timeout_seconds, deadline);
+      return InvokeCommand(handler, event_json, timeout_seconds, deadline, cancel);
     }
-    if (!handler.url.empty()) return InvokeUrl(handler, event_json, timeout_seconds, deadline);
+    if (!handler.url.empty()) {
+      return InvokeUrl(handler, event_json, timeout_seconds, deadline, cancel);
+    }
     return Failure(InvokeResult::Outcome::kFunctionError, "function has no command and no URL");
   } catch (const std::exception& e) {  // std::bad_alloc, in practice
     return Failure(InvokeResult::Outcome::kFunctionError,
@@ -629,7 +697,7 @@ InvokeResult Invoke(const FunctionHandler& handler, std::string_view event_json)
 }
 
 Status ValidateUrl(std::string_view url) {
-  Result<ParsedUrl> parsed = ParseUrl(url);
+  Result<HttpUrl> parsed = ParseHttpUrl(url);
   return parsed.ok() ? Status() : parsed.status();
 }
 

@@ -179,20 +179,59 @@ TEST(InvokeCommandTest, BackgroundJobsDieWhenTheShellExits) {
   EXPECT_FALSE(ProcessRuns(background));
 }
 
-TEST(InvokeCommandTest, SeesItsEnvironment) {
-  setenv("CIRRUS_INVOKER_TEST", "inherited", 1);
-  setenv("AWS_LAMBDA_FUNCTION_NAME", "stale", 1);
-  FunctionHandler handler =
-      Command(R"(printf '%s %s %s' "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_LAMBDA_FUNCTION_TIMEOUT" )"
-              R"("$CIRRUS_INVOKER_TEST"; env | grep -c '^AWS_LAMBDA_FUNCTION_NAME=' >&2)",
-              1);
+TEST(InvokeCommandTest, SeesLambdasEnvironmentAndTheOwnersButNotTheServers) {
+  setenv("CIRRUS_INVOKER_SECRET", "server-only", 1);
+  FunctionHandler handler = Command(
+      R"(printf '%s|%s|%s|%s|%s|%s' "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_REGION" )"
+      R"("$AWS_LAMBDA_LOG_GROUP_NAME" "${CIRRUS_INVOKER_SECRET-unset}" "$OWNER_SETTING" "$TZ")");
   handler.name = "my-fn";
+  handler.region = "eu-west-1";
+  handler.environment = {{"OWNER_SETTING", "from --env"}, {"TZ", "Europe/Paris"}};
   InvokeResult r = Invoke(handler, "{}");
-  unsetenv("AWS_LAMBDA_FUNCTION_NAME");
-  unsetenv("CIRRUS_INVOKER_TEST");
+  unsetenv("CIRRUS_INVOKER_SECRET");
   EXPECT_EQ(r.outcome, Outcome::kSuccess) << r.error;
-  EXPECT_EQ(r.payload, "my-fn 1 inherited");
-  EXPECT_EQ(r.log_tail, "1\n");  // ours replaces the inherited one
+  EXPECT_EQ(r.payload, "my-fn|eu-west-1|/aws/lambda/my-fn|unset|from --env|Europe/Paris");
+}
+
+TEST(LambdaEnvironmentTest, HasEachVariableOnce) {
+  FunctionHandler handler = Command("true");
+  handler.environment = {{"PATH", "/opt/mine"}, {"EXTRA", "1"}};
+  std::vector<std::string> env = LambdaEnvironment(handler);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "PATH=/opt/mine"), 1);
+  EXPECT_EQ(std::count_if(env.begin(), env.end(),
+                          [](const std::string& e) { return e.rfind("PATH=", 0) == 0; }),
+            1);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "EXTRA=1"), 1);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "AWS_LAMBDA_FUNCTION_VERSION=$LATEST"), 1);
+}
+
+TEST(InvokeCommandTest, CancelKillsTheProcessGroupAtOnce) {
+  CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.Cancel();
+  });
+  // The shell's child prints its pid, then outlives the shell unless its group is killed.
+  InvokeResult r = Invoke(Command("sleep 30 & echo $! >&2; wait", 60), "{}", &cancel);
+  canceller.join();
+  EXPECT_EQ(r.outcome, Outcome::kCancelled) << r.error;
+  EXPECT_EQ(r.error, "cancelled: the server is shutting down");
+  pid_t grandchild = std::atoi(r.log_tail.c_str());
+  ASSERT_GT(grandchild, 0) << r.log_tail;
+  EXPECT_FALSE(ProcessRuns(grandchild));
+}
+
+
+TEST(InvokeCommandTest, CancelledTokenRunsNothing) {
+  CancelToken cancel;
+  cancel.Cancel();
+  char path[] = "/tmp/cirrus-invoker-XXXXXX";
+  ASSERT_NE(mkdtemp(path), nullptr);
+  std::string marker = std::string(path) + "/ran";
+  InvokeResult r = Invoke(Command("touch " + marker), "{}", &cancel);
+  EXPECT_EQ(r.outcome, Outcome::kCancelled);
+  EXPECT_NE(access(marker.c_str(), F_OK), 0);
+  rmdir(path);
 }
 
 TEST(InvokeCommandTest, OnlyStdioIsInherited) {
@@ -426,6 +465,18 @@ TEST(InvokeUrlTest, NoResponseIsATimeout) {
   EXPECT_NE(r.error.find("no response within 1 s"), std::string::npos) << r.error;
   EXPECT_GE(seconds, 0.9);
   EXPECT_LT(seconds, 2.5);
+}
+
+TEST(InvokeUrlTest, CancelEndsAWaitForTheResponse) {
+  TestServer server([](const std::string&) { return std::string(); });  // never answers
+  CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.Cancel();
+  });
+  InvokeResult r = Invoke(Url(server.url(), 60), "{}", &cancel);
+  canceller.join();
+  EXPECT_EQ(r.outcome, Outcome::kCancelled) << r.error;
 }
 
 TEST(InvokeUrlTest, ClosedWithoutResponse) {
