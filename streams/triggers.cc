@@ -8,7 +8,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include "server/wire/json.h"
@@ -19,9 +22,6 @@
 namespace cirrus::streams {
 namespace {
 
-constexpr std::string_view kFunctionPrefix = "fn/";
-constexpr std::string_view kMappingPrefix = "esm/";
-constexpr std::string_view kCheckpointPrefix = "ckpt/";
 constexpr size_t kMaxEventBytes = 6 * 1024 * 1024;  // Lambda's synchronous payload limit
 constexpr uint32_t kMaxShards = 1024;  // cirrusd's largest --partitions
 
@@ -73,41 +73,7 @@ class Json {
   wire::JsonParser parser_;
 };
 
-std::string NameOf(std::string_view name_or_arn) {
-  size_t at = name_or_arn.rfind(":function:");
-  if (at != std::string_view::npos) name_or_arn = name_or_arn.substr(at + 10);
-  size_t colon = name_or_arn.find(':');  // a qualifier
-  return std::string(name_or_arn.substr(0, colon));
-}
-
 Status BadParameter(std::string message) { return ValidationError(std::move(message)); }
-
-std::string EncodeFunction(const FunctionConfig& f) {
-  std::string out;
-  wire::JsonWriter w(&out);
-  w.BeginObject();
-  w.Key("FunctionName");
-  w.String(f.name);
-  w.Key(f.command.empty() ? "Url" : "Command");
-  w.String(f.command.empty() ? f.url : f.command);
-  w.Key("Timeout");
-  w.Int(f.timeout_seconds);
-  w.Key("LastModified");
-  w.Int(f.last_modified_ms);
-  w.EndObject();
-  return out;
-}
-
-Result<FunctionConfig> DecodeFunction(Json& json, std::string_view text) {
-  CIRRUS_ASSIGN_OR_RETURN(wire::JsonValue v, json.Parse(text));
-  FunctionConfig f;
-  if (auto x = v.Find("FunctionName")) f.name = std::string(x->string());
-  if (auto x = v.Find("Command")) f.command = std::string(x->string());
-  if (auto x = v.Find("Url")) f.url = std::string(x->string());
-  if (auto x = v.Find("Timeout")) f.timeout_seconds = static_cast<int>(x->integer());
-  if (auto x = v.Find("LastModified")) f.last_modified_ms = x->integer();
-  return f;
-}
 
 }  // namespace
 
@@ -229,6 +195,7 @@ struct Triggers::ShardLocks {
 struct Triggers::Mapping {
   MappingConfig config;
   FilterSet filters;
+  uint32_t shards = 0;  // workers started: one per shard of the stream (none when disabled)
   std::shared_ptr<ShardLocks> locks;
   std::atomic<bool> stop{false};
   std::atomic<int> running{0};  // workers not yet returned
@@ -242,10 +209,6 @@ struct Triggers::Mapping {
     std::lock_guard lock(mu);
     ages[shard] = age;
   }
-  void SetResult(std::string result) {
-    std::lock_guard lock(mu);
-    last_result = std::move(result);
-  }
   // Sleeps up to `ms` unless stopped; false when stopped.
   bool Sleep(int64_t ms) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -257,9 +220,11 @@ struct Triggers::Mapping {
   }
 };
 
-Triggers::Triggers(db::Database* db, Options options) : db_(db), options_(std::move(options)) {}
+Triggers::Triggers(db::Database* db, InvocationPool* pool, Options options)
+    : db_(db), pool_(pool), options_(std::move(options)) {}
 
 Triggers::~Triggers() {
+  Stop();
   std::vector<std::shared_ptr<Mapping>> all;
   {
     std::lock_guard lock(mu_);
@@ -268,12 +233,19 @@ Triggers::~Triggers() {
     mappings_.clear();
     retired_.clear();
   }
-  for (auto& m : all) m->stop = true;
   for (auto& m : all) {
     for (auto& t : m->threads) {
       if (t.joinable()) t.join();
     }
   }
+}
+
+void Triggers::Stop() {
+  cancel_.Cancel();
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  for (auto& [uuid, m] : mappings_) m->stop = true;
+  for (auto& m : retired_) m->stop = true;
 }
 
 std::string Triggers::FunctionArn(std::string_view name) const {
@@ -284,55 +256,108 @@ std::string Triggers::StreamArnOf(const db::StreamDefinition& s) const {
   return StreamArn(options_.region, options_.account_id, s.table_name, s.label);
 }
 
+Result<MappingConfig> DecodeStoredMapping(std::string_view stored) {
+  Json json;
+  MappingConfig c;
+  Result<wire::JsonValue> v = json.Parse(stored);
+  Status read = v.ok() ? ReadMappingMembers(*v, &c) : v.status();
+  if (!read.ok()) return InternalError("a stored mapping is unreadable: " + read.message());
+  return c;
+}
+
 Status Triggers::Start() {
-  std::vector<std::pair<std::string, std::string>> functions, mappings;
+  std::vector<std::pair<std::string, std::string>> mappings, results;
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
-    CIRRUS_ASSIGN_OR_RETURN(functions, view.ListSettings(kFunctionPrefix));
     CIRRUS_ASSIGN_OR_RETURN(mappings, view.ListSettings(kMappingPrefix));
+    CIRRUS_ASSIGN_OR_RETURN(results, view.ListSettings(kMappingStatusPrefix));
   }  // no snapshot may stay open while waiting on the writer (a map resize waits for them)
-  Json json;
+  std::map<std::string, std::string> last_results;
+  for (auto& [key, value] : results) last_results[key.substr(kMappingStatusPrefix.size())] = value;
   std::lock_guard lock(mu_);
-  for (const auto& [key, value] : functions) {
-    CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, DecodeFunction(json, value));
-    functions_[f.name] = std::move(f);
-  }
   for (const auto& [key, value] : mappings) {
     auto m = std::make_shared<Mapping>();
-    Result<wire::JsonValue> v = json.Parse(value);
-    Status read = v.ok() ? ReadMappingMembers(*v, &m->config) : v.status();
-    if (!read.ok()) {
-      std::fprintf(stderr, "cirrusd: skipping the unreadable mapping %s: %s\n", key.c_str(), read.message().c_str());
+    Result<MappingConfig> c = DecodeStoredMapping(value);
+    if (!c.ok()) {
+      std::fprintf(stderr, "cirrusd: skipping mapping %s: %s\n", key.c_str(), c.status().message().c_str());
       continue;
     }
+    m->config = std::move(*c);
     Result<FilterSet> filters = FilterSet::Parse(m->config.filter_patterns);
     if (filters.ok()) m->filters = std::move(*filters);
+    if (auto r = last_results.find(m->config.uuid); r != last_results.end()) m->last_result = r->second;
     auto& locks = shard_locks_[m->config.uuid];
     if (!locks) locks = std::make_shared<ShardLocks>();
     m->locks = locks;
+    // A mapping past today's bounds (the owner lowered them) stays, without workers.
+    uint32_t shards = m->config.enabled ? ShardsOf(m->config.event_source_arn) : 0;
+    if (mappings_.size() >= options_.max_mappings ||
+        ShardWorkersInUse("") + shards > options_.max_shard_workers) {
+      std::fprintf(stderr, "cirrusd: mapping %s not started: over --max-mappings or --max-trigger-workers\n",
+                   m->config.uuid.c_str());
+      m->last_result = "PROBLEM: not started: over this server's --max-mappings or --max-trigger-workers";
+      m->state = "Disabled";
+      mappings_[m->config.uuid] = m;
+      continue;
+    }
     mappings_[m->config.uuid] = m;
     StartWorkers(m);
   }
   return Status();
 }
 
-std::optional<FunctionConfig> Triggers::FindFunction(std::string_view name) const {
-  std::lock_guard lock(mu_);
-  auto it = functions_.find(NameOf(name));
-  if (it == functions_.end()) return std::nullopt;
-  return it->second;
+Status Triggers::CheckBounds(size_t mappings, size_t shard_workers) const {
+  if (mappings > options_.max_mappings) {
+    return BadParameter("This server runs at most " + std::to_string(options_.max_mappings) +
+                        " event source mappings (its owner sets --max-mappings)");
+  }
+  if (shard_workers > options_.max_shard_workers) {
+    return BadParameter("This mapping would need " + std::to_string(shard_workers) +
+                        " shard workers in all, over this server's " +
+                        std::to_string(options_.max_shard_workers) +
+                        " (one per shard of each enabled mapping's stream; its owner sets "
+                        "--max-trigger-workers)");
+  }
+  return Status();
 }
 
-void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
-  // The stream's shards: one worker each. (Shards are fixed for a stream's life.)
+uint32_t Triggers::ShardsOf(std::string_view arn) const {
   uint32_t shards = 0;
   if (Result<db::ReadView> view = db_->Read(); view.ok()) {
     if (auto streams = view->Streams(); streams.ok()) {
       for (const auto& s : *streams) {
-        if (StreamArnOf(s) == m->config.event_source_arn) shards = std::min(s.shard_count, kMaxShards);
+        if (StreamArnOf(s) == arn) shards = std::min(s.shard_count, kMaxShards);
       }
     }
   }
+  return shards;
+}
+
+size_t Triggers::ShardWorkersInUse(std::string_view except) const {
+  size_t n = 0;
+  for (const auto& [uuid, m] : mappings_) {
+    if (uuid != except) n += m->shards;
+  }
+  return n;
+}
+
+void Triggers::SetResult(Mapping& m, std::string result) {
+  {
+    std::lock_guard lock(m.mu);
+    if (m.last_result == result) return;
+    m.last_result = result;
+  }
+  // Only changes are written: a few records per incident, not one per batch.
+  Status s = db_->WriteSettings({{std::string(kMappingStatusPrefix) + m.config.uuid, std::move(result)}});
+  if (!s.ok()) {
+    std::fprintf(stderr, "cirrusd: mapping %s: cannot record its state: %s\n", m.config.uuid.c_str(),
+                 s.message().c_str());
+  }
+}
+
+void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
+  // The stream's shards: one worker each. (Shards are fixed for a stream's life.)
+  uint32_t shards = ShardsOf(m->config.event_source_arn);
   if (shards == 0) {
     std::fprintf(stderr, "cirrusd: mapping %s: its stream %s no longer exists\n", m->config.uuid.c_str(),
                  m->config.event_source_arn.c_str());
@@ -341,7 +366,9 @@ void Triggers::StartWorkers(const std::shared_ptr<Mapping>& m) {
     std::lock_guard lock(m->mu);
     m->state = m->config.enabled ? "Enabled" : "Disabled";
   }
-  for (uint32_t shard = 0; shard < shards && m->config.enabled; ++shard) {
+  if (stopped_) return;
+  m->shards = m->config.enabled ? shards : 0;
+  for (uint32_t shard = 0; shard < m->shards; ++shard) {
     ++m->running;
     m->threads.emplace_back([this, m, shard] {
       Run(m, shard);
@@ -531,7 +558,17 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
       const bool too_old = c.maximum_record_age_seconds >= 0 &&
                            NowMs() - part.records.front().time_us / 1000 > c.maximum_record_age_seconds * 1000;
       if (too_old || delivery.exhausted()) {
-        Discard(*m, *stream, shard, part, delivery.attempts(), too_old);
+        // The shard moves past the batch only once its OnFailure record is safe: while the
+        // destination refuses it, the shard waits, and the mapping says why.
+        Status written = Discard(*m, *stream, shard, part, delivery.attempts(), too_old);
+        for (int64_t delay = 1000; !written.ok(); delay = std::min<int64_t>(delay * 2, 30000)) {
+          SetResult(*m, "PROBLEM: OnFailure destination failed: " + written.message());
+          std::fprintf(stderr, "cirrusd: mapping %s: %s; the shard waits and tries again in %lld s\n",
+                       c.uuid.c_str(), written.message().c_str(), static_cast<long long>(delay / 1000));
+          if (!m->Sleep(delay)) break;
+          written = Discard(*m, *stream, shard, part, delivery.attempts(), too_old);
+        }
+        if (!written.ok()) break;  // stopped: the batch is delivered again after a restart
         delivery.Discard();
         checkpoint(part.records.back().sequence + 1);
         continue;
@@ -540,15 +577,15 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
         int64_t delay = std::min<int64_t>(int64_t{100} << std::min(delivery.attempts() - 1, 8), 10000);
         if (!m->Sleep(delay)) break;
       }
-      std::optional<FunctionConfig> f = FindFunction(c.function_name);
+      Result<FunctionConfig> f = GetFunction(c.function_name);
       InvokeResult result;
-      if (!f) {
+      if (!f.ok()) {
         result.outcome = InvokeResult::Outcome::kFunctionError;
-        result.error = "function " + NameOf(c.function_name) + " does not exist";
+        result.error = f.status().message();
       } else {
-        FunctionHandler handler{f->name, f->command, f->url, f->timeout_seconds};
-        result = Invoke(handler, part.Event());
+        result = pool_->Run(HandlerOf(*f), part.Event(), &cancel_, &m->stop);
       }
+      if (result.outcome == InvokeResult::Outcome::kCancelled) break;  // stopping; not an attempt
       std::optional<uint64_t> retry_from;  // ReportBatchItemFailures: where the failure starts
       bool failed = result.outcome != InvokeResult::Outcome::kSuccess;
       if (!failed && c.report_batch_item_failures) {
@@ -556,17 +593,17 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
         failed = retry_from.has_value();
       }
       if (!failed) {
-        m->SetResult("OK");
+        SetResult(*m, "OK");
         delivery.Succeeded();
       } else {
         if (result.outcome != InvokeResult::Outcome::kSuccess) {
-          m->SetResult("PROBLEM: Function call failed");
+          SetResult(*m, "PROBLEM: Function call failed");
           std::fprintf(stderr, "cirrusd: function %s failed on mapping %s, %s (attempt %d, %zu records): %s%s%s\n",
-                       NameOf(c.function_name).c_str(), c.uuid.c_str(), ShardIdText(*stream, shard).c_str(),
+                       FunctionNameOf(c.function_name).c_str(), c.uuid.c_str(), ShardIdText(*stream, shard).c_str(),
                        delivery.attempts() + 1, part.size(), result.error.c_str(),
                        result.log_tail.empty() ? "" : "\n--- stderr tail ---\n", result.log_tail.c_str());
         } else {
-          m->SetResult("PROBLEM: Function reported batch item failures");
+          SetResult(*m, "PROBLEM: Function reported batch item failures");
         }
         std::optional<size_t> first_failed;
         if (retry_from && *retry_from) {
@@ -581,8 +618,8 @@ void Triggers::Run(std::shared_ptr<Mapping> m, uint32_t shard) {
   }
 }
 
-void Triggers::Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
-                       int attempts, bool too_old) {
+Status Triggers::Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
+                         int attempts, bool too_old) {
   const MappingConfig& c = m.config;
   std::string record;
   wire::JsonWriter w(&record);
@@ -592,7 +629,7 @@ void Triggers::Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t 
   w.Key("requestId");
   w.String(NewUuid());
   w.Key("functionArn");
-  w.String(FunctionArn(NameOf(c.function_name)));
+  w.String(FunctionArn(FunctionNameOf(c.function_name)));
   w.Key("condition");
   w.String(too_old ? "RecordAgeExceeded" : "RetryAttemptsExhausted");
   w.Key("approximateInvokeCount");
@@ -633,78 +670,121 @@ void Triggers::Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t 
   std::fprintf(stderr, "cirrusd: mapping %s: discarding %zu records of %s (%s)%s%s\n", c.uuid.c_str(), b.size(),
                ShardIdText(stream, shard).c_str(), too_old ? "record age exceeded" : "retry attempts exhausted",
                dest.empty() ? "" : "; OnFailure record to ", dest.c_str());
+  if (dest.empty()) return Status();
+  // The owner may have narrowed what is allowed since the mapping was made.
+  CIRRUS_RETURN_IF_ERROR(CheckDestination(dest));
   if (dest.rfind("file://", 0) == 0) {
-    std::string name = dest.substr(7) + "/" + c.uuid + "-" + ShardIdText(stream, shard) + "-" +
+    const std::string dir = dest.substr(7);
+    std::string name = dir + "/" + c.uuid + "-" + ShardIdText(stream, shard) + "-" +
                        SequenceNumberText(b.records.front().sequence) + ".json";
     std::string tmp = name + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     bool ok = fd >= 0 && write(fd, record.data(), record.size()) == static_cast<ssize_t>(record.size()) &&
               fsync(fd) == 0;
+    int error = errno;
     if (fd >= 0) close(fd);
-    if (!ok || rename(tmp.c_str(), name.c_str()) != 0) {
-      std::fprintf(stderr, "cirrusd: mapping %s: cannot write OnFailure record %s\n", c.uuid.c_str(), name.c_str());
+    if (ok && rename(tmp.c_str(), name.c_str()) != 0) {
+      ok = false;
+      error = errno;
     }
-  } else if (!dest.empty()) {
-    FunctionHandler target{"on-failure", "", dest, 10};
-    InvokeResult sent = Invoke(target, record);
-    if (sent.outcome != InvokeResult::Outcome::kSuccess) {
-      std::fprintf(stderr, "cirrusd: mapping %s: OnFailure POST to %s failed: %s\n", c.uuid.c_str(), dest.c_str(),
-                   sent.error.c_str());
+    if (!ok) {
+      unlink(tmp.c_str());
+      return InternalError("cannot write " + name + ": " + std::strerror(error));
     }
+    // The rename is durable once the directory is synced.
+    if (int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
+      fsync(dir_fd);
+      close(dir_fd);
+    }
+    return Status();
   }
+  FunctionHandler target;
+  target.name = "on-failure";
+  target.url = dest;
+  target.timeout_seconds = 10;
+  InvokeResult sent = Invoke(target, record, &cancel_);
+  if (sent.outcome != InvokeResult::Outcome::kSuccess) {
+    return InternalError("POST to " + dest + " failed: " + sent.error);
+  }
+  return Status();
+}
+
+Status Triggers::CheckDestination(const std::string& d) const {
+  namespace fs = std::filesystem;
+  if (d.rfind("file://", 0) == 0) {
+    fs::path wanted = fs::path(d.substr(7)).lexically_normal();
+    std::error_code ec;
+    fs::path root = fs::weakly_canonical(fs::path(options_.failure_dir), ec);
+    auto under_root = [&](const fs::path& p) {
+      fs::path rel = p.lexically_relative(root);
+      return !rel.empty() && *rel.begin() != ".." && !rel.is_absolute();
+    };
+    if (options_.failure_dir.empty() || !wanted.is_absolute() || !under_root(wanted)) {
+      return BadParameter("The OnFailure destination " + d + " is outside the directory this server "
+                          "writes failure records to: file://" + root.string() +
+                          " (its owner sets it with --failure-dir)");
+    }
+    fs::create_directories(wanted, ec);
+    if (ec) return BadParameter("Cannot create the OnFailure destination " + d + ": " + ec.message());
+    // Through symbolic links the owner made, the directory must still be inside.
+    fs::path real = fs::weakly_canonical(wanted, ec);
+    if (ec || !under_root(real)) {
+      return BadParameter("The OnFailure destination " + d + " leads outside file://" + root.string());
+    }
+    return Status();
+  }
+  if (d.rfind("http://", 0) == 0) {
+    CIRRUS_ASSIGN_OR_RETURN(HttpUrl url, ParseHttpUrl(d));
+    for (const std::string& allowed : options_.http_destination_hosts) {
+      size_t colon = allowed.rfind(':');
+      bool has_port = colon != std::string::npos && allowed.find(']') < colon;
+      if (colon != std::string::npos && allowed.find('[') == std::string::npos) has_port = true;
+      std::string host = has_port ? allowed.substr(0, colon) : allowed;
+      if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      auto lower = [](std::string t) {
+        for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return t;
+      };
+      if (lower(host) == lower(url.host) && (!has_port || allowed.substr(colon + 1) == url.port)) {
+        return Status();
+      }
+    }
+    return BadParameter("The OnFailure destination " + d + " is not allowed: this server POSTs failure "
+                        "records only to hosts its owner lists with --failure-http-host");
+  }
+  return BadParameter("The OnFailure destination must be file:///absolute/dir or an http:// URL, not " + d);
 }
 
 // ---------------------------------------------------------------------------------------
 // Functions
 
-Result<FunctionConfig> Triggers::CreateFunction(FunctionConfig f) {
-  if (f.name.empty() || f.name.size() > 64 ||
-      f.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos) {
-    return BadParameter("Function name must be 1 to 64 characters of letters, digits, hyphens and underscores: " + f.name);
-  }
-  if (f.command.empty() == f.url.empty()) return BadParameter("A function needs exactly one of a command and a URL");
-  if (!f.url.empty()) CIRRUS_RETURN_IF_ERROR(ValidateUrl(f.url));
-  if (f.timeout_seconds < 1 || f.timeout_seconds > 900) {
-    return BadParameter("Timeout must be between 1 and 900 seconds");
-  }
-  f.last_modified_ms = NowMs();
-  std::lock_guard lock(mu_);
-  if (functions_.count(f.name)) {
-    return Status(ErrorKind::kResourceInUse, "Function already exist: " + f.name);
-  }
-  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{std::string(kFunctionPrefix) + f.name, EncodeFunction(f)}}));
-  functions_[f.name] = f;
-  return f;
-}
-
-std::vector<FunctionConfig> Triggers::ListFunctions() const {
-  std::lock_guard lock(mu_);
-  std::vector<FunctionConfig> out;
-  for (const auto& [name, f] : functions_) out.push_back(f);
-  return out;
+Result<std::vector<FunctionConfig>> Triggers::ListFunctions() const {
+  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+  return streams::ListFunctions(view);
 }
 
 Result<FunctionConfig> Triggers::GetFunction(std::string_view name) const {
-  std::optional<FunctionConfig> f = FindFunction(name);
-  if (!f) return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(name)));
-  return *f;
-}
-
-Status Triggers::DeleteFunction(std::string_view name) {
-  std::lock_guard lock(mu_);
-  auto it = functions_.find(NameOf(name));
-  if (it == functions_.end()) {
-    return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(name)));
+  std::optional<FunctionConfig> f;
+  {
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
+    CIRRUS_ASSIGN_OR_RETURN(f, FindFunction(view, name));
   }
-  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{std::string(kFunctionPrefix) + it->first, std::nullopt}}));
-  functions_.erase(it);
-  return Status();
+  if (!f) {
+    return Status(ErrorKind::kResourceNotFound,
+                  "Function not found: " + FunctionArn(FunctionNameOf(name)));
+  }
+  return std::move(*f);
 }
 
-Result<InvokeResult> Triggers::InvokeFunction(std::string_view name, std::string_view event) {
-  CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(name));
-  FunctionHandler handler{f.name, f.command, f.url, f.timeout_seconds};
-  return Invoke(handler, event);
+FunctionHandler Triggers::HandlerOf(const FunctionConfig& f) const {
+  FunctionHandler h;
+  h.name = f.name;
+  h.command = f.command;
+  h.url = f.url;
+  h.timeout_seconds = f.timeout_seconds;
+  h.region = options_.region;
+  h.environment = f.environment;
+  return h;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -738,11 +818,13 @@ Result<MappingStatus> Triggers::CreateMapping(MappingConfig c) {
     return BadParameter("StartingPosition is required for a DynamoDB stream event source");
   }
   CIRRUS_RETURN_IF_ERROR(ValidateMapping(c));
+  if (!c.on_failure_destination.empty()) CIRRUS_RETURN_IF_ERROR(CheckDestination(c.on_failure_destination));
   CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(c.function_name));
   c.function_name = f.name;
   // The stream, and where each shard starts (LATEST: after the last record committed).
   std::vector<std::pair<std::string, std::optional<std::string>>> checkpoints;
   c.uuid = NewUuid();
+  uint32_t shards = 0;
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
     CIRRUS_ASSIGN_OR_RETURN(auto streams, view.Streams());
@@ -751,6 +833,7 @@ Result<MappingStatus> Triggers::CreateMapping(MappingConfig c) {
       if (StreamArnOf(s) == c.event_source_arn) stream = s;
     }
     if (!stream) return BadParameter("Stream not found: " + c.event_source_arn);
+    shards = std::min(stream->shard_count, kMaxShards);
     CIRRUS_ASSIGN_OR_RETURN(uint64_t last, view.LastSequence());
     for (uint32_t shard = 0; shard < stream->shard_count; ++shard) {
       uint64_t start = c.starting_position == "LATEST" ? last + 1 : 0;
@@ -759,6 +842,8 @@ Result<MappingStatus> Triggers::CreateMapping(MappingConfig c) {
   }  // closed before waiting on the writer
   c.last_modified_ms = NowMs();
   std::lock_guard lock(mu_);
+  if (stopped_) return Status(ErrorKind::kInternal, "The server is shutting down");
+  CIRRUS_RETURN_IF_ERROR(CheckBounds(mappings_.size() + 1, ShardWorkersInUse("") + (c.enabled ? shards : 0)));
   for (const auto& [uuid, m] : mappings_) {
     if (m->config.function_name == c.function_name && m->config.event_source_arn == c.event_source_arn) {
       return Status(ErrorKind::kResourceInUse,
@@ -786,17 +871,19 @@ Result<MappingStatus> Triggers::UpdateMapping(std::string_view uuid,
   if (it == mappings_.end()) {
     return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");
   }
+  if (stopped_) return Status(ErrorKind::kInternal, "The server is shutting down");
   MappingConfig c = it->second->config;
   CIRRUS_RETURN_IF_ERROR(change(c));
   if (!c.function_name.empty()) {
-    std::optional<FunctionConfig> f;
-    auto fit = functions_.find(NameOf(c.function_name));
-    if (fit == functions_.end()) {
-      return Status(ErrorKind::kResourceNotFound, "Function not found: " + FunctionArn(NameOf(c.function_name)));
-    }
-    c.function_name = fit->first;
+    CIRRUS_ASSIGN_OR_RETURN(FunctionConfig f, GetFunction(c.function_name));
+    c.function_name = f.name;
   }
   CIRRUS_RETURN_IF_ERROR(ValidateMapping(c));
+  if (!c.on_failure_destination.empty() && c.on_failure_destination != it->second->config.on_failure_destination) {
+    CIRRUS_RETURN_IF_ERROR(CheckDestination(c.on_failure_destination));
+  }
+  CIRRUS_RETURN_IF_ERROR(CheckBounds(mappings_.size(), ShardWorkersInUse(uuid) +
+                                                           (c.enabled ? ShardsOf(c.event_source_arn) : 0)));
   c.last_modified_ms = NowMs();
   CIRRUS_RETURN_IF_ERROR(SaveMapping(c, {}));
   // The new version's workers take over each shard once the old one's batch in flight ends.
@@ -825,7 +912,8 @@ Result<MappingStatus> Triggers::DeleteMapping(std::string_view uuid) {
     return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");
   }
   std::vector<std::pair<std::string, std::optional<std::string>>> removed = {
-      {std::string(kMappingPrefix) + std::string(uuid), std::nullopt}};
+      {std::string(kMappingPrefix) + std::string(uuid), std::nullopt},
+      {std::string(kMappingStatusPrefix) + std::string(uuid), std::nullopt}};
   if (Result<db::ReadView> view = db_->Read(); view.ok()) {
     if (auto ckpts = view->ListSettings(std::string(kCheckpointPrefix) + std::string(uuid) + "/"); ckpts.ok()) {
       for (auto& [key, value] : *ckpts) removed.emplace_back(key, std::nullopt);
@@ -858,6 +946,8 @@ std::vector<MappingStatus> Triggers::ListMappings() const {
 }
 
 void Triggers::WriteFunction(const FunctionConfig& f, wire::JsonWriter& w) const {
+  // What a command runs, the URL it calls and its environment are the owner's business: the
+  // API, which any client of the port can call, names the kind of handler only.
   w.BeginObject();
   w.Key("FunctionName");
   w.String(f.name);
@@ -866,20 +956,19 @@ void Triggers::WriteFunction(const FunctionConfig& f, wire::JsonWriter& w) const
   w.Key("Runtime");
   w.String("provided");
   w.Key("Handler");
-  w.String(f.command.empty() ? f.url : f.command);
+  w.String(f.command.empty() ? "cirrus:url" : "cirrus:command");
   w.Key("Timeout");
   w.Int(f.timeout_seconds);
+  w.Key("MemorySize");
+  w.Int(128);
+  w.Key("PackageType");
+  w.String("Zip");
   w.Key("LastModified");
   w.String(IsoTime(f.last_modified_ms));
   w.Key("Version");
   w.String("$LATEST");
   w.Key("State");
   w.String("Active");
-  w.Key("CirrusHandler");
-  w.BeginObject();
-  w.Key(f.command.empty() ? "Url" : "Command");
-  w.String(f.command.empty() ? f.url : f.command);
-  w.EndObject();
   w.EndObject();
 }
 

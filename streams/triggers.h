@@ -13,6 +13,8 @@
 #include "db/item/status.h"
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
+#include "streams/functions.h"
+#include "streams/invocation_pool.h"
 #include "streams/invoker.h"
 
 namespace cirrus::streams {
@@ -21,15 +23,6 @@ namespace cirrus::streams {
 // stream to a function with Lambda's semantics (../shared/spec/streams.md, sections 5-6).
 // Both are kept in the data directory (db settings), as is each mapping's checkpoint per
 // shard, so a restart resumes where processing stopped.
-
-// A registered function: a name and how to run it (invoker.h).
-struct FunctionConfig {
-  std::string name;
-  std::string command;  // exactly one of command and url
-  std::string url;
-  int timeout_seconds = 3;
-  int64_t last_modified_ms = 0;
-};
 
 // An event source mapping's settings, named as in Lambda's API.
 struct MappingConfig {
@@ -49,6 +42,15 @@ struct MappingConfig {
   bool enabled = true;
   int64_t last_modified_ms = 0;
 };
+
+// Mapping records in the data directory, shared with `cirrus functions list`: "esm/UUID" the
+// settings, "ckpt/UUID/SHARD" the next sequence number to deliver, "status/UUID" the last
+// processing result.
+inline constexpr std::string_view kMappingPrefix = "esm/";
+inline constexpr std::string_view kCheckpointPrefix = "ckpt/";
+inline constexpr std::string_view kMappingStatusPrefix = "status/";
+// A stored mapping's settings; kInternal when corrupt.
+Result<MappingConfig> DecodeStoredMapping(std::string_view stored);
 
 // Reads the members of a CreateEventSourceMapping / UpdateEventSourceMapping request (or a
 // stored mapping) into *config; members absent keep their value. kValidation for a member
@@ -70,29 +72,44 @@ class Triggers {
   struct Options {
     std::string region = "us-east-1";
     std::string account_id = "123456789012";
+    // OnFailure destinations the owner allows: file:// directories at or below this one
+    // (absolute; created when a mapping names them), and http:// URLs to these hosts only
+    // ("host" or "host:port"; none by default).
+    std::string failure_dir;
+    std::vector<std::string> http_destination_hosts;
+    // Bounds: event source mappings, and the worker threads they start (one per shard of
+    // each enabled mapping's stream).
+    size_t max_mappings = 100;
+    size_t max_shard_workers = 256;
   };
-  Triggers(db::Database* db, Options options);
-  ~Triggers();  // stops the workers, letting invocations in flight finish
+  // `pool` runs every invocation (it bounds how many run at once); it must outlive *this.
+  Triggers(db::Database* db, InvocationPool* pool, Options options);
+  ~Triggers();  // Stop(), then joins every worker
   Triggers(const Triggers&) = delete;
   Triggers& operator=(const Triggers&) = delete;
 
-  // Loads functions and mappings and starts the mappings' workers.
+  // Loads the mappings and starts their workers.
   Status Start();
+  // Stops every worker promptly: invocations in flight are cancelled (their process groups
+  // killed) and their batches, not checkpointed, are delivered again after a restart.
+  // Thread-safe and idempotent; the workers are joined by the destructor.
+  void Stop();
 
+  InvocationPool& pool() { return *pool_; }
+  const Options& options() const { return options_; }
   std::string FunctionArn(std::string_view name) const;
   std::string StreamArnOf(const db::StreamDefinition& stream) const;
 
-  // kValidation for a bad name or handler, kResourceInUse when the name is taken.
-  Result<FunctionConfig> CreateFunction(FunctionConfig config);
-  std::vector<FunctionConfig> ListFunctions() const;
-  // `name` may be the function's ARN. kResourceNotFound when unknown.
+  // The registry (functions.h), as the Lambda API reads it. kResourceNotFound when unknown;
+  // `name` may be the function's ARN.
+  Result<std::vector<FunctionConfig>> ListFunctions() const;
   Result<FunctionConfig> GetFunction(std::string_view name) const;
-  Status DeleteFunction(std::string_view name);
-  // Runs the function once with `event` (the Lambda Invoke API).
-  Result<InvokeResult> InvokeFunction(std::string_view name, std::string_view event);
+  // How the invoker runs `f` on this server (its region).
+  FunctionHandler HandlerOf(const FunctionConfig& f) const;
 
-  // kResourceNotFound for an unknown function, kValidation for a bad setting or a stream
-  // that does not exist, kResourceInUse when the function already maps that stream.
+  // kResourceNotFound for an unknown function, kValidation for a bad setting, a stream that
+  // does not exist, a destination the owner does not allow, or a bound reached
+  // (max_mappings, max_shard_workers); kResourceInUse when the function already maps that stream.
   Result<MappingStatus> CreateMapping(MappingConfig config);
   Result<MappingStatus> UpdateMapping(std::string_view uuid,
                                       const std::function<Status(MappingConfig&)>& change);
@@ -104,24 +121,39 @@ class Triggers {
   void WriteFunction(const FunctionConfig& f, wire::JsonWriter& w) const;
   void WriteMapping(const MappingStatus& m, wire::JsonWriter& w) const;
 
+  // kValidation unless the owner allows `destination` (Options); a file:// directory that is
+  // allowed is created if missing.
+  Status CheckDestination(const std::string& destination) const;
+
  private:
   struct Mapping;
   struct ShardLocks;
   struct Batch;
   // Gives up on a batch: logs it and writes its OnFailure record, if the mapping has one.
-  void Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
-               int attempts, bool too_old);
+  // Not OK when the record could not be written: the caller must not move past the batch.
+  Status Discard(Mapping& m, const db::StreamDefinition& stream, uint32_t shard, const Batch& b,
+                 int attempts, bool too_old);
   void Run(std::shared_ptr<Mapping> mapping, uint32_t shard);
   void StartWorkers(const std::shared_ptr<Mapping>& mapping);
+  // Records the mapping's LastProcessingResult, durably when it changed (cirrus functions
+  // list reads it from the data directory).
+  void SetResult(Mapping& m, std::string result);
   MappingStatus StatusOf(const Mapping& mapping) const;
   Status SaveMapping(const MappingConfig& config,
                      std::vector<std::pair<std::string, std::optional<std::string>>> extra);
-  std::optional<FunctionConfig> FindFunction(std::string_view name) const;
+  // kValidation when `mappings` mappings or `shard_workers` workers exceed the bounds.
+  Status CheckBounds(size_t mappings, size_t shard_workers) const;
+  // Shard workers the enabled mappings other than `except` use. REQUIRES: mu_ held.
+  size_t ShardWorkersInUse(std::string_view except) const;
+  // The shard count of the stream `arn`; 0 when there is none.
+  uint32_t ShardsOf(std::string_view arn) const;
 
   db::Database* db_;
+  InvocationPool* pool_;
   Options options_;
+  CancelToken cancel_;  // fired by Stop
   mutable std::mutex mu_;
-  std::map<std::string, FunctionConfig, std::less<>> functions_;            // guarded by mu_
+  bool stopped_ = false;                                                    // guarded by mu_
   std::map<std::string, std::shared_ptr<Mapping>, std::less<>> mappings_;   // guarded by mu_
   std::vector<std::shared_ptr<Mapping>> retired_;  // stopping; joined by the destructor
   std::map<std::string, std::shared_ptr<ShardLocks>> shard_locks_;  // by UUID, outlive versions
