@@ -1,15 +1,16 @@
 // cirrus: offline tools on a CirrusDB data directory (uses db/ directly, never the server).
 // Each may run while cirrusd serves the same directory: LMDB coordinates the processes.
-// The exception, `cirrus functions`, registers functions with a running cirrusd over HTTP.
 //
 // Exit codes: 0 done; 1 an error stopped the command (its message on stderr); 2 (import)
 // done, but some records were skipped (listed in the error log). A usage error is 1, except
-// for `cirrus functions ...`, where it is 2 (1 is a server or connection error there).
+// for `cirrus functions ...`, where it is 2.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "db/database.h"
 #include "tools/functions.h"
@@ -93,35 +94,36 @@ int FunctionsFail(const Status& status) {
   return 1;
 }
 
-// A CLI11 check: "" when `name` is a valid function name, else why not.
-std::string CheckFunctionName(const std::string& name) {
-  Status s = tools::ValidateFunctionName(name);
-  return s.ok() ? "" : s.message();
-}
-
-std::string CheckEndpoint(const std::string& url) {
-  Result<tools::Endpoint> endpoint = tools::ParseEndpoint(url);
-  return endpoint.ok() ? "" : endpoint.status().message();
-}
-
-int RunFunctionsCreate(const tools::Endpoint& endpoint,
-                       const tools::CreateFunctionRequest& request) {
-  Result<tools::FunctionConfiguration> f = tools::CreateFunction(endpoint, request);
-  if (!f.ok()) return FunctionsFail(f.status());
-  std::printf("created %s (%s)\n", f->name.c_str(), f->arn.c_str());
+int RunFunctionsCreate(const std::string& data_dir, streams::FunctionConfig f,
+                       const std::vector<std::string>& env) {
+  Result<std::vector<std::pair<std::string, std::string>>> environment = tools::ParseEnvironment(env);
+  if (!environment.ok()) return FunctionsFail(environment.status());
+  f.environment = std::move(*environment);
+  if (Status s = streams::ValidateFunction(f); !s.ok()) return FunctionsFail(s);  // before opening
+  Result<std::unique_ptr<db::Database>> database = tools::OpenDataDir(data_dir, /*create=*/true);
+  if (!database.ok()) return FunctionsFail(database.status());
+  Result<streams::FunctionConfig> created = streams::RegisterFunction(**database, std::move(f));
+  if (!created.ok()) return FunctionsFail(created.status());
+  std::printf("created %s\n", created->name.c_str());
   return 0;
 }
 
-int RunFunctionsList(const tools::Endpoint& endpoint) {
-  Result<tools::FunctionListing> listing = tools::ListFunctions(endpoint);
+int RunFunctionsList(const std::string& data_dir) {
+  Result<std::unique_ptr<db::Database>> database = tools::OpenDataDir(data_dir);
+  if (!database.ok()) return FunctionsFail(database.status());
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  Result<tools::FunctionListing> listing = tools::LoadListing(**database, now_ms);
   if (!listing.ok()) return FunctionsFail(listing.status());
   std::fputs(tools::FormatFunctionListing(*listing).c_str(), stdout);
   return 0;
 }
 
-int RunFunctionsDelete(const tools::Endpoint& endpoint, const std::string& name) {
-  Status s = tools::DeleteFunction(endpoint, name);
-  if (!s.ok()) return FunctionsFail(s);
+int RunFunctionsDelete(const std::string& data_dir, const std::string& name) {
+  Result<std::unique_ptr<db::Database>> database = tools::OpenDataDir(data_dir);
+  if (!database.ok()) return FunctionsFail(database.status());
+  if (Status s = streams::RemoveFunction(**database, name); !s.ok()) return FunctionsFail(s);
   std::printf("deleted %s\n", name.c_str());
   return 0;
 }
@@ -130,8 +132,7 @@ int RunFunctionsDelete(const tools::Endpoint& endpoint, const std::string& name)
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "cirrus: offline tools for a CirrusDB data directory (safe beside a running cirrusd),\n"
-      "and `functions`, which registers functions with a running cirrusd over HTTP"};
+      "cirrus: offline tools for a CirrusDB data directory (safe beside a running cirrusd)"};
   app.footer(
       "Exit codes: 0 done; 1 error (message on stderr); 2 import done with skipped records,\n"
       "or a usage error of `cirrus functions ...` (its other usage errors are 1).");
@@ -188,42 +189,39 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000))->capture_default_str();
   imp->add_flag("--quiet", quiet, "No progress display");
 
-  std::string endpoint_url = "http://127.0.0.1:8000";
-  tools::CreateFunctionRequest fn;
-  int fn_timeout = 0;
+  streams::FunctionConfig fn;
+  std::vector<std::string> fn_env;
   std::string fn_name;
   CLI::App* functions = app.add_subcommand(
-      "functions", "Create, list or delete functions on a RUNNING cirrusd (over HTTP)");
+      "functions", "Register, list or delete the functions triggers and Invoke run (the owner's)");
   functions->require_subcommand(1);
-  functions->footer(
-      "Exit codes: 0 done; 1 server or connection error (message on stderr); 2 usage error.");
-  auto add_endpoint = [&](CLI::App* command) {
-    command->add_option("--endpoint", endpoint_url, "The server, http://HOST[:PORT]")
-        ->check(CheckEndpoint)->capture_default_str();
+  functions->footer("Exit codes: 0 done; 1 error (message on stderr); 2 usage error.");
+  auto add_data_dir = [&](CLI::App* command) {
+    command->add_option("--data-dir", data_dir, "Data directory")->capture_default_str();
   };
   CLI::App* fn_create = functions->add_subcommand(
-      "create", "Register a function: a shell command or an HTTP URL (Lambda Invoke API)");
-  fn_create->add_option("NAME", fn.name, "Function name: letters, digits, '-' and '_'")
-      ->required()->check(CheckFunctionName);
+      "create", "Register a function: a shell command or an HTTP URL");
+  fn_create->add_option("NAME", fn.name, "Function name: letters, digits, '-' and '_'")->required();
   CLI::Option* fn_command = fn_create->add_option(
       "--command", fn.command, "Run with /bin/sh -c; the event on stdin, the result from stdout");
   CLI::Option* fn_url = fn_create->add_option(
       "--url", fn.url, "POST each event to this http:// URL (e.g. a Lambda RIE's invocations URL)");
   fn_command->excludes(fn_url);
-  CLI::Option* fn_timeout_option =
-      fn_create
-          ->add_option("--timeout", fn_timeout, "Seconds an invocation may take (server default: 3)")
-          ->check(CLI::Range(1, 900));
-  add_endpoint(fn_create);
+  fn_create->add_option("--timeout", fn.timeout_seconds, "Seconds an invocation may take")
+      ->check(CLI::Range(1, 900))->capture_default_str();
+  fn_create->add_option("--env", fn_env,
+                        "NAME=VALUE for the handler's environment (repeat); it sees Lambda's "
+                        "variables and these, nothing of the server's");
+  add_data_dir(fn_create);
   fn_create->callback([&] {
     if (fn_command->count() + fn_url->count() != 1) throw CLI::RequiredError("--command or --url");
   });
   CLI::App* fn_list = functions->add_subcommand(
       "list", "Show the functions with their stream mappings (state, last result, lag)");
-  add_endpoint(fn_list);
+  add_data_dir(fn_list);
   CLI::App* fn_delete = functions->add_subcommand("delete", "Delete a function");
-  fn_delete->add_option("NAME", fn_name, "Function name")->required()->check(CheckFunctionName);
-  add_endpoint(fn_delete);
+  fn_delete->add_option("NAME", fn_name, "Function name")->required();
+  add_data_dir(fn_delete);
 
   try {
     app.parse(argc, argv);
@@ -244,14 +242,9 @@ int main(int argc, char** argv) {
     return RunImport(data_dir, std::move(im));
   }
   if (*functions) {
-    Result<tools::Endpoint> endpoint = tools::ParseEndpoint(endpoint_url);  // checked above
-    if (!endpoint.ok()) return FunctionsFail(endpoint.status());
-    if (*fn_create) {
-      if (fn_timeout_option->count() > 0) fn.timeout_seconds = fn_timeout;
-      return RunFunctionsCreate(*endpoint, fn);
-    }
-    if (*fn_list) return RunFunctionsList(*endpoint);
-    if (*fn_delete) return RunFunctionsDelete(*endpoint, fn_name);
+    if (*fn_create) return RunFunctionsCreate(data_dir, std::move(fn), fn_env);
+    if (*fn_list) return RunFunctionsList(data_dir);
+    if (*fn_delete) return RunFunctionsDelete(data_dir, fn_name);
   }
   return 0;
 }
