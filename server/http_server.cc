@@ -38,8 +38,13 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
 constexpr size_t kJsonPadding = 64;  // wire::JsonParser::kPadding
-constexpr auto kShutdownGrace = std::chrono::seconds(10);
+// While the listener is out of descriptors (EMFILE), it waits this long before it tries again
+// instead of spinning on accept.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
 // x-amzn-RequestId: 52 upper-case alphanumerics, as AWS's look.
 std::string NewRequestId() {
@@ -88,6 +93,7 @@ std::string_view FieldOf(const http::request<http::string_body>& req, std::strin
 
 }  // namespace
 
+
 class Session;
 
 // One io_context per I/O thread, each run by that thread alone: a connection lives on one
@@ -95,12 +101,31 @@ class Session;
 // shared multi-threaded io_context served 25k GetItem/s here where one thread served 34k).
 class HttpServer::Impl {
  public:
-  Impl(Options o, RequestHandler* h) : options(std::move(o)), handler(h) {
+  ~Impl() {
+    // Timers and sockets before their contexts; the contexts (whose pending handlers hold
+    // sessions, which unregister themselves) before the registry.
+    sweepers.clear();
+    deadline.reset();
+    accept_backoff.reset();
+    signals.reset();
+    acceptor.reset();
+    work.clear();
+    contexts.clear();
+  }
+
+  Impl(Options o, RequestHandler* h, ShutdownHooks k)
+      : options(std::move(o)), handler(h), hooks(std::move(k)) {
     for (int i = 0; i < options.threads; ++i) {
       contexts.push_back(std::make_unique<net::io_context>(1));
       work.push_back(std::make_unique<Work>(net::make_work_guard(*contexts.back())));
+      sweepers.push_back(std::make_unique<net::steady_timer>(*contexts.back()));
     }
     acceptor.emplace(*contexts[0]);
+    accept_backoff.emplace(*contexts[0]);
+    // Timeouts are checked by a sweep per thread rather than a timer per connection: the
+    // request path then only stores a time stamp.
+    auto shortest = std::min({options.idle_timeout, options.header_timeout, options.io_timeout});
+    sweep_every = std::clamp<Millis>(shortest / 8, Millis(20), Millis(250));
   }
 
   void Accept();
@@ -113,8 +138,15 @@ class HttpServer::Impl {
     std::lock_guard lock(sessions_mu);
     sessions.erase(s);
   }
+  // The live sessions of context `index` (all when index < 0).
+  std::vector<std::shared_ptr<Session>> SessionsOf(int index);
+  // Every sweep_every on context `index`: closes its connections that overstayed a timeout.
+  void Sweep(int index);
   // While draining: polls until every connection has closed, or the grace period ends.
-  void WatchDrain(std::chrono::steady_clock::time_point give_up);
+  void WatchDrain();
+  // Runs `fn(session)` on each live session's own thread.
+  template <typename Fn>
+  void ForEachSession(Fn fn);
 
   void StopAll() {
     for (auto& c : contexts) c->stop();
@@ -126,29 +158,41 @@ class HttpServer::Impl {
   // here: 420 us), since a halted vCPU takes that long to wake.
   void RunContext(net::io_context& ctx) {
     const auto window = std::chrono::microseconds(options.busy_poll_us);
-    auto last_work = std::chrono::steady_clock::now();
+    auto last_work = Clock::now();
     while (!ctx.stopped()) {
       if (window.count() > 0) {
         if (ctx.poll() > 0) {
-          last_work = std::chrono::steady_clock::now();
+          last_work = Clock::now();
           continue;
         }
-        if (std::chrono::steady_clock::now() - last_work < window) continue;
+        if (Clock::now() - last_work < window) continue;
       }
-      if (ctx.run_one() > 0) last_work = std::chrono::steady_clock::now();
+      if (ctx.run_one() > 0) last_work = Clock::now();
     }
   }
 
   using Work = net::executor_work_guard<net::io_context::executor_type>;
-  Options options;
-  RequestHandler* handler;
+  // Const after construction.
+  const Options options;
+  RequestHandler* const handler;
+  const ShutdownHooks hooks;
+  Millis sweep_every{250};
   std::vector<std::unique_ptr<net::io_context>> contexts;  // contexts[0]: acceptor, signals
   std::vector<std::unique_ptr<Work>> work;  // keeps idle contexts running until shutdown
-  size_t next_context = 0;                  // round-robin for new connections
+  std::vector<std::unique_ptr<net::steady_timer>> sweepers;  // one per context, its thread only
+
+  // contexts[0]'s thread only.
+  size_t next_context = 0;  // round-robin for new connections
   std::optional<tcp::acceptor> acceptor;
-  std::atomic<bool> draining{false};
+  std::optional<net::steady_timer> accept_backoff;
   std::optional<net::signal_set> signals;
   std::optional<net::steady_timer> deadline;
+  Clock::time_point drain_started;
+  bool cut_short = false;  // hooks.cut_short called
+  bool forced = false;     // 503s sent to the requests still waiting
+
+  std::atomic<bool> draining{false};
+  std::atomic<size_t> connections{0};  // sessions alive, refusing ones included
   std::mutex sessions_mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by sessions_mu
 };
@@ -158,26 +202,68 @@ class HttpServer::Impl {
 // write is under way.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl* server)
-      : socket_(std::move(socket)), server_(server) {}
-  ~Session() { server_->Unregister(this); }
+  // `refuse`: the server is at its connection limit; answer the first request 503 and close.
+  Session(tcp::socket socket, HttpServer::Impl* server, int context, bool refuse)
+      : socket_(std::move(socket)), server_(server), context_(context), refusing_(refuse) {}
+  ~Session() {
+    server_->Unregister(this);
+    --server_->connections;
+  }
+
+  int context() const { return context_; }
 
   void Start() {
-    server_->Register(this, weak_from_this());
-    net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->server_->Register(self.get(), self->weak_from_this());
+      self->DoRead();
+    });
   }
 
   // When the server drains: an idle connection closes now, a busy one after its response.
-  void PostCloseIfIdle() {
-    net::post(socket_.get_executor(), [self = shared_from_this()] { self->CloseIfIdle(); });
+  void CloseIfIdle() {
+    if (phase_ == Phase::kIdle && buffer_.size() == 0) Close();
   }
 
-  void CloseIfIdle() {
-    if (reading_ && !(parser_ && parser_->got_some())) {
-      beast::error_code ec;
-      socket_.shutdown(tcp::socket::shutdown_both, ec);
-      socket_.close(ec);
+  // At the end of the shutdown grace period: a request still waiting for its answer gets 503
+  // now (its real answer, should it come, is dropped); a half-read request is cut off.
+  void ForceAnswer() {
+    if (phase_ == Phase::kHandling) {
+      keep_alive_ = false;
+      Respond(request_seq_, ServiceUnavailable());
+    } else if (phase_ != Phase::kWriting) {
+      Close();
     }
+  }
+
+  // Closes the connection if it has been in its phase longer than that phase may last.
+  void CheckTimeouts(Clock::time_point now) {
+    if (!socket_.is_open()) return;
+    const HttpServer::Options& o = server_->options;
+    HttpServer::Millis limit{0};
+    switch (phase_) {
+      case Phase::kIdle:
+        if (buffer_.size() > 0 || (parser_ && parser_->got_some())) {
+          // The next request has begun: its head is timed from now.
+          Enter(Phase::kHead, now);
+          return;
+        }
+        limit = o.idle_timeout;
+        break;
+      case Phase::kHead:
+        if (parser_ && parser_->is_header_done()) {
+          Enter(Phase::kBody, now);
+          return;
+        }
+        limit = o.header_timeout;
+        break;
+      case Phase::kBody:
+      case Phase::kWriting:
+        limit = o.io_timeout;
+        break;
+      case Phase::kHandling:
+        return;  // the handler answers within its own bounds
+    }
+    if (now - since_ >= limit) Close();
   }
 
   // The head is formatted here, not by Beast's serializer: these are a handful of fixed lines,
@@ -185,7 +271,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // the largest user-space cost of a GetItem; without them GetItem over 16 connections went
   // from 28.5k to 38.0k req/s (benchmarks/ab.sh, benchmarks/README.md). Requests are still
   // parsed by Beast.
-  void Respond(HttpResponse r) {
+  void Respond(uint64_t seq, HttpResponse r) {
+    // One answer per request: a late one (after a forced 503) is dropped.
+    if (seq != request_seq_ || phase_ != Phase::kHandling || !socket_.is_open()) return;
     closing_ = !keep_alive_ || server_->draining.load();
     head_.clear();
     head_ += "HTTP/1.1 ";
@@ -201,17 +289,13 @@ class Session : public std::enable_shared_from_this<Session> {
                         static_cast<uInt>(r.body.size()));
       AddHeader("x-amz-crc32", std::to_string(crc));
     }
-    if (!origin_.empty()) {
-      AddHeader("Access-Control-Allow-Origin", "*");
-      AddHeader("Access-Control-Expose-Headers",
-                "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
-    }
     head_ += r.headers;
     AddHeader("Date", HttpDate());
     AddHeader("Content-Length", std::to_string(r.body.size()));
     if (closing_) AddHeader("Connection", "close");
     head_ += "\r\n";
     body_ = std::move(r.body);
+    Enter(Phase::kWriting, Clock::now());
     net::async_write(socket_, std::array<net::const_buffer, 2>{net::buffer(head_), net::buffer(body_)},
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->OnWrite(ec);
@@ -219,40 +303,75 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  enum class Phase : uint8_t {
+    kIdle,      // waiting for a request's first byte
+    kHead,      // reading its head
+    kBody,      // reading its body
+    kHandling,  // the handler has it
+    kWriting,   // writing its answer
+  };
+
   class SessionReply : public Reply {
    public:
-    explicit SessionReply(std::shared_ptr<Session> s) : session_(std::move(s)) {}
+    SessionReply(std::shared_ptr<Session> s, uint64_t seq) : session_(std::move(s)), seq_(seq) {}
     void Send(HttpResponse response) override {
       auto session = std::move(session_);
       if (!session) return;  // answered already
-      net::dispatch(session->socket_.get_executor(),
-                    [session, r = std::move(response)]() mutable { session->Respond(std::move(r)); });
+      net::dispatch(session->socket_.get_executor(), [session, seq = seq_, r = std::move(response)]() mutable {
+        session->Respond(seq, std::move(r));
+      });
     }
 
    private:
     std::shared_ptr<Session> session_;
+    uint64_t seq_;
   };
 
+  static HttpResponse ServiceUnavailable() {
+    HttpResponse r;
+    r.status = 503;
+    r.api_headers = false;
+    r.headers = "Retry-After: 1\r\n";
+    return r;
+  }
+
+  void Enter(Phase phase, Clock::time_point now) {
+    phase_ = phase;
+    since_ = now;
+  }
+
   void DoRead() {
-    if (server_->draining.load() && !keep_alive_) return;
+    if (server_->draining.load() && !keep_alive_) return Close();
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
-    reading_ = true;
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit));
+    Enter(buffer_.size() > 0 ? Phase::kHead : Phase::kIdle, Clock::now());
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
     if (server_->draining.load()) CloseIfIdle();
   }
 
+  // Answers a request that cannot be served (`status`, no body) and closes.
+  void Refuse(unsigned status) {
+    keep_alive_ = false;
+    phase_ = Phase::kHandling;
+    HttpResponse r;
+    r.status = status;
+    r.api_headers = false;
+    if (status == 503) r = ServiceUnavailable();
+    Respond(request_seq_, std::move(r));
+  }
+
   void OnRead(beast::error_code ec) {
-    reading_ = false;
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      HttpResponse r;
-      r.status = 413;
-      Respond(std::move(r));
-      return;
+    ++request_seq_;
+    if (ec == http::error::body_limit) return Refuse(413);
+    if (ec == http::error::header_limit) return Refuse(431);
+    if (ec && ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Refuse(400);  // not HTTP/1.1 as we read it
     }
-    if (ec) return Close();  // peer closed, reset, shutdown, or garbage: drop the connection
+    if (ec) return Close();  // peer closed, reset, timed out, or shut down: drop the connection
+    if (refusing_) return Refuse(503);
 
     http::request<http::string_body>& req = parser_->get();
     keep_alive_ = req.keep_alive();
@@ -270,12 +389,13 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = FieldOf(req, http::field::authorization);
     request.amz_date = FieldOf(req, "x-amz-date");
     if (request.amz_date.empty()) request.amz_date = FieldOf(req, http::field::date);
-    origin_ = std::string(FieldOf(req, http::field::origin));
-    request.origin = origin_;
+    request.origin = FieldOf(req, http::field::origin);
+    request.invocation_type = FieldOf(req, "x-amz-invocation-type");
     request.access_control_request_headers = FieldOf(req, http::field::access_control_request_headers);
     request.access_control_request_method = FieldOf(req, http::field::access_control_request_method);
     request.body = &body;
-    server_->handler->Handle(request, std::make_shared<SessionReply>(shared_from_this()));
+    Enter(Phase::kHandling, Clock::now());
+    server_->handler->Handle(request, std::make_shared<SessionReply>(shared_from_this(), request_seq_));
   }
 
   void OnWrite(beast::error_code ec) {
@@ -298,24 +418,72 @@ class Session : public std::enable_shared_from_this<Session> {
 
   tcp::socket socket_;
   HttpServer::Impl* server_;
+  const int context_;     // index of the io_context (and thread) it lives on
+  const bool refusing_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string head_;  // the answer being written: head and body
   std::string body_;
   bool closing_ = false;  // close once it is written
-  std::string origin_;
-  bool reading_ = false;
   bool keep_alive_ = true;
+  Phase phase_ = Phase::kIdle;
+  Clock::time_point since_ = Clock::now();  // when phase_ began
+  uint64_t request_seq_ = 0;                // numbers the requests read; replies carry theirs
 };
 
+std::vector<std::shared_ptr<Session>> HttpServer::Impl::SessionsOf(int index) {
+  std::vector<std::shared_ptr<Session>> live;
+  std::lock_guard lock(sessions_mu);
+  for (auto& [ptr, weak] : sessions) {
+    if (auto s = weak.lock(); s && (index < 0 || s->context() == index)) live.push_back(std::move(s));
+  }
+  return live;
+}
+
+template <typename Fn>
+void HttpServer::Impl::ForEachSession(Fn fn) {
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    net::post(*contexts[i], [this, i, fn] {
+      for (auto& s : SessionsOf(static_cast<int>(i))) fn(*s);
+    });
+  }
+}
+
+void HttpServer::Impl::Sweep(int index) {
+  net::steady_timer& timer = *sweepers[static_cast<size_t>(index)];
+  timer.expires_after(sweep_every);
+  timer.async_wait([this, index](beast::error_code ec) {
+    if (ec) return;
+    const Clock::time_point now = Clock::now();
+    for (auto& s : SessionsOf(index)) s->CheckTimeouts(now);
+    Sweep(index);
+  });
+}
+
 void HttpServer::Impl::Accept() {
-  net::io_context& target = *contexts[next_context++ % contexts.size()];
-  acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+  const int index = static_cast<int>(next_context++ % contexts.size());
+  net::io_context& target = *contexts[static_cast<size_t>(index)];
+  acceptor->async_accept(target, [this, index](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor->is_open()) return;  // shut down
     if (ec) {
-      if (!acceptor->is_open()) return;  // shut down
+      // Out of descriptors (EMFILE, ENFILE) or memory: wait for some to be freed.
+      accept_backoff->expires_after(kAcceptBackoff);
+      accept_backoff->async_wait([this](beast::error_code e) {
+        if (!e && acceptor->is_open()) Accept();
+      });
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    // Past the limit a connection is still answered (503, so that clients back off and retry),
+    // but only while the refusals themselves stay few; beyond that it is closed at once.
+    const size_t open = ++connections;
+    const bool refuse = open > options.max_connections;
+    if (refuse && open > options.max_connections + options.max_connections / 8 + 8) {
+      --connections;
+      beast::error_code ignored;
+      socket.close(ignored);
     } else {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), this)->Start();
+      std::make_shared<Session>(std::move(socket), this, index, refuse)->Start();
     }
     Accept();
   });
@@ -325,39 +493,46 @@ void HttpServer::Impl::BeginShutdown() {
   if (draining.exchange(true)) return;
   beast::error_code ec;
   acceptor->close(ec);
+  accept_backoff->cancel();
   if (signals) signals->cancel(ec);
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard lock(sessions_mu);
-    for (auto& [ptr, weak] : sessions) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-    }
-  }
-  for (auto& s : live) s->PostCloseIfIdle();
-  live.clear();
+  if (hooks.draining) hooks.draining();
+  ForEachSession([](Session& s) { s.CloseIfIdle(); });
+  drain_started = Clock::now();
   deadline.emplace(*contexts[0]);
-  WatchDrain(std::chrono::steady_clock::now() + kShutdownGrace);
+  WatchDrain();
 }
 
-void HttpServer::Impl::WatchDrain(std::chrono::steady_clock::time_point give_up) {
+void HttpServer::Impl::WatchDrain() {
   bool drained;
   {
     std::lock_guard lock(sessions_mu);
     drained = sessions.empty();
   }
-  // Whatever is still running after the grace period is cut off.
-  if (drained || std::chrono::steady_clock::now() >= give_up) {
+  // The grace period ends in three steps: cancel the work still under way (its answers may
+  // still go out), then answer 503 to whoever still waits, then stop.
+  const Clock::duration grace = options.shutdown_grace;
+  const Clock::duration cancel_margin = std::min<Clock::duration>(std::chrono::seconds(1), grace / 2);
+  const Clock::duration elapsed = Clock::now() - drain_started;
+  if (drained || elapsed >= grace) {
     StopAll();
     return;
   }
+  if (!cut_short && elapsed >= grace - cancel_margin) {
+    cut_short = true;
+    if (hooks.cut_short) hooks.cut_short();
+  }
+  if (!forced && elapsed >= grace - cancel_margin / 2) {
+    forced = true;
+    ForEachSession([](Session& s) { s.ForceAnswer(); });
+  }
   deadline->expires_after(std::chrono::milliseconds(20));
-  deadline->async_wait([this, give_up](beast::error_code e) {
-    if (!e) WatchDrain(give_up);
+  deadline->async_wait([this](beast::error_code e) {
+    if (!e) WatchDrain();
   });
 }
 
-HttpServer::HttpServer(Options options, RequestHandler* handler)
-    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+HttpServer::HttpServer(Options options, RequestHandler* handler, ShutdownHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(options), handler, std::move(hooks))) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -383,6 +558,8 @@ uint16_t HttpServer::port() const {
   return impl_->acceptor->local_endpoint(ec).port();
 }
 
+size_t HttpServer::connections() const { return impl_->connections.load(); }
+
 void HttpServer::Run(bool handle_signals) {
   Impl* impl = impl_.get();
   if (handle_signals) {
@@ -392,6 +569,9 @@ void HttpServer::Run(bool handle_signals) {
     });
   }
   impl->Accept();
+  for (size_t i = 0; i < impl->contexts.size(); ++i) {
+    net::post(*impl->contexts[i], [impl, i] { impl->Sweep(static_cast<int>(i)); });
+  }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl->contexts.size(); ++i) {
     threads.emplace_back([impl, i] { impl->RunContext(*impl->contexts[i]); });
