@@ -36,6 +36,47 @@ HttpResponse ErrorResponse(const Status& status, std::string content_type,
   return r;
 }
 
+// DynamoDB answers browsers (CORS): every answer to a request from an allowed Origin says that
+// origin ("*" when any is) may read it. Only such requests pay for this wrapper.
+class CorsReply : public Reply {
+ public:
+  CorsReply(std::shared_ptr<Reply> inner, std::string allowed)
+      : inner_(std::move(inner)), allowed_(std::move(allowed)) {}
+  void Send(HttpResponse r) override {
+    r.headers += "Access-Control-Allow-Origin: " + allowed_ +
+                 "\r\nAccess-Control-Expose-Headers: "
+                 "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date\r\n";
+    if (allowed_ != "*") r.headers += "Vary: Origin\r\n";
+    inner_->Send(std::move(r));
+  }
+
+ private:
+  std::shared_ptr<Reply> inner_;
+  std::string allowed_;
+};
+
+// What Access-Control-Allow-Origin says to `origin`: "*", the origin itself, or nothing (the
+// browser then withholds the answer from the page, and a preflight is refused).
+std::string AllowedOrigin(const std::vector<std::string>& allowed, std::string_view origin) {
+  for (const std::string& a : allowed) {
+    if (a == "*") return "*";
+    if (a == origin) return a;
+  }
+  return "";
+}
+
+// The presigned form's parameter `name` from a query string, undecoded; empty when absent.
+std::string_view QueryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
+  }
+  return {};
+}
+
 HttpResponse UnknownOperationPage() {
   HttpResponse r;
   r.status = 404;
@@ -49,8 +90,34 @@ HttpResponse UnknownOperationPage() {
 Status CheckAuthorization(const HttpRequest& request) {
   std::string_view header = Trim(request.authorization);
   if (header.empty()) {
-    if (request.query.find("X-Amz-Algorithm=") != std::string_view::npos) return Status();
-    return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
+    // The presigned form carries the same parts in the query string; they are checked the same
+    // way (a query that merely mentions X-Amz-Algorithm proves nothing).
+    if (QueryValue(request.query, "X-Amz-Algorithm").empty()) {
+      return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
+    }
+    std::string missing;
+    for (std::string_view p : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+                               "X-Amz-SignedHeaders", "X-Amz-Date"}) {
+      if (QueryValue(request.query, p).empty()) {
+        missing += "AWS query-string parameters must include '" + std::string(p) + "'. ";
+      }
+    }
+    if (!missing.empty()) return Status(ErrorKind::kIncompleteSignature, missing + "Re-examine the query-string parameters.");
+    if (QueryValue(request.query, "X-Amz-Algorithm") != "AWS4-HMAC-SHA256") {
+      return Status(ErrorKind::kIncompleteSignature,
+                    "Unsupported AWS 'algorithm': \"" + std::string(QueryValue(request.query, "X-Amz-Algorithm")) + "\"");
+    }
+    std::string_view credential = QueryValue(request.query, "X-Amz-Credential");
+    size_t parts = 1;
+    for (size_t i = 0; i < credential.size(); ++i) {  // '/' percent-encoded or not
+      if (credential[i] == '/') ++parts;
+      if (credential.substr(i, 3) == "%2F" || credential.substr(i, 3) == "%2f") ++parts;
+    }
+    if (parts != 5 || (!credential.ends_with("aws4_request"))) {
+      return Status(ErrorKind::kIncompleteSignature,
+                    "Credential should be scoped with a valid terminator: 'aws4_request'.");
+    }
+    return Status();
   }
   constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
   std::string_view params;
@@ -94,7 +161,20 @@ Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
     : config_(std::move(config)), ctx_{db, &config_}, triggers_(triggers) {}
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
+  // The Lambda paths are never served to browsers (lambda_api.h), so they come first.
+  if (triggers_ && IsLambdaPath(request.path)) return HandleLambda(*triggers_, request, std::move(reply));
+  std::string allowed_origin;
+  if (!request.origin.empty()) {
+    allowed_origin = AllowedOrigin(config_.cors_origins, request.origin);
+    if (!allowed_origin.empty()) reply = std::make_shared<CorsReply>(std::move(reply), allowed_origin);
+  }
   if (request.method == "OPTIONS") {  // CORS preflight
+    if (!request.origin.empty() && allowed_origin.empty()) {
+      HttpResponse r;
+      r.status = 403;
+      r.api_headers = false;
+      return reply->Send(std::move(r));
+    }
     HttpResponse r;
     r.api_headers = false;
     r.headers = "Access-Control-Allow-Methods: " +
@@ -126,7 +206,6 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
              ",\"WriterBatches\":" + std::to_string(w.batches) + "}";
     return reply->Send(std::move(r));
   }
-  if (triggers_ && IsLambdaPath(request.path)) return HandleLambda(*triggers_, request, std::move(reply));
   const std::string media = MediaType(request.content_type);
   if (request.method != "POST" || (media != kAmzJson && media != kJson)) {
     return reply->Send(UnknownOperationPage());

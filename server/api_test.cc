@@ -21,9 +21,21 @@ TEST(AuthorizationTest, AcceptsSigV4Shape) {
 
 TEST(AuthorizationTest, RejectsAsDynamoDbDoes) {
   EXPECT_EQ(CheckAuthorization(WithAuth("")).kind(), ErrorKind::kMissingAuthenticationToken);
+  // A query that only mentions the presigned form proves nothing.
   HttpRequest presigned = WithAuth("");
   presigned.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=x";
+  EXPECT_EQ(CheckAuthorization(presigned).kind(), ErrorKind::kIncompleteSignature);
+  presigned.query =
+      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20240101%2Fus-east-1%2Fdynamodb%2F"
+      "aws4_request&X-Amz-Date=20240101T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=abcd";
   EXPECT_TRUE(CheckAuthorization(presigned).ok());
+  presigned.query = "Action=x&X-Amz-Algorithm=HMAC-MD5&X-Amz-Credential=a&X-Amz-Date=d&"
+                    "X-Amz-SignedHeaders=host&X-Amz-Signature=abcd";
+  EXPECT_EQ(CheckAuthorization(presigned).kind(), ErrorKind::kIncompleteSignature);
+  // A malformed header is refused whatever the query string says.
+  HttpRequest both = WithAuth("AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request");
+  both.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256";
+  EXPECT_EQ(CheckAuthorization(both).kind(), ErrorKind::kIncompleteSignature);
   Status s = CheckAuthorization(WithAuth("AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request"));
   EXPECT_EQ(s.kind(), ErrorKind::kIncompleteSignature);
   EXPECT_EQ(s.message(),

@@ -1,6 +1,7 @@
 #include "server/lambda_api.h"
 
-#include <thread>
+#include <cstdio>
+#include <functional>
 
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
@@ -18,6 +19,36 @@ HttpResponse Json(unsigned status, std::string body) {
   r.content_type = "application/json";
   r.body = std::move(body);
   return r;
+}
+
+// An error of Lambda's own that ErrorKind has no kind for.
+HttpResponse LambdaError(unsigned status, std::string_view type, std::string_view message,
+                         std::string_view reason = {}) {
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("Type");
+  w.String(status >= 500 ? "Service" : "User");
+  w.Key("Message");
+  w.String(message);
+  if (!reason.empty()) {
+    w.Key("Reason");
+    w.String(reason);
+  }
+  w.EndObject();
+  HttpResponse r = Json(status, std::move(body));
+  r.headers = "x-amzn-ErrorType: " + std::string(type) + "\r\n";
+  return r;
+}
+
+HttpResponse OwnerOnly() {
+  return LambdaError(403, "AccessDeniedException",
+                     "Functions are registered by the owner of the data directory (cirrus functions "
+                     "create --data-dir DIR); this API does not create, change or delete them");
+}
+
+HttpResponse ShuttingDown() {
+  return LambdaError(503, "ServiceException", "The server is shutting down");
 }
 
 HttpResponse Error(const Status& s) {
@@ -179,6 +210,7 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
 }
 
 HttpResponse InvokeResponse(const streams::InvokeResult& r) {
+  if (r.outcome == streams::InvokeResult::Outcome::kCancelled) return ShuttingDown();
   HttpResponse response = Json(200, r.payload);
   response.headers = "X-Amz-Executed-Version: $LATEST\r\n";
   if (r.outcome != streams::InvokeResult::Outcome::kSuccess) {
@@ -204,39 +236,14 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
       w.BeginObject();
       w.Key("Functions");
       w.BeginArray();
-      for (const streams::FunctionConfig& f : t.ListFunctions()) t.WriteFunction(f, w);
+      Result<std::vector<streams::FunctionConfig>> functions = t.ListFunctions();
+      if (!functions.ok()) return Error(functions.status());
+      for (const streams::FunctionConfig& f : *functions) t.WriteFunction(f, w);
       w.EndArray();
       w.EndObject();
       return Json(200, std::move(body));
     }
-    if (request.method == "POST") {
-      Result<wire::JsonValue> body = Body(request);
-      if (!body.ok()) return Error(body.status());
-      streams::FunctionConfig f;
-      auto name = body->Find("FunctionName");
-      if (!name || !name->is(wire::JsonValue::Type::kString)) {
-        return Error(ValidationError("FunctionName is required"));
-      }
-      f.name = std::string(name->string());
-      if (auto timeout = body->Find("Timeout")) {
-        if (!timeout->is_integer()) return Error(ValidationError("Timeout must be an integer"));
-        f.timeout_seconds = static_cast<int>(std::clamp<int64_t>(timeout->integer(), -1, 100000));
-      }
-      auto handler = body->Find("CirrusHandler");
-      if (!handler) {
-        return Error(ValidationError(
-            "CirrusHandler with a Command or a Url is required: CirrusDB runs functions as local "
-            "commands or HTTP endpoints (cirrus functions create NAME --command CMD | --url URL)"));
-      }
-      if (auto c = handler->Find("Command"); c && c->is(wire::JsonValue::Type::kString)) f.command = std::string(c->string());
-      if (auto u = handler->Find("Url"); u && u->is(wire::JsonValue::Type::kString)) f.url = std::string(u->string());
-      Result<streams::FunctionConfig> created = t.CreateFunction(std::move(f));
-      if (!created.ok()) return Error(created.status());
-      std::string out;
-      wire::JsonWriter w(&out);
-      t.WriteFunction(*created, w);
-      return Json(201, std::move(out));
-    }
+    if (request.method == "POST") return OwnerOnly();  // CreateFunction
     return Error(ValidationError("Unsupported method"));
   }
   std::string_view name = rest;
@@ -246,7 +253,7 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
     return Error(ValidationError("Unsupported method"));
   }
   std::string decoded = PercentDecode(name);
-  if (request.method == "GET") {
+  if (request.method == "GET" && decoded.find('/') == std::string::npos) {
     Result<streams::FunctionConfig> f = t.GetFunction(decoded);
     if (!f.ok()) return Error(f.status());
     std::string body;
@@ -257,35 +264,100 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
     w.EndObject();
     return Json(200, std::move(body));
   }
-  if (request.method == "DELETE") {
-    Status s = t.DeleteFunction(decoded);
-    if (!s.ok()) return Error(s);
-    HttpResponse r;
-    r.status = 204;
-    return r;
-  }
+  // DeleteFunction, UpdateFunctionCode and -Configuration (PUT .../code, .../configuration),
+  // and the rest of the function's sub-resources: the owner's.
+  if (request.method != "GET") return OwnerOnly();
   return Error(ValidationError("Unsupported method"));
 }
 
 HttpResponse Route(streams::Triggers& triggers, const HttpRequest& request);
+
+// Media types a Lambda API call may carry: JSON as the SDKs send it, and the raw bytes the AWS
+// SDK for JavaScript v3 sends with Invoke (application/octet-stream). A request without one is
+// fine too (boto3 and the AWS CLI send Invoke bare). Any other type, and above all the three a
+// browser sends cross-origin without asking first (text/plain, form-urlencoded, multipart),
+// is refused: no web page can drive this API.
+bool AcceptedMediaType(std::string_view content_type) {
+  std::string media(content_type.substr(0, content_type.find(';')));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.erase(0, 1);
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media.empty() || media == "application/json" || media == "application/x-amz-json-1.0" ||
+         media == "application/x-amz-json-1.1" || media == "application/octet-stream" ||
+         media == "binary/octet-stream";
+}
+
+void Invoke(streams::Triggers& triggers, const HttpRequest& request, std::string_view name,
+            std::shared_ptr<Reply> reply) {
+  Result<streams::FunctionConfig> f = triggers.GetFunction(PercentDecode(name));
+  if (!f.ok()) return reply->Send(Error(f.status()));
+  if (request.body->size() > streams::kMaxPayloadBytes) {
+    return reply->Send(LambdaError(413, "RequestTooLargeException",
+                                   "Request must be smaller than 6291456 bytes for the InvokeFunction operation"));
+  }
+  std::string type = request.invocation_type.empty() ? "RequestResponse" : std::string(request.invocation_type);
+  if (type == "DryRun") {
+    HttpResponse r;
+    r.status = 204;
+    return reply->Send(std::move(r));
+  }
+  if (type != "RequestResponse" && type != "Event") {
+    return reply->Send(Error(ValidationError("1 validation error detected: Value '" + type +
+                                             "' at 'invocationType' failed to satisfy constraint: Member must "
+                                             "satisfy enum value set: [Event, RequestResponse, DryRun]")));
+  }
+  const bool event = type == "Event";
+  std::function<void(streams::InvokeResult)> done;
+  if (event) {
+    done = [name = f->name](streams::InvokeResult r) {
+      if (r.outcome != streams::InvokeResult::Outcome::kSuccess) {
+        std::fprintf(stderr, "cirrusd: asynchronous invocation of %s failed: %s\n", name.c_str(), r.error.c_str());
+      }
+    };
+  } else {
+    done = [reply](streams::InvokeResult r) { reply->Send(InvokeResponse(r)); };
+  }
+  switch (triggers.pool().Submit(triggers.HandlerOf(*f), *request.body, std::move(done))) {
+    case streams::InvocationPool::Admission::kQueued:
+      if (event) {
+        HttpResponse r;
+        r.status = 202;
+        reply->Send(std::move(r));
+      }
+      return;
+    case streams::InvocationPool::Admission::kBusy: {
+      HttpResponse r = LambdaError(429, "TooManyRequestsException", "Rate Exceeded.",
+                                   "ConcurrentInvocationLimitExceeded");
+      r.headers += "Retry-After: 1\r\n";
+      return reply->Send(std::move(r));
+    }
+    case streams::InvocationPool::Admission::kShuttingDown:
+      return reply->Send(ShuttingDown());
+  }
+}
 
 }  // namespace
 
 bool IsLambdaPath(std::string_view path) { return path.substr(0, kRoot.size()) == kRoot; }
 
 void HandleLambda(streams::Triggers& triggers, const HttpRequest& request, std::shared_ptr<Reply> reply) {
+  // Browsers: a cross-origin request always carries Origin (and a preflight is an OPTIONS).
+  if (!request.origin.empty() || request.method == "OPTIONS") {
+    return reply->Send(LambdaError(403, "AccessDeniedException",
+                                   "The Lambda API does not serve browsers (cross-origin requests are refused)"));
+  }
+  if (!AcceptedMediaType(request.content_type)) {
+    return reply->Send(LambdaError(415, "UnsupportedMediaTypeException",
+                                   "The content type " + std::string(request.content_type) +
+                                       " is not supported: send JSON"));
+  }
   constexpr std::string_view kInvocations = "/invocations";
   std::string_view p = request.path;
   if (request.method == "POST" && p.substr(0, kFunctions.size() + 1) == std::string(kFunctions) + "/" &&
       p.size() > kFunctions.size() + 1 + kInvocations.size() && p.substr(p.size() - kInvocations.size()) == kInvocations) {
-    std::string name = PercentDecode(p.substr(kFunctions.size() + 1, p.size() - kFunctions.size() - 1 - kInvocations.size()));
-    Result<streams::FunctionConfig> f = triggers.GetFunction(name);
-    if (!f.ok()) return reply->Send(Error(f.status()));
-    streams::FunctionHandler handler{f->name, f->command, f->url, f->timeout_seconds};
-    std::thread([handler = std::move(handler), event = *request.body, reply = std::move(reply)] {
-      reply->Send(InvokeResponse(streams::Invoke(handler, event)));
-    }).detach();
-    return;
+    return Invoke(triggers, request,
+                  p.substr(kFunctions.size() + 1, p.size() - kFunctions.size() - 1 - kInvocations.size()),
+                  std::move(reply));
   }
   reply->Send(Route(triggers, request));
 }

@@ -1,17 +1,45 @@
 // cirrusd: the CirrusDB server. Serves the DynamoDB API over HTTP from an LMDB data directory.
 #include <CLI/CLI.hpp>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <bit>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "db/database.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "streams/invocation_pool.h"
+#include "streams/triggers.h"
+
+namespace {
+
+std::chrono::milliseconds Millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
+}
+
+// Raises the descriptor limit to what the system allows, and returns how many connections fit
+// in it beside the data directory, pipes and the listener (64 spare).
+size_t ConnectionsThatFit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur > 128 ? static_cast<size_t>(limit.rlim_cur) - 64 : 64;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace cirrus;
@@ -50,6 +78,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--region", config.region, "Region named in ARNs")->capture_default_str();
   app.add_option("--account-id", config.account_id, "Account id named in ARNs")->capture_default_str();
+  app.add_option("--cors-origin", config.cors_origins,
+                 "An origin (https://app.example:3000) whose web pages may call the DynamoDB API; "
+                 "repeat for more; * any (as DynamoDB), none: no page")
+      ->capture_default_str();
   app.add_option("--map-size-gb", map_size_gb, "Largest size the data file may grow to, in GiB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
@@ -70,10 +102,85 @@ int main(int argc, char** argv) {
                  "Seconds a stream record is kept (DynamoDB: 24 hours); older ones are removed in the background")
       ->check(CLI::Range(int64_t{1}, int64_t{365} * 24 * 3600))
       ->capture_default_str();
+  // Bounds on what clients may hold (README, Security).
+  size_t max_connections = http.max_connections;
+  app.add_option("--max-connections", max_connections,
+                 "Connections open at once; more are answered 503 and closed")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", http.header_limit,
+                 "Largest request head (request line and headers); larger ones get HTTP 431")
+      ->check(CLI::Range(1024, 1 << 20))
+      ->capture_default_str();
+  double idle_timeout_s = 60, header_timeout_s = 10, io_timeout_s = 60, shutdown_grace_s = 10;
+  app.add_option("--idle-timeout", idle_timeout_s,
+                 "Seconds a keep-alive connection may wait for its next request")
+      ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
+  app.add_option("--header-timeout", header_timeout_s,
+                 "Seconds a request head may take to arrive, from its first byte")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  app.add_option("--io-timeout", io_timeout_s,
+                 "Seconds a request body may take to arrive, or an answer to be read")
+      ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", shutdown_grace_s,
+                 "On SIGTERM, seconds requests and invocations in flight have to finish before "
+                 "they are cut short (invocations killed, waiting requests answered 503)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  streams::InvocationPool::Options pool_options;
+  app.add_option("--max-invocations", pool_options.workers,
+                 "Function invocations running at once (Invoke calls and triggers together)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--invocation-queue", pool_options.queue,
+                 "Invoke calls that may wait for a free invocation; more get TooManyRequestsException")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  streams::Triggers::Options trigger_options;
+  app.add_option("--max-mappings", trigger_options.max_mappings, "Event source mappings this server runs")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  app.add_option("--max-trigger-workers", trigger_options.max_shard_workers,
+                 "Trigger worker threads: one per shard of each enabled mapping's stream")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  std::string failure_dir;
+  app.add_option("--failure-dir", failure_dir,
+                 "OnFailure file:// destinations must be this directory or below it "
+                 "(default: DATA_DIR/failures)");
+  app.add_option("--failure-http-host", trigger_options.http_destination_hosts,
+                 "A host (HOST or HOST:PORT) that OnFailure http:// destinations may name; "
+                 "repeat for more (default: none)");
   CLI11_PARSE(app, argc, argv);
   if (!std::has_single_bit(config.default_partitions)) {
     std::fprintf(stderr, "cirrusd: --partitions must be a power of two\n");
     return 2;
+  }
+  if (config.cors_origins == std::vector<std::string>{"none"}) config.cors_origins.clear();
+  const size_t fit = ConnectionsThatFit();
+  if (max_connections > fit) {
+    std::fprintf(stderr, "cirrusd: --max-connections %zu is over what the descriptor limit allows; using %zu\n",
+                 max_connections, fit);
+    max_connections = fit;
+  }
+  http.max_connections = max_connections;
+  http.idle_timeout = Millis(idle_timeout_s);
+  http.header_timeout = Millis(header_timeout_s);
+  http.io_timeout = Millis(io_timeout_s);
+  http.shutdown_grace = Millis(shutdown_grace_s);
+  {
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(http.host, ec);
+    if (!ec && !address.is_loopback()) {
+      std::fprintf(stderr,
+                   "cirrusd: WARNING: listening on %s, not a loopback address: anyone who can reach "
+                   "this port can read and write every table (signatures are not verified). See the "
+                   "README's Security section.\n",
+                   http.host.c_str());
+    }
   }
 
   std::string temp_dir;
@@ -88,8 +195,24 @@ int main(int argc, char** argv) {
     sync = "none";  // the data dies with the process anyway
   }
 
+  if (failure_dir.empty()) failure_dir = data_dir + "/failures";
+  {
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(failure_dir, ec);
+    if (!ec) failure_dir = absolute.lexically_normal().string();
+  }
+
   int exit_code = 0;
   {
+    // Declared so that they are destroyed in this order: the trigger workers and the invocation
+    // pool (their answers go out through the server's sessions), then the database (its writer
+    // acknowledges queued writes, through the sessions too), and only then the HTTP server.
+    std::unique_ptr<server::HttpServer> http_server;
+    std::unique_ptr<db::Database> database;
+    std::unique_ptr<streams::InvocationPool> pool;
+    std::unique_ptr<streams::Triggers> triggers;
+    std::unique_ptr<server::Api> api;
+
     db::Options options;
     options.path = data_dir;
     options.sync = sync == "full";
@@ -97,28 +220,39 @@ int main(int argc, char** argv) {
     options.item_collection_limit = item_collection_limit;
     options.backfill_chunk = backfill_chunk;
     options.stream_retention = std::chrono::seconds(stream_retention_s);
-    Result<std::unique_ptr<db::Database>> database = db::Database::Open(options);
-    if (!database.ok()) {
-      std::fprintf(stderr, "cirrusd: %s\n", database.status().message().c_str());
+    Result<std::unique_ptr<db::Database>> opened = db::Database::Open(options);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "cirrusd: %s\n", opened.status().message().c_str());
       exit_code = 1;
     } else {
-      streams::Triggers triggers(database->get(), {config.region, config.account_id});
-      if (Status s = triggers.Start(); !s.ok()) {
+      database = std::move(*opened);
+      pool = std::make_unique<streams::InvocationPool>(pool_options);
+      trigger_options.region = config.region;
+      trigger_options.account_id = config.account_id;
+      trigger_options.failure_dir = failure_dir;
+      triggers = std::make_unique<streams::Triggers>(database.get(), pool.get(), trigger_options);
+      if (Status s = triggers->Start(); !s.ok()) {
         std::fprintf(stderr, "cirrusd: cannot start the triggers: %s\n", s.message().c_str());
       }
-      server::Api api(database->get(), config, &triggers);
-      server::HttpServer http_server(http, &api);
-      Status listening = http_server.Listen();
+      api = std::make_unique<server::Api>(database.get(), config, triggers.get());
+      server::HttpServer::ShutdownHooks hooks;
+      hooks.draining = [&] {
+        triggers->Stop();
+        pool->StopAdmitting();
+      };
+      hooks.cut_short = [&] { pool->CancelAll(); };
+      http_server = std::make_unique<server::HttpServer>(http, api.get(), std::move(hooks));
+      Status listening = http_server->Listen();
       if (!listening.ok()) {
         std::fprintf(stderr, "cirrusd: %s\n", listening.message().c_str());
         exit_code = 1;
       } else {
-        std::printf("listening on http://%s:%u\n", http.host.c_str(), http_server.port());
+        std::printf("listening on http://%s:%u\n", http.host.c_str(), http_server->port());
         std::fflush(stdout);
-        http_server.Run(/*handle_signals=*/true);
+        http_server->Run(/*handle_signals=*/true);
       }
     }
-  }  // the server stops before the database closes its environment
+  }
   if (!temp_dir.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(temp_dir, ec);

@@ -244,6 +244,27 @@ Status NotYetSupported(std::string_view member) {
                          " is not supported by this version of CirrusDB yet");
 }
 
+SseRequest ReadSseSpecification(RequestReader& r) {
+  SseRequest out;
+  std::optional<JsonValue> spec = r.Object("SSESpecification");
+  if (!spec) return out;
+  out.present = true;
+  RequestReader s = r.Nested(*spec, r.PathOf("SSESpecification"));
+  std::optional<bool> enabled = s.Bool("Enabled");
+  std::optional<std::string_view> type = s.String("SSEType");
+  s.Enum("SSEType", type, {"AES256", "KMS"});
+  std::optional<std::string_view> key = s.String("KMSMasterKeyId");
+  out.asks_for_kms = enabled.value_or(false) || (type && *type == "KMS") || key.has_value();
+  return out;
+}
+
+Status SseRefused() {
+  return ValidationError(
+      "SSESpecification with an AWS KMS key is not supported by this version of CirrusDB: its data "
+      "is protected by the data directory's own file permissions and disk encryption. Omit "
+      "SSESpecification or set Enabled to false (the default, an AWS owned key)");
+}
+
 Result<Item> ReadItem(const JsonValue& json) { return wire::ParseItem(json); }
 
 }  // namespace cirrus::server

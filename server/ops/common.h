@@ -64,6 +64,16 @@ void WriteItemCollectionMetrics(const db::ItemWrite& write, wire::JsonWriter& w)
 // silently ignoring it.
 Status NotYetSupported(std::string_view member);
 
+// SSESpecification: what it asks for, read with DynamoDB's member checks (Enabled, SSEType of
+// AES256 or KMS, KMSMasterKeyId). asks_for_kms is true when it asks for encryption with a KMS
+// key (Enabled true, SSEType KMS or a key id), which CirrusDB does not do (SseRefused).
+struct SseRequest {
+  bool present = false;
+  bool asks_for_kms = false;
+};
+SseRequest ReadSseSpecification(RequestReader& r);
+Status SseRefused();
+
 // Reads a DynamoDB JSON item member (Item, Key, ExclusiveStartKey).
 Result<Item> ReadItem(const wire::JsonValue& json);
 

@@ -59,7 +59,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     s.Enum("StreamViewType", view_type, {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"});
     stream_enabled = enabled.value_or(false);
   }
-  r.Object("SSESpecification");  // accepted; data at rest is the data directory's business
+  const SseRequest sse = ReadSseSpecification(r);
 
   std::vector<std::pair<std::string, std::string>> tags;
   std::optional<std::vector<wire::JsonValue>> tag_list = r.List("Tags");
@@ -139,6 +139,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "must both be specified when BillingMode is PROVISIONED");
   }
   if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
+  if (sse.asks_for_kms) return SseRefused();
   if (tags.size() > kMaxTags) {
     return ValidationError("One or more parameter values were invalid: The number of tags exceeds "
                            "the limit of 50");
@@ -148,6 +149,10 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       return ValidationError("One or more parameter values were invalid: Tag keys starting with "
                              "'aws:' are reserved for system use");
     }
+  }
+  if (!tags.empty()) {
+    // Kept, they could not be read back (ListTagsOfResource): refused until tags are served.
+    return ValidationError("Tags are not supported by this version of CirrusDB yet");
   }
   if (ctx.db->TableNames().size() >= kMaxTables) {
     return Status(ErrorKind::kLimitExceeded,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "db/database.h"
@@ -16,6 +17,8 @@ struct ServerConfig {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   uint32_t default_partitions = 4;  // for new tables; a power of two
+  // Origins whose pages may call the DynamoDB API (CORS): {"*"} any, as DynamoDB; empty: none.
+  std::vector<std::string> cors_origins = {"*"};
 };
 
 // What every operation works with. Thread-safe; shared by all requests.

@@ -151,8 +151,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::vector<db::KeyAttribute>> defined = ReadAttributeDefinitions(r);
   const bool has_definitions = defined.has_value();
   std::vector<db::KeyAttribute> definitions = defined.value_or(std::vector<db::KeyAttribute>());
-  std::optional<wire::JsonValue> sse = r.Object("SSESpecification");
+  const SseRequest sse = ReadSseSpecification(r);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
+  if (sse.asks_for_kms) return SseRefused();
 
   if (stream_enabled && *stream_enabled && !view_type) {
     return ValidationError(
@@ -164,7 +165,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "One or more parameter values were invalid: StreamSpecification must not have "
         "StreamViewType specified when StreamEnabled is false");
   }
-  if (!billing && !has_throughput && !deletion_protection && !table_class && !sse && !stream_enabled &&
+  if (!billing && !has_throughput && !deletion_protection && !table_class && !sse.present && !stream_enabled &&
       !has_definitions && gsi_updates.empty()) {
     return ValidationError(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
