@@ -53,6 +53,7 @@ for kind in url command; do
   read -r PID PORT _ < <(start_cirrusd taskset -c $SERVER_CPU $BIN/cirrusd --port 0 --data-dir "$WORK/lat-$kind")
   PIDS+=("$PID")
   rate=50; [ $kind = command ] && rate=20  # a python3 start per invocation, on the server's CPU
-  taskset -c $GEN_CPU /usr/bin/python3 benchmarks/trigger_latency.py "$PORT" --kind $kind --rate $rate --seconds 20
+  taskset -c $GEN_CPU /usr/bin/python3 benchmarks/trigger_latency.py "$PORT" --kind $kind --rate $rate --seconds 20 \
+    --data-dir "$WORK/lat-$kind" --cirrus $BIN/cirrus
   kill "$PID"; wait "$PID" 2>/dev/null || true
 done

@@ -3,8 +3,11 @@ whose stream feeds a function through an event source mapping (BatchSize 1, no b
 window); the handler, an HTTP endpoint in this process, notes when each record arrives.
 Latency = arrival time - the time just before the PutItem request was sent (one clock).
 
-Usage: trigger_latency.py PORT [--rate 50] [--seconds 20] [--kind url|command]
-Prints one JSON object: count, lost, p50/p90/p99/max in ms, and the handler kind."""
+Usage: trigger_latency.py PORT --data-dir DIR --cirrus PATH [--rate 50] [--seconds 20]
+                          [--kind url|command]
+The function is registered as its owner does, with `cirrus functions create` on the server's
+data directory DIR. Prints one JSON object: count, lost, p50/p90/p99/max in ms, and the
+handler kind."""
 
 import argparse
 import http.client
@@ -12,6 +15,7 @@ import http.server
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -77,6 +81,8 @@ def main():
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--kind", choices=["url", "command"], default="url")
+    ap.add_argument("--data-dir", required=True, help="the server's data directory")
+    ap.add_argument("--cirrus", required=True, help="the cirrus tool")
     a = ap.parse_args()
     conn = http.client.HTTPConnection("127.0.0.1", a.port)
     table = "lat-" + uuid.uuid4().hex[:8]
@@ -91,13 +97,14 @@ def main():
     if a.kind == "url":
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        handler = {"Url": "http://127.0.0.1:%d/2015-03-31/functions/function/invocations" % server.server_address[1]}
+        handler = ["--url", "http://127.0.0.1:%d/2015-03-31/functions/function/invocations" % server.server_address[1]]
     else:
         with open(os.path.join(tmp, "h.py"), "w") as f:
             f.write(COMMAND)
-        handler = {"Command": "/usr/bin/python3 %s %s" % (os.path.join(tmp, "h.py"), log)}
+        handler = ["--command", "/usr/bin/python3 %s %s" % (os.path.join(tmp, "h.py"), log)]
     fn = "lat-" + uuid.uuid4().hex[:8]
-    rest(conn, "POST", "/2015-03-31/functions", {"FunctionName": fn, "CirrusHandler": handler})
+    subprocess.run([a.cirrus, "functions", "create", fn, "--data-dir", a.data_dir] + handler, check=True,
+                   stdout=subprocess.DEVNULL)
     rest(conn, "POST", "/2015-03-31/event-source-mappings/", {
         "FunctionName": fn, "EventSourceArn": arn, "StartingPosition": "LATEST", "BatchSize": 1,
         "MaximumBatchingWindowInSeconds": 0})

@@ -34,13 +34,21 @@ def cirrusd_path():
     return os.environ.get("CIRRUSD", os.path.join(ROOT, "build", "bin", "cirrusd"))
 
 
-class Server:
-    """A cirrusd process; `url` once it printed its listening line."""
+def cirrus_path():
+    """The cirrus tool built beside the cirrusd under test."""
+    return os.path.join(os.path.dirname(cirrusd_path()), "cirrus")
 
-    def __init__(self, *args, data_dir=None):
+
+class Server:
+    """A cirrusd process; `url` once it printed its listening line. `env` adds to (or, with a
+    None value, removes from) the environment it runs in."""
+
+    def __init__(self, *args, data_dir=None, env=None):
         self.args = [cirrusd_path(), "--port", "0"]
         self.args += ["--data-dir", data_dir] if data_dir else ["--in-memory"]
         self.args += list(args)
+        self.data_dir = data_dir
+        self.env = env
         self.proc = None
         self.url = None
 
@@ -48,7 +56,15 @@ class Server:
         # stderr goes to a file: a server that logs a lot (failing triggers) must never block
         # on a pipe nobody reads.
         self.log = tempfile.NamedTemporaryFile(mode="w+", prefix="cirrusd-", suffix=".log")
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        env = None
+        if self.env:
+            env = dict(os.environ)
+            for k, v in self.env.items():
+                if v is None:
+                    env.pop(k, None)
+                else:
+                    env[k] = v
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):
             self.proc.kill()
@@ -89,6 +105,31 @@ def endpoint(request):
     code = server.stop()
     stderr_tail = server.stderr()[-2000:]
     assert code == 0, "cirrusd exited with %s %s" % (code, stderr_tail)
+
+
+def register_function(data_dir, name, command=None, url=None, timeout=None, env=()):
+    """Registers a function as its owner does: `cirrus functions create` on the data directory
+    (the server's HTTP API cannot). Returns the completed process; asserts it succeeded."""
+    args = [cirrus_path(), "functions", "create", name, "--data-dir", data_dir]
+    args += ["--command", command] if command is not None else ["--url", url]
+    if timeout:
+        args += ["--timeout", str(timeout)]
+    for pair in env:
+        args += ["--env", pair]
+    p = subprocess.run(args, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p
+
+
+def wait_for(predicate, timeout=20, what="condition"):
+    """Polls `predicate` until it returns something true (returned), or fails after `timeout` s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
 
 
 def make_client(url, service="dynamodb", validate=True):

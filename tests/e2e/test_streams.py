@@ -14,7 +14,8 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import REGION, Server, create_table, make_client, unique
+from conftest import (REGION, Server, cirrus_path, create_table, make_client, register_function, unique,
+                      wait_for)
 
 AWS = "/usr/bin/aws"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,8 +54,18 @@ print(json.dumps({"batchItemFailures": failures}))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with Server() as s:
+    """One server for the module, on a data directory (functions are registered there) whose
+    OnFailure file destinations may be anywhere below `failures`."""
+    root = tmp_path_factory.mktemp("streams")
+    with Server("--failure-dir", str(root / "failures"), data_dir=str(root / "data")) as s:
+        s.failure_root = root / "failures"
         yield s
+
+
+@pytest.fixture
+def failure_dest(server):
+    """A new OnFailure directory the server may write to (the server creates it)."""
+    return server.failure_root / unique("dest")
 
 
 @pytest.fixture(scope="module")
@@ -92,16 +103,6 @@ def read_all(streams, arn):
     return sorted(out, key=lambda r: int(r["dynamodb"]["SequenceNumber"]))
 
 
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def logged(path):
     try:
         with open(path) as f:
@@ -110,21 +111,10 @@ def logged(path):
         return []
 
 
-def command_function(lam, name, handler_dir, mode, timeout=None):
-    body = {"FunctionName": name, "CirrusHandler": {
-        "Command": "%s %s %s %s" % (sys.executable if sys.executable.startswith("/usr/bin") else "/usr/bin/python3",
-                                    handler_dir / "handler.py", mode, handler_dir / "log.jsonl")}}
-    if timeout:
-        body["Timeout"] = timeout
-    return post_json(lam, "/2015-03-31/functions", body)
-
-
-def post_json(lam, path, body):
-    import urllib.request
-    req = urllib.request.Request(lam.meta.endpoint_url + path, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req) as resp:
-        return json.loads(resp.read())
+def command_function(data_dir, name, handler_dir, mode, timeout=None):
+    """Registers HANDLER as function `name` in `data_dir`, as the data directory's owner does."""
+    register_function(data_dir, name, command="/usr/bin/python3 %s %s %s" % (
+        handler_dir / "handler.py", mode, handler_dir / "log.jsonl"), timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------------
@@ -367,11 +357,11 @@ def test_aws_cli_reads_the_stream(server, clients):
 # ---------------------------------------------------------------------------------------
 # Triggers
 
-def test_command_handler_gets_lambda_batches_in_order(clients, handler):
+def test_command_handler_gets_lambda_batches_in_order(server, clients, handler):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "record")
+    command_function(server.data_dir, fn, handler, "record")
     m = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                         BatchSize=5)
     assert m["State"] == "Creating" and m["FunctionArn"].endswith(":function:" + fn)
@@ -431,12 +421,11 @@ def receiver():
     srv.shutdown()
 
 
-def test_http_handler_in_the_rie_shape(clients, receiver):
+def test_http_handler_in_the_rie_shape(server, clients, receiver):
     ddb, _, lam = clients
     name, arn = stream_table(ddb, "NEW_IMAGE")
     fn = unique("fn")
-    post_json(lam, "/2015-03-31/functions", {"FunctionName": fn, "CirrusHandler": {
-        "Url": receiver + "/2015-03-31/functions/function/invocations"}})
+    register_function(server.data_dir, fn, url=receiver + "/2015-03-31/functions/function/invocations")
     lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="LATEST", BatchSize=1)
     ddb.put_item(TableName=name, Item={"pk": {"S": "h"}, "x": {"S": "1"}})
     wait_for(lambda: Receiver.events, what="a POST")
@@ -452,7 +441,7 @@ def test_mapping_api_through_the_aws_cli(server, clients, handler):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "record")
+    command_function(server.data_dir, fn, handler, "record")
     env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION=REGION)
 
     def run(*args, check=True):
@@ -493,11 +482,11 @@ def test_mapping_api_through_the_aws_cli(server, clients, handler):
     assert "ResourceNotFoundException" in gone.stderr
 
 
-def test_mapping_validation(clients, handler):
+def test_mapping_validation(server, clients, handler):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "record")
+    command_function(server.data_dir, fn, handler, "record")
     raw = make_client(lam.meta.endpoint_url, "lambda", validate=False)
     for kwargs in [{"BatchSize": 0}, {"BatchSize": 10001}, {"MaximumRetryAttempts": -2},
                    {"MaximumBatchingWindowInSeconds": 301}, {"ParallelizationFactor": 11},
@@ -512,13 +501,12 @@ def test_mapping_validation(clients, handler):
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
 
-def test_retries_exhausted_write_on_failure_and_the_shard_moves_on(clients, handler, tmp_path):
+def test_retries_exhausted_write_on_failure_and_the_shard_moves_on(server, clients, handler, failure_dest):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     failing, ok = unique("fail"), unique("ok")
-    command_function(lam, failing, handler, "fail")
-    dest = tmp_path / "failures"
-    dest.mkdir()
+    command_function(server.data_dir, failing, handler, "fail")
+    dest = failure_dest
     m = lam.create_event_source_mapping(FunctionName=failing, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                         BatchSize=10, MaximumRetryAttempts=2,
                                         DestinationConfig={"OnFailure": {"Destination": "file://%s" % dest}})
@@ -534,20 +522,19 @@ def test_retries_exhausted_write_on_failure_and_the_shard_moves_on(clients, hand
     assert info["startSequenceNumber"] == info["endSequenceNumber"]
     assert wait_for(lambda: "PROBLEM" in lam.get_event_source_mapping(UUID=m["UUID"])["LastProcessingResult"])
     # The shard moved on: switching the mapping to a working function delivers only what came after.
-    command_function(lam, ok, handler, "record")
+    command_function(server.data_dir, ok, handler, "record")
     lam.update_event_source_mapping(UUID=m["UUID"], FunctionName=ok)
     ddb.put_item(TableName=name, Item={"pk": {"S": "x"}, "v": {"N": "2"}})
     got = wait_for(lambda: logged(handler / "log.jsonl"), what="the next record")
     assert [e["record"]["eventName"] for e in got] == ["MODIFY"]
 
 
-def test_bisect_isolates_a_poison_record(clients, handler, tmp_path):
+def test_bisect_isolates_a_poison_record(server, clients, handler, failure_dest):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "poison")
-    dest = tmp_path / "failures"
-    dest.mkdir()
+    command_function(server.data_dir, fn, handler, "poison")
+    dest = failure_dest
     lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                     BatchSize=8, MaximumRetryAttempts=0, BisectBatchOnFunctionError=True,
                                     DestinationConfig={"OnFailure": {"Destination": "file://%s" % dest}},
@@ -569,11 +556,11 @@ def test_bisect_isolates_a_poison_record(clients, handler, tmp_path):
     assert len(list(dest.iterdir())) == 1
 
 
-def test_report_batch_item_failures_retries_from_the_failed_record(clients, handler):
+def test_report_batch_item_failures_retries_from_the_failed_record(server, clients, handler):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "partial")
+    command_function(server.data_dir, fn, handler, "partial")
     m = lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                         BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"],
                                         Enabled=False)
@@ -595,11 +582,11 @@ def test_report_batch_item_failures_retries_from_the_failed_record(clients, hand
     assert {pk(e) for e in got} == {"p%d" % i for i in range(12)}
 
 
-def test_filters_drop_records_that_do_not_match(clients, handler):
+def test_filters_drop_records_that_do_not_match(server, clients, handler):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "record")
+    command_function(server.data_dir, fn, handler, "record")
     pattern = {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {
         "status": {"S": ["ACTIVE"]}, "qty": {"N": [{"numeric": [">", 10]}]}}}}
     other = {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "vip-"}]}}}}
@@ -618,13 +605,12 @@ def test_filters_drop_records_that_do_not_match(clients, handler):
     assert sorted(got) == [("INSERT", "vip-1"), ("MODIFY", "a")]
 
 
-def test_a_hanging_handler_is_killed_after_its_timeout(clients, handler, tmp_path):
+def test_a_hanging_handler_is_killed_after_its_timeout(server, clients, handler, failure_dest):
     ddb, _, lam = clients
     name, arn = stream_table(ddb)
     fn = unique("fn")
-    command_function(lam, fn, handler, "sleep", timeout=1)
-    dest = tmp_path / "failures"
-    dest.mkdir()
+    command_function(server.data_dir, fn, handler, "sleep", timeout=1)
+    dest = failure_dest
     start = time.time()
     lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                     MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": "file://%s" % dest}})
@@ -638,7 +624,7 @@ def test_functions_and_mappings_survive_a_restart(tmp_path, handler):
     with Server(data_dir=data) as s:
         ddb, lam = make_client(s.url), make_client(s.url, "lambda")
         name, arn = stream_table(ddb)
-        command_function(lam, "keeper", handler, "record")
+        command_function(data, "keeper", handler, "record")
         uuid = lam.create_event_source_mapping(FunctionName="keeper", EventSourceArn=arn,
                                                StartingPosition="TRIM_HORIZON")["UUID"]
         ddb.put_item(TableName=name, Item={"pk": {"S": "before"}})
@@ -660,7 +646,7 @@ def test_kill_9_under_load_loses_no_trigger(tmp_path, handler):
     s = Server(data_dir=data).start()
     ddb, lam = make_client(s.url), make_client(s.url, "lambda")
     name, arn = stream_table(ddb)
-    command_function(lam, "counter", handler, "record")
+    command_function(data, "counter", handler, "record")
     lam.create_event_source_mapping(FunctionName="counter", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                     BatchSize=20)
     acked = {}  # pk -> last acknowledged value
@@ -706,11 +692,11 @@ def test_kill_9_under_load_loses_no_trigger(tmp_path, handler):
             assert values == sorted(values), pk
 
 
-def test_invoke_through_the_lambda_api(clients, handler):
+def test_invoke_through_the_lambda_api(server, clients, handler):
     _, _, lam = clients
     ok, failing = unique("inv"), unique("inv")
-    command_function(lam, ok, handler, "record")
-    command_function(lam, failing, handler, "fail")
+    command_function(server.data_dir, ok, handler, "record")
+    command_function(server.data_dir, failing, handler, "fail")
     event = {"Records": [{"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "i"}}}}]}
     r = lam.invoke(FunctionName=ok, Payload=json.dumps(event))
     assert r["StatusCode"] == 200 and "FunctionError" not in r
@@ -724,26 +710,31 @@ def test_invoke_through_the_lambda_api(clients, handler):
 
 
 def test_cirrus_functions_cli(server, clients, handler):
+    """`cirrus functions` works on the data directory, beside the running server, which picks
+    up what it registers at once and records its mappings' state there for `list`."""
     ddb, _, lam = clients
-    cirrus = os.path.join(os.path.dirname(os.environ.get("CIRRUSD", os.path.join(ROOT, "build", "bin", "cirrusd"))),
-                          "cirrus")
-    run = lambda *args: subprocess.run([cirrus, "functions", *args, "--endpoint", server.url],
+    run = lambda *args: subprocess.run([cirrus_path(), "functions", *args, "--data-dir", server.data_dir],
                                        capture_output=True, text=True)
     name = unique("cli").replace("-", "_")
     p = run("create", name, "--command", "/usr/bin/python3 %s record %s" % (handler / "handler.py", handler / "log.jsonl"),
-            "--timeout", "7")
+            "--timeout", "7", "--env", "STAGE=test")
     assert p.returncode == 0, p.stderr
-    assert "arn:aws:lambda:%s:123456789012:function:%s" % (REGION, name) in p.stdout
+    assert p.stdout == "created %s\n" % name
     f = lam.get_function(FunctionName=name)["Configuration"]
-    assert f["Timeout"] == 7 and f["FunctionArn"].endswith(":function:" + name)
+    assert f["Timeout"] == 7 and f["FunctionArn"] == "arn:aws:lambda:%s:123456789012:function:%s" % (REGION, name)
+    assert "python3" not in json.dumps(f)  # what it runs is not the API's to tell
     url_fn = name + "_url"
     assert run("create", url_fn, "--url", "http://127.0.0.1:9/2015-03-31/functions/function/invocations").returncode == 0
     dup = run("create", name, "--url", "http://127.0.0.1:9/")
     assert dup.returncode == 1 and "already exist" in dup.stderr
     both = run("create", name + "x", "--command", "true", "--url", "http://127.0.0.1:9/")
     assert both.returncode == 2
+    neither = run("create", name + "x")
+    assert neither.returncode == 2
     bad_url = run("create", name + "y", "--url", "ftp://example/")
-    assert bad_url.returncode in (1, 2) and bad_url.stderr
+    assert bad_url.returncode == 1 and "ftp" in bad_url.stderr
+    bad_env = run("create", name + "z", "--command", "true", "--env", "NOVALUE")
+    assert bad_env.returncode == 1 and "NAME=VALUE" in bad_env.stderr
     tname, arn = stream_table(ddb)
     lam.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON")
     ddb.put_item(TableName=tname, Item={"pk": {"S": "x"}})
@@ -751,10 +742,51 @@ def test_cirrus_functions_cli(server, clients, handler):
     wait_for(lambda: "OK" in run("list").stdout, what="the mapping's OK in cirrus functions list")
     listing = run("list").stdout
     assert name in listing and url_fn in listing and arn in listing and "Enabled" in listing
+    assert "STAGE" in listing and "test" not in listing.split(name)[1].split("\n")[0].split("STAGE")[1]
     assert run("delete", url_fn).returncode == 0
     missing = run("delete", url_fn)
     assert missing.returncode == 1 and "not found" in missing.stderr.lower()
     assert url_fn not in run("list").stdout
-    unreachable = subprocess.run([cirrus, "functions", "list", "--endpoint", "http://127.0.0.1:9"],
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_function(FunctionName=url_fn)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    nowhere = subprocess.run([cirrus_path(), "functions", "list", "--data-dir", str(handler / "no-such-dir")],
+                             capture_output=True, text=True)
+    assert nowhere.returncode == 1 and "no CirrusDB data directory" in nowhere.stderr
+
+
+def test_readme_trigger_walkthrough(tmp_path):
+    """The README's "From table to handler with the AWS CLI", step by step: the AWS CLI makes
+    the table and the mapping, `cirrus functions` registers the handler on the data
+    directory, and a put reaches it; the OnFailure directory under DATA/failures is allowed."""
+    data = tmp_path / "data"
+    with Server(data_dir=str(data)) as s:
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
+                   AWS_DEFAULT_REGION=REGION)
+        aws = lambda *args: subprocess.run([AWS, "--endpoint-url", s.url, *args], env=env, capture_output=True,
+                                           text=True, check=True).stdout
+        aws("dynamodb", "create-table", "--table-name", "Orders", "--billing-mode", "PAY_PER_REQUEST",
+            "--attribute-definitions", "AttributeName=id,AttributeType=S", "--key-schema",
+            "AttributeName=id,KeyType=HASH", "--stream-specification",
+            "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
+        arn = aws("dynamodb", "describe-table", "--table-name", "Orders", "--query", "Table.LatestStreamArn",
+                  "--output", "text").strip()
+        seen = tmp_path / "seen"
+        (tmp_path / "handler.py").write_text(
+            "import json, sys\n"
+            "for r in json.load(sys.stdin)['Records']:\n"
+            "    open(%r, 'a').write(r['eventName'] + ' ' + json.dumps(r['dynamodb']['Keys']) + '\\n')\n" % str(seen))
+        created = subprocess.run([cirrus_path(), "functions", "create", "audit", "--data-dir", str(data),
+                                  "--command", "python3 %s" % (tmp_path / "handler.py"), "--timeout", "10"],
                                  capture_output=True, text=True)
-    assert unreachable.returncode == 1 and "cannot reach" in unreachable.stderr
+        assert created.returncode == 0, created.stderr
+        aws("lambda", "create-event-source-mapping", "--function-name", "audit", "--event-source-arn", arn,
+            "--starting-position", "TRIM_HORIZON", "--batch-size", "100", "--maximum-retry-attempts", "5",
+            "--bisect-batch-on-function-error", "--destination-config",
+            json.dumps({"OnFailure": {"Destination": "file://%s/failures/orders" % data}}))
+        aws("dynamodb", "put-item", "--table-name", "Orders", "--item", '{"id":{"S":"o1"},"total":{"N":"20"}}')
+        wait_for(lambda: seen.exists() and seen.read_text() == 'INSERT {"id": {"S": "o1"}}\n', what="the handler")
+        listing = wait_for(lambda: "OK" in (out := subprocess.run(
+            [cirrus_path(), "functions", "list", "--data-dir", str(data)], capture_output=True, text=True).stdout)
+            and out, what="the listing")
+        assert "audit" in listing and arn in listing
