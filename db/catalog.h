@@ -87,7 +87,7 @@ struct TableDefinition {
 };
 
 // Catalog record := version:u8(=1)  (field:varint  value:bytes)*
-//   Each field is a tag (kField* in catalog.cc) and its value's bytes: integers as varints,
+//   Each field is a tag (kField* in catalog.cc) and its value's bytes: integers as zigzag varints,
 //   strings as bytes, key attributes as name:bytes type:u8. A reader skips fields it does
 //   not know, so adding a field needs no version bump; changing one does.
 std::string EncodeTableDefinition(const TableDefinition& definition);

@@ -1,46 +1,27 @@
 #include "db/database.h"
 
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <gtest/gtest.h>
 #include <random>
 #include <set>
-#include <filesystem>
+#include <sys/wait.h>
 #include <thread>
 
 #include "db/item_codec.h"
+#include "db/testing/temp_database.h"
 
 namespace cirrus::db {
 namespace {
 
 class DatabaseTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/cirrus-db-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    Reopen();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void Reopen() {
-    db_.reset();
-    Options options;
-    options.path = dir_;
-    options.sync = false;
-    options.map_size = size_t{1} << 30;
-    Result<std::unique_ptr<Database>> db = Database::Open(options);
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-  }
+  void Reopen() { db_.Reopen(); }
 
   std::shared_ptr<const Table> Create(const std::string& name, uint32_t partitions = 4) {
     TableDefinition def;
@@ -88,8 +69,7 @@ class DatabaseTest : public ::testing::Test {
     return {{"pk", AttributeValue::String(pk)}, {"sk", AttributeValue::Number(std::to_string(sk))}};
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  testing::TempDatabase db_;
 };
 
 TEST_F(DatabaseTest, PutGetDeleteKeepExactStatistics) {
@@ -100,8 +80,8 @@ TEST_F(DatabaseTest, PutGetDeleteKeepExactStatistics) {
   EXPECT_EQ(Get(*table, Key("a", 1))->at("data"), AttributeValue::String("overwritten"));
   EXPECT_FALSE(Get(*table, Key("a", 3)).has_value());
   EXPECT_EQ(table->item_count(), 2);
-  EXPECT_EQ(table->size_bytes(),
-            static_cast<int64_t>(ItemSize(MakeItem("a", 1, "overwritten")) + ItemSize(MakeItem("a", 2))));
+  EXPECT_EQ(table->size_bytes(), static_cast<int64_t>(ItemSize(MakeItem("a", 1, "overwritten")) +
+                                                      ItemSize(MakeItem("a", 2))));
 
   WriteBatch batch;
   ItemWrite del;
@@ -157,7 +137,8 @@ TEST_F(DatabaseTest, DecideSeesTheCurrentItemAndEarlierWritesOfTheGroup) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(Get(*table, Key("counter", 0))->at("data").scalar(), std::to_string(kThreads * kPerThread));
+  EXPECT_EQ(Get(*table, Key("counter", 0))->at("data").scalar(),
+            std::to_string(kThreads * kPerThread));
 }
 
 TEST_F(DatabaseTest, GroupCommitCarriesManyBatchesPerTransaction) {
@@ -184,7 +165,8 @@ TEST_F(DatabaseTest, GroupCommitCarriesManyBatchesPerTransaction) {
 
 TEST_F(DatabaseTest, RestartKeepsTablesItemsAndStatistics) {
   auto table = Create("Keep", 2);
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(table, MakeItem("p" + std::to_string(i % 7), i)).ok());
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(Put(table, MakeItem("p" + std::to_string(i % 7), i)).ok());
   int64_t size = table->size_bytes();
   table.reset();
   Reopen();
@@ -286,7 +268,8 @@ TEST_F(DatabaseTest, LongKeysKeepDynamoDbOrder) {
   while (sort_keys.size() < 300) {
     size_t len = rng() % 3 == 0 ? 1 + rng() % 20 : 400 + rng() % 625;
     std::string sk(len, 'a');
-    for (size_t i = len > 30 ? len - 3 : 0; i < len; ++i) sk[i] = static_cast<char>('a' + rng() % 3);
+    for (size_t i = len > 30 ? len - 3 : 0; i < len; ++i)
+      sk[i] = static_cast<char>('a' + rng() % 3);
     if (len > 1024) continue;
     sort_keys.insert(sk);
   }
@@ -354,21 +337,18 @@ namespace {
 // The map starts small and doubles as data arrives, while readers keep reading; past the
 // largest size a write fails cleanly and the data written so far stays.
 TEST_F(DatabaseTest, MapGrowsUnderConcurrentReadsUpToItsLimit) {
-  db_.reset();
-  Options options;
-  options.path = dir_;
-  options.sync = false;
+  Options options = db_.Defaults();
   options.initial_map_size = size_t{1} << 20;
   options.map_size = size_t{16} << 20;
-  db_ = std::move(*Database::Open(options));
+  db_.Reopen(options);
   auto table = Create("grow");
   ASSERT_TRUE(Put(table, MakeItem("first", 0)).ok());
   std::atomic<bool> stop{false};
   std::atomic<int64_t> reads{0};
   std::thread reader([&] {
     while (!stop) {
-      std::optional<Item> item = Get(*table, {{"pk", AttributeValue::String("first")},
-                                              {"sk", AttributeValue::Number("0")}});
+      std::optional<Item> item = Get(
+          *table, {{"pk", AttributeValue::String("first")}, {"sk", AttributeValue::Number("0")}});
       ASSERT_TRUE(item.has_value());
       ++reads;
     }
@@ -378,7 +358,8 @@ TEST_F(DatabaseTest, MapGrowsUnderConcurrentReadsUpToItsLimit) {
   Status s;
   for (; written < 10000; ++written) {
     WriteBatch batch;
-    for (int k = 0; k < 10; ++k) batch.writes.push_back(PutWrite(table, MakeItem("p", written * 10 + k, payload)));
+    for (int k = 0; k < 10; ++k)
+      batch.writes.push_back(PutWrite(table, MakeItem("p", written * 10 + k, payload)));
     if (!(s = db_->WriteSync(&batch)).ok()) break;
   }
   stop = true;
@@ -388,15 +369,12 @@ TEST_F(DatabaseTest, MapGrowsUnderConcurrentReadsUpToItsLimit) {
   EXPECT_NE(s.message().find("MDB_MAP_FULL"), std::string::npos) << s.message();
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(table->item_count(), 1 + written * 10);
-  Reopen();  // reopens at the grown size
+  db_.Reopen(options);  // reopens at the grown size
   EXPECT_EQ(db_->FindTable("grow")->item_count(), 1 + written * 10);
 }
 
 TEST_F(DatabaseTest, SecondWriterOnTheSameDirectoryIsRefused) {
-  Options options;
-  options.path = dir_;
-  options.sync = false;
-  options.map_size = size_t{1} << 30;
+  Options options = db_.Defaults();
   Result<std::unique_ptr<Database>> second = Database::Open(options);
   EXPECT_EQ(second.status().kind(), ErrorKind::kResourceInUse);
   options.exclusive = false;  // a reader is let in
@@ -436,9 +414,10 @@ TEST(ForeignProcess, ChildWrites) {
   for (int b = 0; b < 20; ++b) {
     WriteBatch batch;
     for (int i = 0; i < 1000; ++i) {
-      batch.writes.push_back(put(*foreign, {{"pk", AttributeValue::String("f" + std::to_string(b))},
-                                            {"sk", AttributeValue::Number(std::to_string(i))},
-                                            {"data", AttributeValue::String(std::string(1000, 'x'))}}));
+      batch.writes.push_back(
+          put(*foreign, {{"pk", AttributeValue::String("f" + std::to_string(b))},
+                         {"sk", AttributeValue::Number(std::to_string(i))},
+                         {"data", AttributeValue::String(std::string(1000, 'x'))}}));
     }
     ASSERT_TRUE((*db)->WriteSync(&batch).ok());
   }
@@ -451,20 +430,16 @@ TEST(ForeignProcess, ChildWrites) {
 }
 
 TEST_F(DatabaseTest, AnotherProcessesWritesReachTheOwner) {
-  db_.reset();
-  Options options;
-  options.path = dir_;
-  options.sync = false;
+  Options options = db_.Defaults();
   options.initial_map_size = size_t{4} << 20;
-  options.map_size = size_t{1} << 30;
-  db_ = std::move(*Database::Open(options));
+  db_.Reopen(options);
   auto shared = Create("shared");
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(shared, Key("s", i)).ok());
 
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    setenv("CIRRUS_FOREIGN_DIR", dir_.c_str(), 1);
+    setenv("CIRRUS_FOREIGN_DIR", db_.dir().c_str(), 1);
     if (FILE* null = std::fopen("/dev/null", "w")) dup2(fileno(null), STDOUT_FILENO);
     execl("/proc/self/exe", "db_test", "--gtest_filter=ForeignProcess.ChildWrites", nullptr);
     _exit(127);

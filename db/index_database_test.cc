@@ -1,40 +1,28 @@
 // Secondary indexes through Database: maintenance in the write transaction, backfill,
 // deletion, item collections, and a randomized model test against a full scan.
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <gtest/gtest.h>
 #include <map>
 #include <random>
 #include <thread>
 
 #include "db/database.h"
 #include "db/item_codec.h"
+#include "db/testing/temp_database.h"
 
 namespace cirrus::db {
 namespace {
 
 class IndexDatabaseTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/cirrus-index-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    Reopen();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Reopen(); }
   void Reopen(int64_t collection_limit = int64_t{10} << 30) {
-    db_.reset();
-    Options options;
-    options.path = dir_;
-    options.sync = false;
-    options.map_size = size_t{1} << 30;
+    Options options = db_.Defaults();
     options.item_collection_limit = collection_limit;
     options.backfill_chunk = 97;  // many chunks, interleaved with writes
-    db_ = std::move(*Database::Open(options));
+    db_.Reopen(options);
   }
 
   static IndexDefinition Gsi(std::string name, std::string pk, std::optional<std::string> sk,
@@ -132,23 +120,24 @@ class IndexDatabaseTest : public ::testing::Test {
     return std::string(1, static_cast<char>('a' + i % 3));
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  testing::TempDatabase db_;
 };
 
 TEST_F(IndexDatabaseTest, WritesMaintainIndexesSparselyAndMoveChangedKeys) {
-  CreateTable({Gsi("byStatus", "status", "at"), Gsi("keys", "status", std::nullopt, ProjectionType::kKeysOnly)});
+  CreateTable({Gsi("byStatus", "status", "at"),
+               Gsi("keys", "status", std::nullopt, ProjectionType::kKeysOnly)});
   ASSERT_TRUE(Put(MakeItem(1, 1, "open", 5)).ok());
-  ASSERT_TRUE(Put(MakeItem(1, 2, "open", 5)).ok());     // equal index keys coexist
+  ASSERT_TRUE(Put(MakeItem(1, 2, "open", 5)).ok());        // equal index keys coexist
   ASSERT_TRUE(Put(MakeItem(2, 1, std::nullopt, 5)).ok());  // sparse: not indexed
   ExpectIndexesMatchTable();
   auto table = db_->FindTable("T");
   EXPECT_EQ(table->FindIndex("byStatus")->item_count(), 2);
-  ASSERT_TRUE(Put(MakeItem(1, 1, "closed", 6)).ok());   // the entry moves
+  ASSERT_TRUE(Put(MakeItem(1, 1, "closed", 6)).ok());      // the entry moves
   ASSERT_TRUE(Put(MakeItem(1, 2, std::nullopt, 6)).ok());  // leaves the index
   ExpectIndexesMatchTable();
   EXPECT_EQ(table->FindIndex("byStatus")->item_count(), 1);
-  ASSERT_TRUE(Delete({{"pk", AttributeValue::String("p1")}, {"sk", AttributeValue::Number("1")}}).ok());
+  ASSERT_TRUE(
+      Delete({{"pk", AttributeValue::String("p1")}, {"sk", AttributeValue::Number("1")}}).ok());
   ExpectIndexesMatchTable();
   EXPECT_EQ(table->FindIndex("byStatus")->item_count(), 0);
 }
@@ -172,14 +161,16 @@ TEST_F(IndexDatabaseTest, RandomizedModel) {
   lsi.projection = ProjectionType::kInclude;
   lsi.non_key_attributes = {"payload"};
   lsi.partition_count = 4;
-  CreateTable({Gsi("byStatus", "status", "at"), Gsi("byStatusOnly", "status", std::nullopt, ProjectionType::kKeysOnly), lsi});
+  CreateTable({Gsi("byStatus", "status", "at"),
+               Gsi("byStatusOnly", "status", std::nullopt, ProjectionType::kKeysOnly), lsi});
   std::mt19937 rng(2024);
   const char* statuses[] = {"a", "b", "c"};
   for (int i = 0; i < 3000; ++i) {
     int pk = static_cast<int>(rng() % 20), sk = static_cast<int>(rng() % 10);
     if (rng() % 4 == 0) {
       ASSERT_TRUE(Delete({{"pk", AttributeValue::String("p" + std::to_string(pk))},
-                          {"sk", AttributeValue::Number(std::to_string(sk))}}).ok());
+                          {"sk", AttributeValue::Number(std::to_string(sk))}})
+                      .ok());
       continue;
     }
     std::optional<std::string> status;
@@ -203,7 +194,8 @@ TEST_F(IndexDatabaseTest, CreateIndexBackfillsWhileWritesGoOn) {
   for (int i = 0; i < 500; ++i) {
     if (i % 3 == 0) {
       ASSERT_TRUE(Delete({{"pk", AttributeValue::String("p" + std::to_string(i % 50))},
-                          {"sk", AttributeValue::Number(std::to_string(i))}}).ok());
+                          {"sk", AttributeValue::Number(std::to_string(i))}})
+                      .ok());
     } else {
       Status put = Put(MakeItem(i % 50, i, statuses(i + 1), i % 5));
       ASSERT_TRUE(put.ok()) << static_cast<int>(put.kind()) << " " << put.message() << " i=" << i;
@@ -211,7 +203,8 @@ TEST_F(IndexDatabaseTest, CreateIndexBackfillsWhileWritesGoOn) {
   }
   // The backfill finishes on the writer thread; wait for the index to be active.
   for (int i = 0; i < 2000 && db_->FindTable("T")->FindIndex("byStatus")->definition().status !=
-                                  IndexStatus::kActive; ++i) {
+                                  IndexStatus::kActive;
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_EQ(db_->FindTable("T")->FindIndex("byStatus")->definition().status, IndexStatus::kActive);
@@ -243,7 +236,8 @@ TEST_F(IndexDatabaseTest, LocalIndexTablesBoundTheirItemCollections) {
   EXPECT_GT(written, 2);
   EXPECT_TRUE(Put(MakeItem(2, 0, "open", 0)).ok());  // another partition key has room
   // Deleting frees room.
-  ASSERT_TRUE(Delete({{"pk", AttributeValue::String("p1")}, {"sk", AttributeValue::Number("0")}}).ok());
+  ASSERT_TRUE(
+      Delete({{"pk", AttributeValue::String("p1")}, {"sk", AttributeValue::Number("0")}}).ok());
   EXPECT_TRUE(Put(MakeItem(1, 0, "open", 0)).ok());
 }
 
@@ -258,7 +252,7 @@ TEST_F(IndexDatabaseTest, LocalIndexEntriesCountAgainstTheItemSizeLimit) {
   Item big = MakeItem(1, 1, "open", 1);
   big["payload"] = AttributeValue::String(std::string(250 * 1024, 'x'));
   EXPECT_EQ(Put(big).kind(), ErrorKind::kValidation);  // 250 KB twice
-  big.erase("at");                                       // sparse: no entry, fits
+  big.erase("at");                                     // sparse: no entry, fits
   EXPECT_TRUE(Put(big).ok());
   EXPECT_EQ(db_->FindTable("T")->FindIndex("local")->item_count(), 0);
 }

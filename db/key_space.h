@@ -12,11 +12,13 @@
 
 namespace cirrus::db {
 
-// Partition B-tree handles and exact statistics of a table or an index. Shared by the
-// versions of a Table (UpdateTable publishes new ones over the same storage). Internal to db/.
+// What a storage engine keeps for one table or index: its storage id, its exact statistics,
+// and (in a subclass of the engine's) its handles, e.g. one LMDB B-tree per partition. Shared
+// by the versions of a Table (UpdateTable publishes new ones over the same storage).
+// Internal to db/ and its engines.
 struct PartitionStorage {
+  virtual ~PartitionStorage() = default;
   uint32_t storage_id = 0;
-  std::vector<unsigned int> dbis;  // MDB_dbi, one per partition; valid while referenced
   std::atomic<int64_t> item_count{0};
   std::atomic<int64_t> size_bytes{0};
 };
@@ -36,15 +38,13 @@ class KeySpace {
   // The stored key under which `item` lives here. kValidation if it has no such key.
   virtual Status StoredKeyOf(const Item& item, std::string* out) const = 0;
 
+  // The engine's storage behind this key space (for storage engines, which know its type).
+  const std::shared_ptr<PartitionStorage>& storage() const { return storage_; }
+
  protected:
   KeySpace(uint32_t partition_count, std::shared_ptr<PartitionStorage> storage);
 
  private:
-  friend class Database;
-  friend class ReadView;
-  friend class WriteContext;
-  unsigned int dbi(uint32_t partition) const { return storage_->dbis[partition]; }
-
   uint32_t partition_count_;
   std::shared_ptr<PartitionStorage> storage_;
 };

@@ -21,7 +21,8 @@ std::optional<ChangeKind> ClassifyChange(const Item* old_item, const Item* new_i
 
 Item KeysOf(const Item& item, const KeySchema& schema) {
   Item keys;
-  for (const KeyAttribute* a : {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
+  for (const KeyAttribute* a :
+       {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
     if (!a) continue;
     auto it = item.find(a->name);
     if (it != item.end()) keys.emplace(it->first, it->second);
@@ -61,8 +62,10 @@ bool HasSets(const Item& item) {
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, std::string_view old_stored, size_t old_size,
                                std::string_view new_stored, size_t new_size) {
-  const bool keep_old = view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
-  const bool keep_new = view == StreamViewType::kNewImage || view == StreamViewType::kNewAndOldImages;
+  const bool keep_old =
+      view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
+  const bool keep_new =
+      view == StreamViewType::kNewImage || view == StreamViewType::kNewAndOldImages;
   if (!keep_old) old_stored = {};
   if (!keep_new) new_stored = {};
   size_t keys_size = ItemSize(keys);
@@ -71,11 +74,13 @@ std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t tim
   out.push_back(static_cast<char>(kRecordVersion));
   out.push_back(static_cast<char>(kind));
   PutFixed64(static_cast<uint64_t>(time_us), &out);
-  PutVarint(keys_size + (old_stored.empty() ? 0 : old_size) + (new_stored.empty() ? 0 : new_size), &out);
+  PutVarint(keys_size + (old_stored.empty() ? 0 : old_size) + (new_stored.empty() ? 0 : new_size),
+            &out);
   std::string item;
   EncodeItem(keys, keys_size, &item);
   PutBytes(item, &out);
-  out.push_back(static_cast<char>((old_stored.empty() ? 0 : kHasOld) | (new_stored.empty() ? 0 : kHasNew)));
+  out.push_back(
+      static_cast<char>((old_stored.empty() ? 0 : kHasOld) | (new_stored.empty() ? 0 : kHasNew)));
   if (!old_stored.empty()) PutBytes(old_stored, &out);
   if (!new_stored.empty()) PutBytes(new_stored, &out);
   return out;
@@ -84,7 +89,8 @@ std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t tim
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, const Item* old_item, const Item* new_item) {
   std::string old_stored, new_stored;
-  size_t old_size = old_item ? ItemSize(*old_item) : 0, new_size = new_item ? ItemSize(*new_item) : 0;
+  size_t old_size = old_item ? ItemSize(*old_item) : 0,
+         new_size = new_item ? ItemSize(*new_item) : 0;
   if (old_item) EncodeItem(*old_item, old_size, &old_stored);
   if (new_item) EncodeItem(*new_item, new_size, &new_stored);
   return EncodeStreamRecord(view, kind, time_us, keys, old_stored, old_size, new_stored, new_size);
@@ -123,6 +129,37 @@ int64_t StreamRecordTime(std::string_view stored) {
   uint64_t time = 0;
   if (!r.U8(&version) || !r.U8(&kind) || !r.Fixed64(&time)) return 0;
   return static_cast<int64_t>(time);
+}
+
+Result<std::optional<std::string>> CaptureChange(StreamViewType view, const KeyCodec& codec,
+                                                 const CapturedWrite& w, int64_t time_us) {
+  const bool existed = !w.old_stored.empty();
+  std::optional<ChangeKind> change;
+  if (!existed) {
+    change = w.new_item ? std::optional(ChangeKind::kInsert) : std::nullopt;
+  } else if (!w.new_item) {
+    change = ChangeKind::kRemove;
+  } else if (w.old_stored != w.new_stored) {
+    change = ChangeKind::kModify;
+    if (HasSets(*w.new_item)) {
+      std::optional<Item> decoded;
+      const Item* old_item = w.old_item;
+      if (!old_item) {
+        CIRRUS_ASSIGN_OR_RETURN(decoded, DecodeItem(w.old_stored));
+        old_item = &*decoded;
+      }
+      change = ClassifyChange(old_item, w.new_item);
+    }
+  }
+  if (!change) return std::optional<std::string>();
+  Item keys;
+  if (w.new_item) {
+    keys = KeysOf(*w.new_item, codec.schema());
+  } else {
+    CIRRUS_ASSIGN_OR_RETURN(keys, codec.DecodeKey(w.stored_key));
+  }
+  return std::optional<std::string>(EncodeStreamRecord(view, *change, time_us, keys, w.old_stored,
+                                                       w.old_size, w.new_stored, w.new_size));
 }
 
 }  // namespace cirrus::db

@@ -11,8 +11,8 @@
 
 namespace cirrus::db {
 
-// Change capture: what a committed write records in its table's stream, in the same LMDB
-// transaction as the write (Database::Write), and how readers get it back.
+// Change capture: what a committed write records in its table's stream, in the same atomic
+// write as the item (ApplyWriteBatch), and how readers get it back.
 
 // On disk: never renumber.
 enum class ChangeKind : uint8_t { kInsert = 1, kModify = 2, kRemove = 3 };
@@ -32,7 +32,7 @@ struct StreamRecord {
   uint64_t sequence = 0;  // unique in the data directory; grows with commit order
   uint32_t shard = 0;     // the table partition of the item
   ChangeKind kind = ChangeKind::kInsert;
-  int64_t time_us = 0;    // commit time, epoch microseconds
+  int64_t time_us = 0;  // commit time, epoch microseconds
   Item keys;
   std::optional<Item> old_image;  // per the stream's view type
   std::optional<Item> new_image;
@@ -55,5 +55,24 @@ int64_t StreamRecordTime(std::string_view stored);
 
 // The key attributes of `item` under `schema`.
 Item KeysOf(const Item& item, const KeySchema& schema);
+
+// One item's write, as change capture sees it.
+struct CapturedWrite {
+  std::string_view stored_key;
+  std::string_view old_stored;  // the item as stored before; empty when it was absent
+  size_t old_size = 0;
+  const Item* old_item = nullptr;  // the same decoded, when the caller has it (else decoded
+                                   // here if needed)
+  std::string_view new_stored;     // as stored after; empty when it is gone
+  size_t new_size = 0;
+  const Item* new_item = nullptr;  // REQUIRES: set exactly when new_stored is
+};
+
+// The record `write` leaves in a stream of `view` type (EncodeStreamRecord), or nullopt when
+// it changes nothing as DynamoDB compares values. Equal bytes are equal values, and without
+// sets (whose element order the stored form keeps) different bytes are different values; only
+// then are the items compared as values. `codec`: the table's, for the keys of a removal.
+Result<std::optional<std::string>> CaptureChange(StreamViewType view, const KeyCodec& codec,
+                                                 const CapturedWrite& write, int64_t time_us);
 
 }  // namespace cirrus::db

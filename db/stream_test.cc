@@ -1,12 +1,15 @@
 #include "db/stream.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
+#include <gtest/gtest.h>
+#include <map>
 #include <thread>
 
 #include "db/database.h"
+#include "db/testing/temp_database.h"
 
 namespace cirrus::db {
 namespace {
@@ -30,8 +33,10 @@ TEST(ClassifyChange, ComparesValuesNotBytes) {
             {"ss", AttributeValue::StringSet({"x", "y", "z"})},
             {"ns", AttributeValue::NumberSet({"1", "2.5"})},
             {"n", AttributeValue::Number("1.50")},
-            {"m", AttributeValue::Map({{"p", AttributeValue::Number("1")}, {"q", AttributeValue::Bool(true)}})}};
-  Item b = {{"m", AttributeValue::Map({{"q", AttributeValue::Bool(true)}, {"p", AttributeValue::Number("1.0")}})},
+            {"m", AttributeValue::Map(
+                      {{"p", AttributeValue::Number("1")}, {"q", AttributeValue::Bool(true)}})}};
+  Item b = {{"m", AttributeValue::Map(
+                      {{"q", AttributeValue::Bool(true)}, {"p", AttributeValue::Number("1.0")}})},
             {"n", AttributeValue::Number("1.5")},
             {"ns", AttributeValue::NumberSet({"2.5", "1"})},
             {"ss", AttributeValue::StringSet({"z", "x", "y"})},
@@ -40,16 +45,21 @@ TEST(ClassifyChange, ComparesValuesNotBytes) {
   b["n"] = AttributeValue::Number("1.51");
   EXPECT_EQ(ClassifyChange(&a, &b), ChangeKind::kModify);
   // A list's order does count.
-  Item l1 = {{"l", AttributeValue::List({AttributeValue::Number("1"), AttributeValue::Number("2")})}};
-  Item l2 = {{"l", AttributeValue::List({AttributeValue::Number("2"), AttributeValue::Number("1")})}};
+  Item l1 = {
+      {"l", AttributeValue::List({AttributeValue::Number("1"), AttributeValue::Number("2")})}};
+  Item l2 = {
+      {"l", AttributeValue::List({AttributeValue::Number("2"), AttributeValue::Number("1")})}};
   EXPECT_EQ(ClassifyChange(&l1, &l2), ChangeKind::kModify);
 }
 
 TEST(HasSets, FindsSetsAtAnyDepth) {
   EXPECT_FALSE(HasSets(Doc("a", "1")));
   EXPECT_TRUE(HasSets({{"s", AttributeValue::NumberSet({"1"})}}));
-  EXPECT_TRUE(HasSets({{"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::BinarySet({"x"})})}})}}));
-  EXPECT_FALSE(HasSets({{"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::Null()})}})}}));
+  EXPECT_TRUE(HasSets(
+      {{"m",
+        AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::BinarySet({"x"})})}})}}));
+  EXPECT_FALSE(HasSets(
+      {{"m", AttributeValue::Map({{"l", AttributeValue::List({AttributeValue::Null()})}})}}));
 }
 
 TEST(StreamRecordCodec, KeepsWhatTheViewTypeAsksFor) {
@@ -63,7 +73,8 @@ TEST(StreamRecordCodec, KeepsWhatTheViewTypeAsksFor) {
                {StreamViewType::kOldImage, true, false},
                {StreamViewType::kNewAndOldImages, true, true}};
   for (const Case& c : cases) {
-    std::string stored = EncodeStreamRecord(c.view, ChangeKind::kModify, 1234567, keys, &old_item, &new_item);
+    std::string stored =
+        EncodeStreamRecord(c.view, ChangeKind::kModify, 1234567, keys, &old_item, &new_item);
     Result<StreamRecord> r = DecodeStreamRecord(stored);
     ASSERT_TRUE(r.ok()) << r.status().message();
     EXPECT_EQ(r->kind, ChangeKind::kModify);
@@ -78,7 +89,8 @@ TEST(StreamRecordCodec, KeepsWhatTheViewTypeAsksFor) {
     if (c.new_kept) {
       EXPECT_EQ(*r->new_image, new_item);
     }
-    size_t expected = ItemSize(keys) + (c.old_kept ? ItemSize(old_item) : 0) + (c.new_kept ? ItemSize(new_item) : 0);
+    size_t expected = ItemSize(keys) + (c.old_kept ? ItemSize(old_item) : 0) +
+                      (c.new_kept ? ItemSize(new_item) : 0);
     EXPECT_EQ(r->size_bytes, expected);
   }
   EXPECT_FALSE(DecodeStreamRecord("\x01\x09").ok());
@@ -104,26 +116,10 @@ TEST(StreamDefinitionCodec, RoundTrips) {
 
 class StreamDatabaseTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/cirrus-stream-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    Reopen();
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   void Reopen(std::chrono::microseconds retention = std::chrono::hours(24)) {
-    db_.reset();
-    Options options;
-    options.path = dir_;
-    options.sync = false;
-    options.map_size = size_t{1} << 30;
+    Options options = db_.Defaults();
     options.stream_retention = retention;
-    Result<std::unique_ptr<Database>> db = Database::Open(options);
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
+    db_.Reopen(options);
   }
   std::shared_ptr<const Table> Create(StreamViewType view, bool enabled = true) {
     TableDefinition def;
@@ -161,12 +157,12 @@ class StreamDatabaseTest : public ::testing::Test {
     for (uint32_t shard = 0; shard < 4; ++shard) {
       EXPECT_TRUE(view->ReadStream(stream_id, shard, 0, 1000, 1 << 20, &out).ok());
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
     return out;
   }
 
-  std::string dir_;
-  std::unique_ptr<Database> db_;
+  testing::TempDatabase db_;
 };
 
 TEST_F(StreamDatabaseTest, RecordsEveryChangeInCommitOrder) {
@@ -193,7 +189,8 @@ TEST_F(StreamDatabaseTest, RecordsEveryChangeInCommitOrder) {
   EXPECT_EQ(*records[3].old_image, Doc("a", "2"));
   EXPECT_FALSE(records[3].new_image);
   EXPECT_EQ(records[3].keys, (Item{{"pk", AttributeValue::String("a")}}));
-  for (size_t i = 1; i < records.size(); ++i) EXPECT_LT(records[i - 1].sequence, records[i].sequence);
+  for (size_t i = 1; i < records.size(); ++i)
+    EXPECT_LT(records[i - 1].sequence, records[i].sequence);
   // The shard is the item's partition.
   EXPECT_EQ(records[0].shard, records[3].shard);
 
@@ -212,8 +209,10 @@ TEST_F(StreamDatabaseTest, RecordsEveryChangeInCommitOrder) {
 TEST_F(StreamDatabaseTest, ASetInAnotherOrderIsNoChange) {
   auto table = Create(StreamViewType::kNewAndOldImages);
   uint32_t id = table->definition().stream.stream_id;
-  Item a = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"x", "y", "z"})}};
-  Item b = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"z", "y", "x"})}};
+  Item a = {{"pk", AttributeValue::String("a")},
+            {"tags", AttributeValue::StringSet({"x", "y", "z"})}};
+  Item b = {{"pk", AttributeValue::String("a")},
+            {"tags", AttributeValue::StringSet({"z", "y", "x"})}};
   Item c = {{"pk", AttributeValue::String("a")}, {"tags", AttributeValue::StringSet({"z", "y"})}};
   ASSERT_TRUE(Write("a", a).ok());
   ASSERT_TRUE(Write("a", b).ok());
@@ -253,7 +252,7 @@ TEST_F(StreamDatabaseTest, DisableAndEnableStartsANewStreamAndSurvivesRestart) {
   ASSERT_TRUE(off.ok());
   EXPECT_FALSE((*off)->definition().stream.enabled);
   EXPECT_EQ((*off)->definition().stream.stream_id, first);  // still the latest stream
-  ASSERT_TRUE(Write("a", Doc("a", "2")).ok());  // not recorded
+  ASSERT_TRUE(Write("a", Doc("a", "2")).ok());              // not recorded
   auto on = db_->UpdateTable("T", [](TableDefinition& d) {
     d.stream.enabled = true;
     d.stream.view_type = StreamViewType::kOldImage;
@@ -301,24 +300,39 @@ TEST_F(StreamDatabaseTest, RetentionTrimsOldRecordsAndForgetsClosedStreams) {
   auto table = Create(StreamViewType::kKeysOnly);
   uint32_t id = table->definition().stream.stream_id;
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(Write("k" + std::to_string(i), Doc("k", "v")).ok());
-  ASSERT_EQ(All(id).size(), 20u);
-  uint64_t last = All(id).back().sequence;
-  ASSERT_TRUE(db_->DeleteTable("T").ok());
-  // Trimming runs every second; records and then the closed stream go after 1 s.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  bool gone = false;
-  uint64_t trimmed = 0;
-  while (!gone && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::vector<StreamRecord> written = All(id);
+  ASSERT_EQ(written.size(), 20u);
+  std::map<uint32_t, uint64_t> last;  // shard -> its last record
+  for (const StreamRecord& r : written) last[r.shard] = std::max(last[r.shard], r.sequence);
+  // Trimming runs every second (a tenth of the retention, at least 1 s): each shard's records
+  // go, and its trim point says up to where.
+  auto trimmed_through_last = [&] {
     Result<ReadView> view = db_->Read();
     auto def = view->FindStream(id);
-    ASSERT_TRUE(def.ok());
-    for (uint32_t shard = 0; *def && shard < 4; ++shard) trimmed = std::max(trimmed, (*def)->TrimmedThrough(shard));
-    gone = !*def;
+    if (!def.ok() || !*def) return false;
+    for (const auto& [shard, seq] : last) {
+      if ((*def)->TrimmedThrough(shard) != seq) return false;
+    }
+    return true;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!trimmed_through_last() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_TRUE(gone);
-  EXPECT_EQ(trimmed == 0 || trimmed == last, true);
+  ASSERT_TRUE(trimmed_through_last());
   EXPECT_TRUE(All(id).empty());
+  // Deleting the table closes the stream; closed, empty and older than the retention, it is
+  // forgotten.
+  ASSERT_TRUE(db_->DeleteTable("T").ok());
+  auto forgotten = [&] {
+    Result<ReadView> view = db_->Read();
+    auto def = view->FindStream(id);
+    return def.ok() && !*def;
+  };
+  while (!forgotten() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(forgotten());
 }
 
 TEST_F(StreamDatabaseTest, SettingsPersistAndList) {
@@ -339,14 +353,31 @@ TEST_F(StreamDatabaseTest, SettingsPersistAndList) {
 
 TEST_F(StreamDatabaseTest, WaitForStreamChangeWakesOnACommit) {
   Create(StreamViewType::kKeysOnly);
-  uint64_t seen = db_->stream_version();
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_TRUE(Write("a", Doc("a", "1")).ok());
+  const uint64_t seen = db_->stream_version();
+  std::atomic<bool> give_up{false};
+  // An hour-long wait: only the commit's notification can end it in time.
+  auto waiter = std::async(std::launch::async, [&] {
+    return db_->WaitForStreamChange(seen, std::chrono::hours(1), &give_up);
   });
-  uint64_t now = db_->WaitForStreamChange(seen, std::chrono::seconds(10));
-  writer.join();
-  EXPECT_NE(now, seen);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // most likely asleep by now
+  EXPECT_TRUE(Write("a", Doc("a", "1")).ok());
+  const bool woke = waiter.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  give_up = true;  // so that a failure does not hang the test
+  db_->WakeStreamWaiters();
+  EXPECT_TRUE(woke);
+  EXPECT_NE(waiter.get(), seen);
+}
+
+TEST_F(StreamDatabaseTest, WaitForStreamChangeEndsWhenItsFlagIsRaised) {
+  const uint64_t seen = db_->stream_version();
+  std::atomic<bool> stop{false};
+  auto waiter = std::async(std::launch::async, [&] {
+    return db_->WaitForStreamChange(seen, std::chrono::hours(1), &stop);
+  });
+  stop = true;
+  db_->WakeStreamWaiters();
+  EXPECT_EQ(waiter.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(waiter.get(), seen);  // nothing changed
 }
 
 }  // namespace

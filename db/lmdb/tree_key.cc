@@ -1,10 +1,10 @@
-#include "db/tree_key.h"
+#include "db/lmdb/tree_key.h"
 
 #include <xxhash.h>
 
 #include "db/key_codec.h"
 
-namespace cirrus::db {
+namespace cirrus::db::lmdb {
 
 void AppendTreeKey(std::string_view stored_key, std::string* out) {
   if (stored_key.size() <= kMaxInlineKey) {
@@ -23,4 +23,4 @@ std::string TreeKey(std::string_view stored_key) {
   return out;
 }
 
-}  // namespace cirrus::db
+}  // namespace cirrus::db::lmdb

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace cirrus::db {
+namespace cirrus::db::lmdb {
 
 // The key an item has in its partition's B-tree, derived from its stored key (key_codec.h).
 //
@@ -31,4 +31,4 @@ inline bool IsDigestTreeKey(std::string_view tree_key) {
   return tree_key.size() == kDigestTreeKeySize;
 }
 
-}  // namespace cirrus::db
+}  // namespace cirrus::db::lmdb
