@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "db/item_codec.h"
 #include "server/ops/indexes.h"
 #include "server/wire/item_json.h"
 #include "streams/records.h"
@@ -266,5 +267,13 @@ Status SseRefused() {
 }
 
 Result<Item> ReadItem(const JsonValue& json) { return wire::ParseItem(json); }
+
+Status WriteStoredItem(std::string_view stored, wire::JsonWriter& w) {
+  wire::StoredItemJsonWriter writer(w);
+  w.BeginObject();
+  CIRRUS_RETURN_IF_ERROR(db::WalkStoredItem(stored, writer));
+  w.EndObject();
+  return Status();
+}
 
 }  // namespace cirrus::server

@@ -25,6 +25,9 @@ Result<std::shared_ptr<const db::Table>> FindTable(OperationContext& ctx, std::s
 
 std::string TableArn(const ServerConfig& config, std::string_view table_name);
 
+// Writes a stored item (db/item_codec.h) as DynamoDB JSON without decoding it into an Item.
+Status WriteStoredItem(std::string_view stored, wire::JsonWriter& w);
+
 // TableDescription, as CreateTable, DescribeTable, UpdateTable and DeleteTable return it.
 void WriteTableDescription(const db::Table& table, std::string_view status,
                            const ServerConfig& config, wire::JsonWriter& w);
@@ -44,7 +47,7 @@ std::optional<Throughput> ReadProvisionedThroughput(RequestReader& r);
 Status CheckThroughputQuota(const Throughput& t);
 
 // ReturnConsumedCapacity and DynamoDB's capacity arithmetic
-// (../shared/spec/operations.md section 9).
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
 enum class CapacityReport : uint8_t { kNone, kTotal, kIndexes };
 CapacityReport ReadCapacityReport(RequestReader& r);
 // One read of `bytes`: 4 KB units rounded up, at least one; halved when eventually consistent.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "db/item_codec.h"
 #include "server/wire/base64.h"
 
 namespace cirrus::wire {
@@ -149,83 +148,6 @@ Result<AttributeValue> ParseValue(const JsonValue& json, int level) {
   return AttributeValue::BinarySet(std::move(elements));
 }
 
-// Writes stored bytes as DynamoDB JSON (db's WalkStoredItem visitor).
-class StoredItemWriter {
- public:
-  explicit StoredItemWriter(JsonWriter& w) : w_(w) {}
-
-  void Attribute(std::string_view name) { w_.Key(name); }
-  void Scalar(ValueType type, std::string_view bytes) {
-    w_.BeginObject();
-    w_.Key(TypeName(type));
-    if (type == ValueType::kB) {
-      Base64(bytes);
-    } else {
-      w_.String(bytes);
-    }
-    w_.EndObject();
-  }
-  void Bool(bool b) {
-    w_.BeginObject();
-    w_.Key("BOOL");
-    w_.Bool(b);
-    w_.EndObject();
-  }
-  void Null() {
-    w_.BeginObject();
-    w_.Key("NULL");
-    w_.Bool(true);
-    w_.EndObject();
-  }
-  void BeginMap(uint64_t) {
-    w_.BeginObject();
-    w_.Key("M");
-    w_.BeginObject();
-  }
-  void MapKey(std::string_view name) { w_.Key(name); }
-  void EndMap() {
-    w_.EndObject();
-    w_.EndObject();
-  }
-  void BeginList(uint64_t) {
-    w_.BeginObject();
-    w_.Key("L");
-    w_.BeginArray();
-  }
-  void EndList() {
-    w_.EndArray();
-    w_.EndObject();
-  }
-  void BeginSet(ValueType type, uint64_t) {
-    set_type_ = type;
-    w_.BeginObject();
-    w_.Key(TypeName(type));
-    w_.BeginArray();
-  }
-  void SetElement(std::string_view bytes) {
-    if (set_type_ == ValueType::kBS) {
-      Base64(bytes);
-    } else {
-      w_.String(bytes);
-    }
-  }
-  void EndSet() {
-    w_.EndArray();
-    w_.EndObject();
-  }
-
- private:
-  void Base64(std::string_view bytes) {
-    scratch_.clear();
-    AppendBase64(bytes, &scratch_);
-    w_.String(scratch_);
-  }
-
-  JsonWriter& w_;
-  ValueType set_type_ = ValueType::kSS;
-  std::string scratch_;
-};
-
 }  // namespace
 
 Result<AttributeValue> ParseAttributeValue(const JsonValue& json) { return ParseValue(json, 1); }
@@ -300,12 +222,77 @@ void WriteItem(const Item& item, JsonWriter& w) {
   w.EndObject();
 }
 
-Status WriteStoredItem(std::string_view stored, JsonWriter& w) {
-  StoredItemWriter writer(w);
-  w.BeginObject();
-  CIRRUS_RETURN_IF_ERROR(db::WalkStoredItem(stored, writer));
-  w.EndObject();
-  return Status();
+void StoredItemJsonWriter::Scalar(ValueType type, std::string_view bytes) {
+  w_.BeginObject();
+  w_.Key(TypeName(type));
+  if (type == ValueType::kB) {
+    Base64(bytes);
+  } else {
+    w_.String(bytes);
+  }
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::Bool(bool b) {
+  w_.BeginObject();
+  w_.Key("BOOL");
+  w_.Bool(b);
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::Null() {
+  w_.BeginObject();
+  w_.Key("NULL");
+  w_.Bool(true);
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::BeginMap(uint64_t) {
+  w_.BeginObject();
+  w_.Key("M");
+  w_.BeginObject();
+}
+
+void StoredItemJsonWriter::EndMap() {
+  w_.EndObject();
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::BeginList(uint64_t) {
+  w_.BeginObject();
+  w_.Key("L");
+  w_.BeginArray();
+}
+
+void StoredItemJsonWriter::EndList() {
+  w_.EndArray();
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::BeginSet(ValueType type, uint64_t) {
+  set_type_ = type;
+  w_.BeginObject();
+  w_.Key(TypeName(type));
+  w_.BeginArray();
+}
+
+void StoredItemJsonWriter::SetElement(std::string_view bytes) {
+  if (set_type_ == ValueType::kBS) {
+    Base64(bytes);
+  } else {
+    w_.String(bytes);
+  }
+}
+
+void StoredItemJsonWriter::EndSet() {
+  w_.EndArray();
+  w_.EndObject();
+}
+
+void StoredItemJsonWriter::Base64(std::string_view bytes) {
+  scratch_.clear();
+  AppendBase64(bytes, &scratch_);
+  w_.String(scratch_);
 }
 
 }  // namespace cirrus::wire

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "db/item/attribute_value.h"
@@ -10,16 +12,42 @@
 namespace cirrus::wire {
 
 // DynamoDB JSON ({"S":"x"}, {"M":{...}}, ...) to the item model, validated as DynamoDB does
-// (../shared/spec/data-model.md): exactly one type per value, numbers within 38 digits and
-// range (normalized), base64 binaries, non-empty sets without duplicates, NULL true,
-// nesting within 32 levels. kSerialization for wrong JSON types, kValidation otherwise.
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html):
+// exactly one type per value, numbers within 38 digits and range (normalized), base64
+// binaries, non-empty sets without duplicates, NULL true, nesting within 32 levels. kSerialization for wrong JSON types, kValidation otherwise.
 Result<AttributeValue> ParseAttributeValue(const JsonValue& json);
 // An object of attribute name -> value (Item, Key, ExpressionAttributeValues...).
 Result<Item> ParseItem(const JsonValue& json);
 
 void WriteAttributeValue(const AttributeValue& value, JsonWriter& w);
 void WriteItem(const Item& item, JsonWriter& w);
-// Writes a stored item (db/item_codec.h) as DynamoDB JSON without building an Item.
-Status WriteStoredItem(std::string_view stored, JsonWriter& w);
+// Writes a stored item as DynamoDB JSON without building an Item: the visitor that
+// db::WalkStoredItem (db/item_codec.h) drives, value by value. wire/ does not depend on db/;
+// its callers, which do, write  w.BeginObject(); db::WalkStoredItem(stored, writer);
+// w.EndObject();  (server/ops/page.h: WriteStoredItem).
+class StoredItemJsonWriter {
+ public:
+  explicit StoredItemJsonWriter(JsonWriter& w) : w_(w) {}
+
+  void Attribute(std::string_view name) { w_.Key(name); }
+  void Scalar(ValueType type, std::string_view bytes);
+  void Bool(bool b);
+  void Null();
+  void BeginMap(uint64_t count);
+  void MapKey(std::string_view name) { w_.Key(name); }
+  void EndMap();
+  void BeginList(uint64_t count);
+  void EndList();
+  void BeginSet(ValueType type, uint64_t count);
+  void SetElement(std::string_view bytes);
+  void EndSet();
+
+ private:
+  void Base64(std::string_view bytes);
+
+  JsonWriter& w_;
+  ValueType set_type_ = ValueType::kSS;
+  std::string scratch_;
+};
 
 }  // namespace cirrus::wire
