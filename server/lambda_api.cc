@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "db/item/clock.h"
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
 
@@ -119,10 +120,175 @@ Result<wire::JsonValue> Body(const HttpRequest& request) {
   return v;
 }
 
+// Reads the members of a CreateEventSourceMapping or UpdateEventSourceMapping request into
+// *c; members absent keep their value. kValidation for a member of the wrong type.
+Status ReadMappingMembers(const wire::JsonValue& json, streams::MappingConfig* c) {
+  if (!json.is(wire::JsonValue::Type::kObject)) return ValidationError("The request must be a JSON object");
+  auto str = [&](std::string_view member, std::string* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kString)) return ValidationError(std::string(member) + " must be a string");
+      *out = std::string(x->string());
+    }
+    return Status();
+  };
+  auto integer = [&](std::string_view member, int64_t* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kNumber) || !x->is_integer()) {
+        return ValidationError(std::string(member) + " must be an integer");
+      }
+      *out = x->integer();
+    }
+    return Status();
+  };
+  auto boolean = [&](std::string_view member, bool* out) -> Status {
+    if (auto x = json.Find(member)) {
+      if (!x->is(wire::JsonValue::Type::kBool)) return ValidationError(std::string(member) + " must be a boolean");
+      *out = x->boolean();
+    }
+    return Status();
+  };
+  CIRRUS_RETURN_IF_ERROR(str("UUID", &c->uuid));
+  CIRRUS_RETURN_IF_ERROR(str("FunctionName", &c->function_name));
+  CIRRUS_RETURN_IF_ERROR(str("EventSourceArn", &c->event_source_arn));
+  CIRRUS_RETURN_IF_ERROR(str("StartingPosition", &c->starting_position));
+  CIRRUS_RETURN_IF_ERROR(integer("BatchSize", &c->batch_size));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumBatchingWindowInSeconds", &c->maximum_batching_window_seconds));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumRetryAttempts", &c->maximum_retry_attempts));
+  CIRRUS_RETURN_IF_ERROR(integer("MaximumRecordAgeInSeconds", &c->maximum_record_age_seconds));
+  CIRRUS_RETURN_IF_ERROR(integer("ParallelizationFactor", &c->parallelization_factor));
+  CIRRUS_RETURN_IF_ERROR(boolean("BisectBatchOnFunctionError", &c->bisect_batch_on_function_error));
+  CIRRUS_RETURN_IF_ERROR(boolean("Enabled", &c->enabled));
+  CIRRUS_RETURN_IF_ERROR(integer("LastModifiedMs", &c->last_modified_ms));
+  if (auto d = json.Find("DestinationConfig")) {
+    c->on_failure_destination.clear();
+    if (auto f = d->Find("OnFailure")) {
+      if (auto dest = f->Find("Destination")) {
+        if (!dest->is(wire::JsonValue::Type::kString)) return ValidationError("Destination must be a string");
+        c->on_failure_destination = std::string(dest->string());
+      }
+    }
+  }
+  if (auto f = json.Find("FilterCriteria")) {
+    c->filter_patterns.clear();
+    if (auto filters = f->Find("Filters")) {
+      for (const wire::JsonValue& filter : filters->elements()) {
+        auto pattern = filter.Find("Pattern");
+        if (!pattern || !pattern->is(wire::JsonValue::Type::kString)) {
+          return ValidationError("Each filter must have a Pattern string");
+        }
+        c->filter_patterns.emplace_back(pattern->string());
+      }
+    }
+  }
+  if (auto types = json.Find("FunctionResponseTypes")) {
+    c->report_batch_item_failures = false;
+    for (const wire::JsonValue& t : types->elements()) {
+      if (!t.is(wire::JsonValue::Type::kString) || t.string() != "ReportBatchItemFailures") {
+        return ValidationError("FunctionResponseTypes may only contain ReportBatchItemFailures");
+      }
+      c->report_batch_item_failures = true;
+    }
+  }
+  return Status();
+}
+
+// Lambda's FunctionConfiguration.
+void WriteFunction(const streams::Triggers& t, const streams::FunctionConfig& f, wire::JsonWriter& w) {
+  // What a command runs, the URL it calls and its environment are the owner's business: the
+  // API, which any client of the port can call, names the kind of handler only.
+  w.BeginObject();
+  w.Key("FunctionName");
+  w.String(f.name);
+  w.Key("FunctionArn");
+  w.String(t.FunctionArn(f.name));
+  w.Key("Runtime");
+  w.String("provided");
+  w.Key("Handler");
+  w.String(f.command.empty() ? "cirrus:url" : "cirrus:command");
+  w.Key("Timeout");
+  w.Int(f.timeout_seconds);
+  w.Key("MemorySize");
+  w.Int(128);
+  w.Key("PackageType");
+  w.String("Zip");
+  w.Key("LastModified");
+  w.String(IsoTime(f.last_modified_ms));
+  w.Key("Version");
+  w.String("$LATEST");
+  w.Key("State");
+  w.String("Active");
+  w.EndObject();
+}
+
+// Lambda's EventSourceMappingConfiguration.
+void WriteMapping(const streams::Triggers& t, const streams::MappingStatus& s, wire::JsonWriter& w) {
+  const streams::MappingConfig& c = s.config;
+  w.BeginObject();
+  w.Key("UUID");
+  w.String(c.uuid);
+  w.Key("StartingPosition");
+  w.String(c.starting_position);
+  w.Key("BatchSize");
+  w.Int(c.batch_size);
+  w.Key("MaximumBatchingWindowInSeconds");
+  w.Int(c.maximum_batching_window_seconds);
+  w.Key("ParallelizationFactor");
+  w.Int(c.parallelization_factor);
+  w.Key("EventSourceArn");
+  w.String(c.event_source_arn);
+  if (!c.filter_patterns.empty()) {
+    w.Key("FilterCriteria");
+    w.BeginObject();
+    w.Key("Filters");
+    w.BeginArray();
+    for (const std::string& p : c.filter_patterns) {
+      w.BeginObject();
+      w.Key("Pattern");
+      w.String(p);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.Key("FunctionArn");
+  w.String(t.FunctionArn(c.function_name));
+  w.Key("LastModified");
+  w.Double(static_cast<double>(c.last_modified_ms) / 1000.0);
+  w.Key("LastProcessingResult");
+  w.String(s.last_processing_result);
+  w.Key("State");
+  w.String(s.state);
+  w.Key("StateTransitionReason");
+  w.String("User action");
+  w.Key("IteratorAgeMilliseconds");  // ours: the mapping's lag
+  w.Int(s.iterator_age_ms);
+  w.Key("DestinationConfig");
+  w.BeginObject();
+  if (!c.on_failure_destination.empty()) {
+    w.Key("OnFailure");
+    w.BeginObject();
+    w.Key("Destination");
+    w.String(c.on_failure_destination);
+    w.EndObject();
+  }
+  w.EndObject();
+  w.Key("MaximumRecordAgeInSeconds");
+  w.Int(c.maximum_record_age_seconds);
+  w.Key("BisectBatchOnFunctionError");
+  w.Bool(c.bisect_batch_on_function_error);
+  w.Key("MaximumRetryAttempts");
+  w.Int(c.maximum_retry_attempts);
+  w.Key("FunctionResponseTypes");
+  w.BeginArray();
+  if (c.report_batch_item_failures) w.String("ReportBatchItemFailures");
+  w.EndArray();
+  w.EndObject();
+}
+
 HttpResponse MappingResponse(streams::Triggers& t, unsigned status, const streams::MappingStatus& m) {
   std::string body;
   wire::JsonWriter w(&body);
-  t.WriteMapping(m, w);
+  WriteMapping(t, m, w);
   return Json(status, std::move(body));
 }
 
@@ -132,7 +298,7 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
       Result<wire::JsonValue> body = Body(request);
       if (!body.ok()) return Error(body.status());
       streams::MappingConfig c;
-      Status s = streams::ReadMappingMembers(*body, &c);
+      Status s = ReadMappingMembers(*body, &c);
       if (!s.ok()) return Error(s);
       if (body->Find("UUID")) return Error(ValidationError("UUID cannot be specified"));
       Result<streams::MappingStatus> m = t.CreateMapping(std::move(c));
@@ -171,7 +337,7 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
           more = true;
           break;
         }
-        t.WriteMapping(m, w);
+        WriteMapping(t, m, w);
         last = m.config.uuid;
         ++n;
       }
@@ -202,7 +368,7 @@ HttpResponse Mappings(streams::Triggers& t, const HttpRequest& request, std::str
     }
     wire::JsonValue json = *body;
     Result<streams::MappingStatus> m = t.UpdateMapping(uuid, [&](streams::MappingConfig& c) {
-      return streams::ReadMappingMembers(json, &c);
+      return ReadMappingMembers(json, &c);
     });
     return m.ok() ? MappingResponse(t, 202, *m) : Error(m.status());
   }
@@ -238,7 +404,7 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
       w.BeginArray();
       Result<std::vector<streams::FunctionConfig>> functions = t.ListFunctions();
       if (!functions.ok()) return Error(functions.status());
-      for (const streams::FunctionConfig& f : *functions) t.WriteFunction(f, w);
+      for (const streams::FunctionConfig& f : *functions) WriteFunction(t, f, w);
       w.EndArray();
       w.EndObject();
       return Json(200, std::move(body));
@@ -249,7 +415,7 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
   std::string_view name = rest;
   constexpr std::string_view kInvocations = "/invocations";
   if (name.size() > kInvocations.size() && name.substr(name.size() - kInvocations.size()) == kInvocations) {
-    // Invocations are served by HandleLambda on a thread of their own.
+    // Invocations are served by HandleLambda, on the invocation pool (streams/invocation_pool.h).
     return Error(ValidationError("Unsupported method"));
   }
   std::string decoded = PercentDecode(name);
@@ -260,7 +426,7 @@ HttpResponse Functions(streams::Triggers& t, const HttpRequest& request, std::st
     wire::JsonWriter w(&body);
     w.BeginObject();
     w.Key("Configuration");
-    t.WriteFunction(*f, w);
+    WriteFunction(t, *f, w);
     w.EndObject();
     return Json(200, std::move(body));
   }

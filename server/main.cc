@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   app.add_option("--failure-dir", failure_dir,
                  "OnFailure file:// destinations must be this directory or below it "
                  "(default: DATA_DIR/failures)");
-  app.add_option("--failure-http-host", trigger_options.http_destination_hosts,
+  app.add_option("--failure-http-host", trigger_options.destinations.http_hosts,
                  "A host (HOST or HOST:PORT) that OnFailure http:// destinations may name; "
                  "repeat for more (default: none)");
   CLI11_PARSE(app, argc, argv);
@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
       pool = std::make_unique<streams::InvocationPool>(pool_options);
       trigger_options.region = config.region;
       trigger_options.account_id = config.account_id;
-      trigger_options.failure_dir = failure_dir;
+      trigger_options.destinations.failure_dir = failure_dir;
       triggers = std::make_unique<streams::Triggers>(database.get(), pool.get(), trigger_options);
       if (Status s = triggers->Start(); !s.ok()) {
         std::fprintf(stderr, "cirrusd: cannot start the triggers: %s\n", s.message().c_str());

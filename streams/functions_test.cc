@@ -1,9 +1,8 @@
 #include "streams/functions.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include "db/testing/temp_database.h"
 
 namespace cirrus::streams {
 namespace {
@@ -61,30 +60,14 @@ TEST(FunctionCodec, RoundTripsEveryField) {
 TEST(FunctionNames, FromNamesAndArns) {
   EXPECT_EQ(FunctionNameOf("audit"), "audit");
   EXPECT_EQ(FunctionNameOf("arn:aws:lambda:us-east-1:123456789012:function:audit"), "audit");
-  EXPECT_EQ(FunctionNameOf("arn:aws:lambda:us-east-1:123456789012:function:audit:$LATEST"), "audit");
+  EXPECT_EQ(FunctionNameOf("arn:aws:lambda:us-east-1:123456789012:function:audit:$LATEST"),
+            "audit");
   EXPECT_EQ(FunctionNameOf("audit:1"), "audit");
 }
 
 class FunctionRegistryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/cirrus-functions-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    db::Options options;
-    options.path = dir_;
-    options.sync = false;
-    options.map_size = size_t{1} << 30;
-    Result<std::unique_ptr<db::Database>> db = db::Database::Open(options);
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string dir_;
-  std::unique_ptr<db::Database> db_;
+  db::testing::TempDatabase db_;
 };
 
 TEST_F(FunctionRegistryTest, RegisterFindListRemove) {
@@ -92,8 +75,10 @@ TEST_F(FunctionRegistryTest, RegisterFindListRemove) {
   ASSERT_TRUE(made.ok()) << made.status().message();
   EXPECT_GT(made->last_modified_ms, 0);
   ASSERT_TRUE(RegisterFunction(*db_, Command("a", "true")).ok());
-  EXPECT_EQ(RegisterFunction(*db_, Command("a", "false")).status().kind(), ErrorKind::kResourceInUse);
-  EXPECT_EQ(RegisterFunction(*db_, Command("bad name", "x")).status().kind(), ErrorKind::kValidation);
+  EXPECT_EQ(RegisterFunction(*db_, Command("a", "false")).status().kind(),
+            ErrorKind::kResourceInUse);
+  EXPECT_EQ(RegisterFunction(*db_, Command("bad name", "x")).status().kind(),
+            ErrorKind::kValidation);
   {
     Result<db::ReadView> view = db_->Read();
     ASSERT_TRUE(view.ok());

@@ -1,3 +1,7 @@
+// Running a function: a command (process group, pipes, deadline, cancellation) or an HTTP
+// POST. Over 600 lines on purpose: the two kinds share the deadline and cancellation code, and
+// the command half is mostly the careful POSIX plumbing that must stay together to be
+// reviewed together (descriptors above 2, SIGPIPE, pidfd or polling, the group's reaping).
 #include "streams/invoker.h"
 
 #include <fcntl.h>

@@ -84,6 +84,10 @@ inline constexpr size_t kLogTailBytes = 4 * 1024;
 // resolver's own timeouts bound it; numeric addresses and /etc/hosts names resolve at once).
 // `cancel`, when given and cancelled (before or during the call), ends the invocation with
 // kCancelled ("cancelled: the server is shutting down"), killing a command's process group.
+// The project's one HTTP client and URL parser (URL handlers, OnFailure POSTs, and the URLs
+// `cirrus functions create` registers are checked by ValidateUrl): Boost.Beast on Asio, already the server's HTTP library. libcurl would
+// add a dependency for one plain-HTTP POST, and its cancellation from another thread (a
+// progress callback) is coarser than closing an Asio socket on the token's signal.
 InvokeResult Invoke(const FunctionHandler& handler, std::string_view event_json,
                     const CancelToken* cancel = nullptr);
 

@@ -1,22 +1,21 @@
 #include "streams/invoker.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <gtest/gtest.h>
 #include <mutex>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -158,21 +157,19 @@ TEST(InvokeCommandTest, StdoutOverThePayloadLimitIsAFunctionError) {
 TEST(InvokeCommandTest, TimeoutKillsTheWholeProcessGroup) {
   Clock::time_point start = Clock::now();
   InvokeResult r = Invoke(Command("sleep 30 & echo $! >&2; sleep 30", 1), "{}");
-  double seconds = SecondsSince(start);
   EXPECT_EQ(r.outcome, Outcome::kTimeout);
   EXPECT_EQ(r.error, "killed after 1 s timeout");
-  EXPECT_GE(seconds, 0.9);
-  EXPECT_LT(seconds, 2.5);  // bounded by the timeout, not by sleep
+  // Ended by the timeout, not by the command (not a speed check: 30 s would be the bug).
+  EXPECT_LT(SecondsSince(start), 20.0);
   pid_t grandchild = std::atoi(r.log_tail.c_str());
   ASSERT_GT(grandchild, 0) << r.log_tail;
   EXPECT_FALSE(ProcessRuns(grandchild));
 }
 
 TEST(InvokeCommandTest, BackgroundJobsDieWhenTheShellExits) {
-  // The background sleep holds stdout open: without the group kill we would wait for it.
-  Clock::time_point start = Clock::now();
+  // The background sleep holds stdout open: the shell's exit ends the invocation anyway (the
+  // group is killed; the result is success, not a timeout), and the job is gone.
   InvokeResult r = Invoke(Command("sleep 30 & echo $!", 10), "{}");
-  EXPECT_LT(SecondsSince(start), 5.0);
   EXPECT_EQ(r.outcome, Outcome::kSuccess) << r.error;
   pid_t background = std::atoi(r.payload.c_str());
   ASSERT_GT(background, 0) << r.payload;
@@ -220,7 +217,6 @@ TEST(InvokeCommandTest, CancelKillsTheProcessGroupAtOnce) {
   ASSERT_GT(grandchild, 0) << r.log_tail;
   EXPECT_FALSE(ProcessRuns(grandchild));
 }
-
 
 TEST(InvokeCommandTest, CancelledTokenRunsNothing) {
   CancelToken cancel;
@@ -458,13 +454,9 @@ TEST(InvokeUrlTest, ConnectionRefused) {
 
 TEST(InvokeUrlTest, NoResponseIsATimeout) {
   TestServer server([](const std::string&) { return std::string(); });
-  Clock::time_point start = Clock::now();
-  InvokeResult r = Invoke(Url(server.url(), 1), "{}");
-  double seconds = SecondsSince(start);
+  InvokeResult r = Invoke(Url(server.url(), 1), "{}");  // the server never answers
   EXPECT_EQ(r.outcome, Outcome::kTimeout);
   EXPECT_NE(r.error.find("no response within 1 s"), std::string::npos) << r.error;
-  EXPECT_GE(seconds, 0.9);
-  EXPECT_LT(seconds, 2.5);
 }
 
 TEST(InvokeUrlTest, CancelEndsAWaitForTheResponse) {

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "streams/records.h"
-#include "streams/triggers.h"
+#include "streams/mappings.h"
 
 namespace cirrus::tools {
 namespace {
@@ -112,7 +112,7 @@ Result<FunctionListing> LoadListing(db::Database& db, int64_t now_ms) {
   CIRRUS_ASSIGN_OR_RETURN(auto stored, view.ListSettings(streams::kMappingPrefix));
   CIRRUS_ASSIGN_OR_RETURN(std::vector<db::StreamDefinition> streams, view.Streams());
   for (const auto& [key, value] : stored) {
-    CIRRUS_ASSIGN_OR_RETURN(streams::MappingConfig c, streams::DecodeStoredMapping(value));
+    CIRRUS_ASSIGN_OR_RETURN(streams::MappingConfig c, streams::DecodeMapping(value));
     MappingLine line;
     line.uuid = c.uuid;
     line.function_name = streams::FunctionNameOf(c.function_name);

@@ -121,6 +121,18 @@ def register_function(data_dir, name, command=None, url=None, timeout=None, env=
     return p
 
 
+def caught_up(data_dir, uuid):
+    """Whether mapping `uuid` has checkpointed past every record of its stream, as
+    `cirrus functions list` reports it (LAG "-"): nothing more will be delivered unless more is
+    written. Lets a test say "and nothing else arrived" without sleeping."""
+    p = subprocess.run([cirrus_path(), "functions", "list", "--data-dir", data_dir],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    rows = [line.split() for line in p.stdout.splitlines() if line.split()[:1] == [uuid]]
+    assert rows, "no mapping %s in:\n%s" % (uuid, p.stdout)
+    return rows[0][-1] == "-"
+
+
 def wait_for(predicate, timeout=20, what="condition"):
     """Polls `predicate` until it returns something true (returned), or fails after `timeout` s."""
     deadline = time.time() + timeout

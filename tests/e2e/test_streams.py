@@ -14,8 +14,8 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import (REGION, Server, cirrus_path, create_table, make_client, register_function, unique,
-                      wait_for)
+from conftest import (REGION, Server, caught_up, cirrus_path, create_table, make_client, register_function,
+                      unique, wait_for)
 
 AWS = "/usr/bin/aws"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -570,8 +570,8 @@ def test_report_batch_item_failures_retries_from_the_failed_record(server, clien
     log = handler / "log.jsonl"
     pk = lambda e: e["record"]["dynamodb"]["Keys"]["pk"]["S"]
     seq = lambda e: int(e["record"]["dynamodb"]["SequenceNumber"])
-    got = wait_for(lambda: sum(pk(e) == "p3" for e in logged(log)) == 2 and logged(log), what="p3 twice")
-    time.sleep(0.5)
+    wait_for(lambda: sum(pk(e) == "p3" for e in logged(log)) == 2, what="p3 twice")
+    wait_for(lambda: caught_up(server.data_dir, m["UUID"]), what="the mapping to reach the end")
     got = logged(log)
     # p3 failed once: the records of its batch before it came once, it and those after twice.
     first = next(e for e in got if pk(e) == "p3")
@@ -590,9 +590,10 @@ def test_filters_drop_records_that_do_not_match(server, clients, handler):
     pattern = {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {
         "status": {"S": ["ACTIVE"]}, "qty": {"N": [{"numeric": [">", 10]}]}}}}
     other = {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "vip-"}]}}}}
-    lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
-                                    FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)},
-                                                                {"Pattern": json.dumps(other)}]})
+    uuid = lam.create_event_source_mapping(
+        FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)},
+                                                      {"Pattern": json.dumps(other)}]})["UUID"]
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "status": {"S": "ACTIVE"}, "qty": {"N": "5"}})
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "status": {"S": "ACTIVE"}, "qty": {"N": "50"}})  # match
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "status": {"S": "DONE"}, "qty": {"N": "60"}})
@@ -600,7 +601,7 @@ def test_filters_drop_records_that_do_not_match(server, clients, handler):
     ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "status": {"S": "ACTIVE"}, "qty": {"N": "50"}})  # INSERT
     ddb.put_item(TableName=name, Item={"pk": {"S": "last"}, "status": {"S": "x"}})
     wait_for(lambda: len(logged(handler / "log.jsonl")) >= 2, what="the two matching records")
-    time.sleep(0.5)  # and nothing else
+    wait_for(lambda: caught_up(server.data_dir, uuid), what="the mapping to read past the rest")
     got = [(e["record"]["eventName"], e["record"]["dynamodb"]["Keys"]["pk"]["S"]) for e in logged(handler / "log.jsonl")]
     assert sorted(got) == [("INSERT", "vip-1"), ("MODIFY", "a")]
 
@@ -629,6 +630,8 @@ def test_functions_and_mappings_survive_a_restart(tmp_path, handler):
                                                StartingPosition="TRIM_HORIZON")["UUID"]
         ddb.put_item(TableName=name, Item={"pk": {"S": "before"}})
         wait_for(lambda: len(logged(handler / "log.jsonl")) == 1, what="the first record")
+        # Delivery is at least once: stopped before its checkpoint, the record comes again.
+        wait_for(lambda: caught_up(data, uuid), what="the checkpoint after the first record")
     with Server(data_dir=data) as s:
         ddb, lam = make_client(s.url), make_client(s.url, "lambda")
         assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["keeper"]
