@@ -1,18 +1,19 @@
-#include "tools/transfer.h"
-
-#include <sys/stat.h>
+// cirrus import: files in AWS's export formats (or CSV) into a table, through a parser
+// thread and a writer thread. Over 600 lines on purpose: the sources, the record parser, the
+// sorted runs and the writer are one pipeline whose parts share private types; tools/export.cc
+// and tools/files.cc hold what is not the pipeline.
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <mutex>
-#include <random>
+#include <sys/stat.h>
 
+#include "db/item/clock.h"
 #include "db/item/decimal.h"
 #include "db/item_codec.h"
 #include "server/wire/base64.h"
@@ -20,226 +21,14 @@
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
 #include "tools/csv.h"
+#include "tools/files.h"
 #include "tools/io.h"
 #include "tools/ion.h"
 #include "tools/progress.h"
+#include "tools/transfer.h"
 
 namespace cirrus::tools {
 namespace fs = std::filesystem;
-namespace {
-
-constexpr size_t kChunkBytes = size_t{1} << 20;  // formatted bytes handed to a file at once
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string Iso8601(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string RandomName(size_t n, const char* alphabet, size_t alphabet_size) {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out.push_back(alphabet[rng() % alphabet_size]);
-  return out;
-}
-
-Status WriteWholeFile(const std::string& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  out.close();
-  if (!out) return InternalError("cannot write " + path);
-  return Status();
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InternalError("cannot open " + path);
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return content;
-}
-
-// Parses one JSON document (a line); the parser's values live until its next Parse.
-Result<wire::JsonValue> ParseJson(wire::JsonParser& parser, std::string_view text, std::string* buffer) {
-  buffer->assign(text);
-  buffer->reserve(text.size() + wire::JsonParser::kPadding);
-  return parser.Parse(buffer);
-}
-
-}  // namespace
-
-Result<std::unique_ptr<db::Database>> OpenDataDir(const std::string& data_dir, bool create) {
-  if (!create && !fs::exists(fs::path(data_dir) / "data.mdb")) {
-    return Status(ErrorKind::kResourceNotFound, "no CirrusDB data directory at " + data_dir +
-                                                    " (no data.mdb there)");
-  }
-  db::Options options;
-  options.path = data_dir;
-  // Beside a cirrusd serving the directory: LMDB serializes the two processes' writes, and
-  // each picks up the other's catalog changes (db/database.h).
-  options.exclusive = false;
-  return db::Database::Open(options);
-}
-
-// --- Export ------------------------------------------------------------------------------
-
-Result<ExportSummary> Export(db::Database& db, const ExportOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto wall_start = std::chrono::system_clock::now();
-  const bool ion = options.format == "ion";
-  std::shared_ptr<const db::Table> table = db.FindTable(options.table);
-  if (!table) {
-    return Status(ErrorKind::kResourceNotFound, "table " + options.table + " does not exist");
-  }
-  // One read transaction from here to the end: the export is one snapshot.
-  CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db.Read());
-
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall_start.time_since_epoch()).count();
-  char id_prefix[32];
-  std::snprintf(id_prefix, sizeof(id_prefix), "%014lld", static_cast<long long>(ms));
-  const std::string export_id = std::string(id_prefix) + "-" + RandomName(8, "0123456789abcdef", 16);
-  const std::string key_prefix = "AWSDynamoDB/" + export_id;
-  ExportSummary summary;
-  summary.export_dir = (fs::path(options.out_dir) / key_prefix).string();
-  std::error_code ec;
-  fs::create_directories(fs::path(summary.export_dir) / "data", ec);
-  if (ec) return InternalError("cannot create " + summary.export_dir + ": " + ec.message());
-  CIRRUS_RETURN_IF_ERROR(WriteWholeFile(summary.export_dir + "/_started", ""));
-
-  const uint32_t partitions = table->partition_count();
-  const uint64_t files = options.files > 0 ? static_cast<uint64_t>(options.files) : partitions;
-  const uint64_t expected = static_cast<uint64_t>(std::max<int64_t>(table->item_count(), 0));
-  const std::string extension = std::string(ion ? ".ion" : ".json") + (options.gzip ? ".gz" : "");
-
-  struct DataFile {
-    std::string key;  // as in the manifest
-    std::unique_ptr<OutputFile> out;
-    uint64_t items = 0;
-  };
-  std::vector<DataFile> data(files);
-  for (DataFile& f : data) {
-    f.key = key_prefix + "/data/" + RandomName(26, "abcdefghijklmnopqrstuvwxyz0123456789", 36) + extension;
-    CIRRUS_ASSIGN_OR_RETURN(f.out, OutputFile::Create((fs::path(options.out_dir) / f.key).string(), options.gzip));
-  }
-
-  // Chunks go to the files in turn: each file compresses on its own thread, so that
-  // several compress at once (deflate is most of an export's work).
-  Progress progress("exporting", options.progress);
-  size_t current = 0;
-  uint64_t chunk_items = 0;
-  std::string chunk;
-  auto hand_over = [&] {
-    data[current].items += chunk_items;
-    data[current].out->Write(std::move(chunk));
-    chunk = std::string();
-    chunk.reserve(kChunkBytes + 4096);
-    chunk_items = 0;
-    current = (current + 1) % files;
-  };
-  chunk.reserve(kChunkBytes + 4096);
-  for (uint32_t p = 0; p < partitions; ++p) {
-    CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(*table, p));
-    for (bool ok = cursor.SeekForward("", true); ok; ok = cursor.Next()) {
-      if (ion) {
-        CIRRUS_ASSIGN_OR_RETURN(Item item, db::DecodeItem(cursor.value()));
-        AppendIonItemLine(item, &chunk);
-      } else {
-        wire::JsonWriter w(&chunk);
-        w.BeginObject();
-        w.Key("Item");
-        CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(cursor.value(), w));
-        w.EndObject();
-      }
-      chunk.push_back('\n');
-      ++chunk_items;
-      ++summary.items;
-      if (chunk.size() >= kChunkBytes) {
-        hand_over();
-        progress.Update(summary.items, summary.items, std::max(expected, summary.items));
-      }
-    }
-    CIRRUS_RETURN_IF_ERROR(cursor.status());
-  }
-  if (!chunk.empty()) hand_over();
-
-  // Manifests: one line per data file, then the summary.
-  std::string manifest_files;
-  for (DataFile& f : data) {
-    CIRRUS_RETURN_IF_ERROR(f.out->Close());
-    summary.bytes += f.out->bytes_written();
-    wire::JsonWriter w(&manifest_files);
-    w.BeginObject();
-    w.Key("itemCount");
-    w.Int(static_cast<int64_t>(f.items));
-    w.Key("md5Checksum");
-    w.String(f.out->md5_base64());
-    w.Key("etag");
-    w.String(f.out->md5_hex());
-    w.Key("dataFileS3Key");
-    w.String(f.key);
-    w.EndObject();
-    manifest_files.push_back('\n');
-  }
-  progress.Finish();
-  const std::string files_path = summary.export_dir + "/manifest-files.json";
-  CIRRUS_RETURN_IF_ERROR(WriteWholeFile(files_path, manifest_files));
-  CIRRUS_ASSIGN_OR_RETURN(auto files_md5, FileMd5(files_path));
-  CIRRUS_RETURN_IF_ERROR(WriteWholeFile(summary.export_dir + "/manifest-files.checksum", files_md5.second));
-
-  const std::string table_arn =
-      "arn:aws:dynamodb:" + options.region + ":" + options.account_id + ":table/" + table->name();
-  std::string manifest;
-  wire::JsonWriter w(&manifest);
-  w.BeginObject();
-  w.Key("version");
-  w.String("2020-06-30");
-  w.Key("exportArn");
-  w.String(table_arn + "/export/" + export_id);
-  w.Key("startTime");
-  w.String(Iso8601(wall_start));
-  w.Key("endTime");
-  w.String(Iso8601(std::chrono::system_clock::now()));
-  w.Key("tableArn");
-  w.String(table_arn);
-  w.Key("tableId");
-  w.String(table->definition().table_id);
-  w.Key("exportTime");
-  w.String(Iso8601(wall_start));
-  w.Key("s3Bucket");
-  w.Null();
-  w.Key("s3Prefix");
-  w.Null();
-  w.Key("s3SseAlgorithm");
-  w.Null();
-  w.Key("s3SseKmsKeyId");
-  w.Null();
-  w.Key("manifestFilesS3Key");
-  w.String(key_prefix + "/manifest-files.json");
-  w.Key("billedSizeBytes");
-  w.Int(0);
-  w.Key("itemCount");
-  w.Int(static_cast<int64_t>(summary.items));
-  w.Key("outputFormat");
-  w.String(ion ? "ION" : "DYNAMODB_JSON");
-  w.EndObject();
-  manifest.push_back('\n');
-  const std::string summary_path = summary.export_dir + "/manifest-summary.json";
-  CIRRUS_RETURN_IF_ERROR(WriteWholeFile(summary_path, manifest));
-  CIRRUS_ASSIGN_OR_RETURN(auto summary_md5, FileMd5(summary_path));
-  CIRRUS_RETURN_IF_ERROR(WriteWholeFile(summary.export_dir + "/manifest-summary.checksum", summary_md5.second));
-  summary.seconds = SecondsSince(start);
-  return summary;
-}
-
-// --- Import ------------------------------------------------------------------------------
 
 namespace {
 
@@ -257,7 +46,7 @@ struct Source {
   std::string path;
   std::string display;  // as named in messages and the error log
   std::optional<uint64_t> item_count;
-  std::string md5;      // base64; empty when no manifest
+  std::string md5;  // base64; empty when no manifest
 };
 
 // The export folder (the one holding manifest-files.json) under `dir`, if it is one.
@@ -294,7 +83,8 @@ Result<std::vector<Source>> ListSources(const std::string& in, std::string* mani
       }
       sources.push_back(Source{entry.path().string(), entry.path().string(), std::nullopt, ""});
     }
-    std::sort(sources.begin(), sources.end(), [](const Source& a, const Source& b) { return a.path < b.path; });
+    std::sort(sources.begin(), sources.end(),
+              [](const Source& a, const Source& b) { return a.path < b.path; });
     if (sources.empty()) return ValidationError(in + " holds no data files");
     return sources;
   }
@@ -302,9 +92,11 @@ Result<std::vector<Source>> ListSources(const std::string& in, std::string* mani
   wire::JsonParser parser;
   std::string buffer;
   if (fs::exists(*folder / "manifest-summary.json")) {
-    CIRRUS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile((*folder / "manifest-summary.json").string()));
+    CIRRUS_ASSIGN_OR_RETURN(std::string text,
+                            ReadWholeFile((*folder / "manifest-summary.json").string()));
     Result<wire::JsonValue> doc = ParseJson(parser, text, &buffer);
-    if (!doc.ok()) return ValidationError((*folder / "manifest-summary.json").string() + " is not valid JSON");
+    if (!doc.ok())
+      return ValidationError((*folder / "manifest-summary.json").string() + " is not valid JSON");
     if (auto f = doc->Find("outputFormat"); f && f->is(wire::JsonValue::Type::kString)) {
       *manifest_format = std::string(f->string());
     }
@@ -329,11 +121,13 @@ Result<std::vector<Source>> ListSources(const std::string& in, std::string* mani
     // The key is the S3 object's; the file sits in the folder's data/ directory.
     const std::string name = fs::path(s3_key).filename().string();
     Source source{(*folder / "data" / name).string(), "data/" + name, std::nullopt, ""};
-    if (auto c = doc->Find("itemCount"); c && c->is_integer()) source.item_count = static_cast<uint64_t>(c->integer());
-    if (auto m = doc->Find("md5Checksum"); m && m->is(wire::JsonValue::Type::kString)) source.md5 = std::string(m->string());
+    if (auto c = doc->Find("itemCount"); c && c->is_integer())
+      source.item_count = static_cast<uint64_t>(c->integer());
+    if (auto m = doc->Find("md5Checksum"); m && m->is(wire::JsonValue::Type::kString))
+      source.md5 = std::string(m->string());
     if (!fs::exists(source.path)) {
-      return Status(ErrorKind::kResourceNotFound, "the manifest lists " + s3_key + ", but " +
-                                                      source.path + " is missing");
+      return Status(ErrorKind::kResourceNotFound,
+                    "the manifest lists " + s3_key + ", but " + source.path + " is missing");
     }
     sources.push_back(std::move(source));
   }
@@ -341,8 +135,8 @@ Result<std::vector<Source>> ListSources(const std::string& in, std::string* mani
     if (s.md5.empty()) continue;
     CIRRUS_ASSIGN_OR_RETURN(auto md5, FileMd5(s.path));
     if (md5.first != s.md5) {
-      return ValidationError("checksum mismatch for " + s.path + ": the manifest says MD5 " + s.md5 +
-                             ", the file has " + md5.first);
+      return ValidationError("checksum mismatch for " + s.path + ": the manifest says MD5 " +
+                             s.md5 + ", the file has " + md5.first);
     }
   }
   return sources;
@@ -356,7 +150,8 @@ Result<db::KeySchema> ParseKeySpec(std::string_view spec) {
     spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
     size_t colon = part.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return ValidationError("--key takes NAME:TYPE[,NAME:TYPE], e.g. pk:S,sk:N; got " + std::string(part));
+      return ValidationError("--key takes NAME:TYPE[,NAME:TYPE], e.g. pk:S,sk:N; got " +
+                             std::string(part));
     }
     std::string_view type = part.substr(colon + 1);
     db::ScalarType t;
@@ -371,8 +166,10 @@ Result<db::KeySchema> ParseKeySpec(std::string_view spec) {
     }
     parts.push_back(db::KeyAttribute{std::string(part.substr(0, colon)), t});
   }
-  if (parts.empty() || parts.size() > 2) return ValidationError("--key takes a partition key and an optional sort key");
-  if (parts.size() == 2 && parts[0].name == parts[1].name) return ValidationError("--key: the two keys need different names");
+  if (parts.empty() || parts.size() > 2)
+    return ValidationError("--key takes a partition key and an optional sort key");
+  if (parts.size() == 2 && parts[0].name == parts[1].name)
+    return ValidationError("--key: the two keys need different names");
   db::KeySchema schema = db::KeySchema::PartitionOnly(parts[0].name, parts[0].type);
   if (parts.size() == 2) schema.sort_key = parts[1];
   return schema;
@@ -417,7 +214,8 @@ Result<std::shared_ptr<const db::Table>> TableFor(db::Database& db, const Import
   if (wanted->sort_key) def.attribute_definitions.push_back(*wanted->sort_key);
   def.partition_count = options.partitions;
   def.creation_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   def.billing_mode = db::BillingMode::kPayPerRequest;
   def.pay_per_request_since_us = def.creation_time_us;
   return db.CreateTable(std::move(def));
@@ -429,7 +227,8 @@ class RecordParser {
   RecordParser(Format format, const db::Table& table, const ImportOptions& options)
       : format_(format), options_(options) {
     // CSV: the key attributes of the table and its indexes take their declared types.
-    for (const db::KeyAttribute& a : table.definition().attribute_definitions) typed_[a.name] = a.type;
+    for (const db::KeyAttribute& a : table.definition().attribute_definitions)
+      typed_[a.name] = a.type;
     header_ = options.csv_header;
   }
 
@@ -470,10 +269,11 @@ class RecordParser {
 
  private:
   Result<Item> ParseCsv(std::string_view record) {
-    CIRRUS_ASSIGN_OR_RETURN(std::vector<std::string> fields, ParseCsvRecord(record, options_.csv_delimiter));
+    CIRRUS_ASSIGN_OR_RETURN(std::vector<std::string> fields,
+                            ParseCsvRecord(record, options_.csv_delimiter));
     if (fields.size() > header_.size()) {
-      return ValidationError("the row has " + std::to_string(fields.size()) + " fields, the header " +
-                             std::to_string(header_.size()));
+      return ValidationError("the row has " + std::to_string(fields.size()) +
+                             " fields, the header " + std::to_string(header_.size()));
     }
     Item item;
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -532,14 +332,17 @@ struct Run {
     for (size_t i = 0; i < 8; ++i) {
       prefix = (prefix << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
     }
-    Record r{prefix, bytes.size(), 0, static_cast<uint32_t>(key.size()), 0, records.size(), item_size, origin};
+    Record r{prefix, bytes.size(),   0,         static_cast<uint32_t>(key.size()),
+             0,      records.size(), item_size, origin};
     bytes.append(key);
     r.value_offset = bytes.size();
     db::EncodeItem(item, item_size, &bytes);
     r.value_size = static_cast<uint32_t>(bytes.size() - r.value_offset);
     records.push_back(r);
   }
-  std::string_view key(const Record& r) const { return std::string_view(bytes).substr(r.key_offset, r.key_size); }
+  std::string_view key(const Record& r) const {
+    return std::string_view(bytes).substr(r.key_offset, r.key_size);
+  }
   std::string_view value(const Record& r) const {
     return std::string_view(bytes).substr(r.value_offset, r.value_size);
   }
@@ -549,15 +352,17 @@ struct Run {
 // while the database writes one). Runs on a thread of its own, beside the parser.
 class Writer {
  public:
-  Writer(db::Database& db, std::shared_ptr<const db::Table> table, size_t batch_items, FailedFn failed)
+  Writer(db::Database& db, std::shared_ptr<const db::Table> table, size_t batch_items,
+         FailedFn failed)
       : db_(db), table_(std::move(table)), batch_items_(batch_items), failed_(std::move(failed)) {}
 
   Status WriteRun(Run& run) {
-    std::sort(run.records.begin(), run.records.end(), [&](const Run::Record& x, const Run::Record& y) {
-      if (x.prefix != y.prefix) return x.prefix < y.prefix;
-      int c = run.key(x).compare(run.key(y));
-      return c != 0 ? c < 0 : x.seq < y.seq;
-    });
+    std::sort(run.records.begin(), run.records.end(),
+              [&](const Run::Record& x, const Run::Record& y) {
+                if (x.prefix != y.prefix) return x.prefix < y.prefix;
+                int c = run.key(x).compare(run.key(y));
+                return c != 0 ? c < 0 : x.seq < y.seq;
+              });
     for (size_t i = 0; i < run.records.size(); ++i) {
       const Run::Record& r = run.records[i];
       if (i + 1 < run.records.size() && run.key(run.records[i + 1]) == run.key(r)) {
@@ -644,8 +449,8 @@ std::string DefaultErrorLog(const ImportOptions& options) {
   gmtime_r(&now, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-  return (fs::path(options.data_dir) /
-          ("import-errors-" + options.table + "-" + stamp + "-" + std::to_string(getpid()) + ".jsonl"))
+  return (fs::path(options.data_dir) / ("import-errors-" + options.table + "-" + stamp + "-" +
+                                        std::to_string(getpid()) + ".jsonl"))
       .string();
 }
 
@@ -702,7 +507,8 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
     writing = std::move(run);
     run = std::make_unique<Run>();
     if (!previous.ok()) return previous;
-    written = std::async(std::launch::async, [&writer, r = writing.get()] { return writer.WriteRun(*r); });
+    written = std::async(std::launch::async,
+                         [&writer, r = writing.get()] { return writer.WriteRun(*r); });
     return Status();
   };
   Progress progress("importing", options.progress);
@@ -716,8 +522,9 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
       CIRRUS_ASSIGN_OR_RETURN(format, ParseFormat(manifest_format));
     } else {
       std::string name = fs::path(source.path).filename().string();
-      format = name.find(".ion") != std::string::npos ? Format::kIon
-               : name.find(".csv") != std::string::npos ? Format::kCsv : Format::kJson;
+      format = name.find(".ion") != std::string::npos   ? Format::kIon
+               : name.find(".csv") != std::string::npos ? Format::kCsv
+                                                        : Format::kJson;
     }
     Compression compression;
     if (forced) {
@@ -725,7 +532,8 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
     } else {
       CIRRUS_ASSIGN_OR_RETURN(compression, DetectCompression(source.path));
     }
-    CIRRUS_ASSIGN_OR_RETURN(std::unique_ptr<LineReader> reader, LineReader::Open(source.path, compression));
+    CIRRUS_ASSIGN_OR_RETURN(std::unique_ptr<LineReader> reader,
+                            LineReader::Open(source.path, compression));
     RecordParser parser(format, *table, options);
     ++summary.files;
     uint64_t file_records = 0;
@@ -739,7 +547,8 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
       }
       if (!*more) break;
       uint64_t line_number = reader->line_number();
-      if (line_number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 BOM
+      if (line_number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF")
+        line.remove_prefix(3);  // a UTF-8 BOM
       std::string_view text = line;
       if (parser.NeedsMore(line)) {  // a quoted CSV field holds line breaks
         record.assign(line);
@@ -770,7 +579,8 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
       if (problem.ok()) problem = table->codec().EncodeKeyOf(*item, &key);
       if (problem.ok()) {
         size = ItemSize(*item);
-        if (size > kMaxItemSize) problem = ValidationError("Item size has exceeded the maximum allowed size");
+        if (size > kMaxItemSize)
+          problem = ValidationError("Item size has exceeded the maximum allowed size");
       }
       for (const auto& index : table->indexes()) {
         if (problem.ok() && index->maintained()) problem = index->Validate(*item);
@@ -787,12 +597,14 @@ Result<ImportSummary> Import(db::Database& db, const ImportOptions& options) {
         }
       }
       if ((summary.records & 4095) == 0) {
-        progress.Update(summary.records, bytes_before + reader->compressed_bytes_read(), total_bytes);
+        progress.Update(summary.records, bytes_before + reader->compressed_bytes_read(),
+                        total_bytes);
       }
     }
     if (fatal.ok() && source.item_count && *source.item_count != file_records) {
-      fatal = ValidationError(source.display + ": the manifest lists " + std::to_string(*source.item_count) +
-                              " items, the file holds " + std::to_string(file_records));
+      fatal = ValidationError(source.display + ": the manifest lists " +
+                              std::to_string(*source.item_count) + " items, the file holds " +
+                              std::to_string(file_records));
     }
     bytes_before += fs::file_size(source.path);
     if (!fatal.ok()) break;
