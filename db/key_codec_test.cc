@@ -8,7 +8,8 @@
 namespace cirrus::db {
 namespace {
 
-// The reference order: DynamoDB's, per ../shared/spec/data-model.md section 4.
+// The reference order: DynamoDB's, as API_Query.html's ScanIndexForward describes it
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html).
 int ReferenceCompare(const AttributeValue& a, const AttributeValue& b) {
   if (a.is(ValueType::kN)) return Decimal::Parse(a.scalar())->Compare(*Decimal::Parse(b.scalar()));
   int c = a.scalar().compare(b.scalar());  // char_traits<char>: unsigned bytes, like memcmp

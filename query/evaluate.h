@@ -9,7 +9,8 @@
 #include "query/expression.h"
 
 // Evaluation of parsed expressions over the item model, with DynamoDB's semantics
-// (../shared/spec/expressions.md sections 3, 5, 6). Pure functions; thread-safe.
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html,
+// Expressions.UpdateExpressions.html). Pure functions; thread-safe.
 namespace cirrus::query {
 
 // The value at `path` in `item`; nullptr when a step is missing or is not the container the

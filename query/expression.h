@@ -139,8 +139,9 @@ class Placeholders {
   std::vector<std::string_view> used_values_;
 };
 
-// Parses a condition (the grammar of ../shared/spec/expressions.md section 2), resolving its
-// #names. kValidation with DynamoDB's message ("Invalid ConditionExpression: Syntax error;
+// Parses a condition (the grammar of
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html),
+// resolving its #names. kValidation with DynamoDB's message ("Invalid ConditionExpression: Syntax error;
 // token: ...") for bad syntax, reserved words, undefined #names, misused functions,
 // over-long expressions.
 Result<ParsedCondition> ParseCondition(std::string_view text, ExpressionKind kind,

@@ -9,7 +9,8 @@
 
 namespace cirrus::query {
 
-// Tokens of the expression language (../shared/spec/expressions.md section 1).
+// Tokens of the expression language:
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.html and ReservedWords.html.
 struct Token {
   enum class Type : uint8_t {
     kName,         // a bare attribute name or keyword: [A-Za-z][A-Za-z0-9_]*

@@ -1,5 +1,6 @@
-// ProjectionExpression and UpdateExpression: the grammar of ../shared/spec/expressions.md
-// section 2 on the shared lexer, and DynamoDB's checks that need no item.
+// ProjectionExpression and UpdateExpression: the grammars of
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ProjectionExpressions.html and
+// Expressions.UpdateExpressions.html on the shared lexer, and DynamoDB's checks that need no item.
 #include <algorithm>
 
 #include "query/expression.h"

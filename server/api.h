@@ -9,9 +9,10 @@
 
 namespace cirrus::server {
 
-// The DynamoDB JSON 1.0 protocol over HTTP (../shared/spec/protocol.md): health and CORS
-// answers, X-Amz-Target routing, the SigV4 header's shape, body parsing, error bodies.
-// Thread-safe.
+// The DynamoDB JSON 1.0 protocol over HTTP
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html):
+// health and CORS answers, X-Amz-Target routing, the SigV4 header's shape, body parsing,
+// error bodies. Thread-safe.
 class Api : public RequestHandler {
  public:
   // `triggers` (may be null) serves the Lambda API paths (lambda_api.h).

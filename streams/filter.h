@@ -10,14 +10,14 @@
 namespace cirrus::streams {
 
 // Up to this many filters per event source mapping, each pattern at most this many characters
-// (Unicode code points), as Lambda's FilterCriteria allows (../shared/spec/streams.md section 6).
+// (Unicode code points), as Lambda's FilterCriteria allows (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html).
 constexpr size_t kMaxFilters = 5;
 constexpr size_t kMaxPatternChars = 4096;
 
 // The FilterCriteria of an event source mapping: up to 5 EventBridge-style patterns, OR'ed.
 // Each pattern is compiled once (Parse) into a tree of our own; Matches parses only the record.
 //
-// Pattern semantics (AWS event-filtering rules, ../shared/spec/streams.md section 6):
+// Pattern semantics (AWS event-filtering rules, invocation-eventfiltering.html above):
 //   - A pattern is an object; its keys are AND'ed. A key's value is a nested object (descend
 //     into the record's value at that key) or a non-empty array of matchers, OR'ed.
 //   - Matchers: exact "x" / "" / 12 / true / null; {"prefix":"x"}, {"suffix":"x"} (optionally

@@ -1,7 +1,6 @@
 #include "streams/filter.h"
 
 #include <gtest/gtest.h>
-
 #include <string>
 #include <thread>
 #include <vector>
@@ -9,8 +8,9 @@
 namespace cirrus::streams {
 namespace {
 
-// A stream record as Lambda hands it to a function (../shared/spec/streams.md section 5), with
-// `new_image` as its dynamodb.NewImage.
+// A stream record as Lambda hands it to a function
+// (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), with `new_image` as its
+// dynamodb.NewImage.
 std::string Record(const std::string& event_name, const std::string& new_image) {
   return R"({"eventID":"1","eventName":")" + event_name +
          R"(","eventVersion":"1.1","eventSource":"aws:dynamodb","awsRegion":"us-east-1",)"

@@ -11,7 +11,7 @@
 
 namespace cirrus::streams {
 
-// How stream records, streams and shards look on the wire (../shared/spec/streams.md), for
+// How stream records, streams and shards look on the wire (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html), for
 // the DynamoDB Streams API and for Lambda events alike.
 
 // "NEW_AND_OLD_IMAGES", ...; and back (nullopt when not a view type).

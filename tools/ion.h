@@ -8,7 +8,8 @@
 
 namespace cirrus::tools {
 
-// DynamoDB's ION export/import format (../shared/spec/import-export.md, "ION data format"):
+// DynamoDB's ION export/import format ("Amazon Ion" in
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html):
 // Amazon Ion text, one item per line, `$ion_1_0 {Item:{...}}`.
 //
 //   DynamoDB  Ion                       DynamoDB  Ion

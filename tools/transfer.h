@@ -1,6 +1,7 @@
 #pragma once
 // cirrus export and cirrus import: a table to and from AWS's export-to-S3 formats
-// (../shared/spec/import-export.md), on a data directory, beside a running cirrusd or not.
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html,
+// S3DataImport.Format.html), on a data directory, beside a running cirrusd or not.
 #include <cstdint>
 #include <memory>
 #include <string>

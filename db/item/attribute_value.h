@@ -94,7 +94,8 @@ class AttributeValue {
   std::unique_ptr<Item> map_;  // non-null exactly when type_ == kM
 };
 
-// DynamoDB's size accounting (../shared/spec/data-model.md, section 5), in bytes.
+// DynamoDB's size accounting, in bytes:
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
 size_t ValueSize(const AttributeValue& value);
 size_t ItemSize(const Item& item);
 

@@ -44,7 +44,8 @@ class Decimal {
   friend bool operator==(const Decimal& a, const Decimal& b) { return a.Compare(b) == 0; }
 
   // Bytes DynamoDB charges for this number in item size: about one byte per two significant
-  // digits plus one (see ../shared/spec/data-model.md, section 5).
+  // digits plus one (see
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
   size_t StorageSize() const;
 
   // Exact sum and difference. kValidation with Parse's messages when the result has more than

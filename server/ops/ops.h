@@ -2,7 +2,8 @@
 
 #include "server/ops/operation.h"
 
-// The DynamoDB operations served, one file each (../shared/spec/operations.md).
+// The DynamoDB operations served, one file each:
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB.html
 namespace cirrus::server {
 
 void CreateTable(OperationContext& ctx, const wire::JsonValue& request, Done done);

@@ -15,7 +15,7 @@ void ItemShape::Prepare() {
 Result<bool> ItemShape::Emit(std::string_view filtered, std::string_view answer,
                              wire::JsonWriter& w) const {
   if (!filter && !projection) {
-    if (!count_only) CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(answer, w));
+    if (!count_only) CIRRUS_RETURN_IF_ERROR(WriteStoredItem(answer, w));
     return true;
   }
   CIRRUS_ASSIGN_OR_RETURN(Item attributes, db::DecodeItemAttributes(filtered, decode));
@@ -24,7 +24,7 @@ Result<bool> ItemShape::Emit(std::string_view filtered, std::string_view answer,
   if (projection) {
     wire::WriteItem(query::Project(attributes, projection->paths), w);
   } else {
-    CIRRUS_RETURN_IF_ERROR(wire::WriteStoredItem(answer, w));
+    CIRRUS_RETURN_IF_ERROR(WriteStoredItem(answer, w));
   }
   return true;
 }
@@ -176,7 +176,7 @@ Status CheckSelect(std::optional<std::string_view> select, bool has_projection,
 }
 
 // What reading an index can answer: a GSI only what it projects; an LSI reads what it does
-// not project from the table (DynamoDB's rules; ../shared/spec/operations.md, Query).
+// not project from the table (DynamoDB's rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html).
 Status CheckIndexProjection(const PageRequest& request, const ReadTarget& target, ItemShape* shape) {
   const db::Index& index = *target.index;
   const bool global = target.global_index();

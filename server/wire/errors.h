@@ -7,7 +7,8 @@
 
 namespace cirrus::wire {
 
-// How DynamoDB reports an error kind (../shared/spec/protocol.md section 3).
+// How DynamoDB reports an error kind:
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
 struct ErrorShape {
   int http_status;
   std::string_view type;  // the "__type" value, namespace included
