@@ -274,7 +274,7 @@ import decimal
 import botocore.exceptions
 
 MB = 1024 * 1024
-MAX_ITEM_SIZE = 400 * 1024  # limits.md: 409,600 bytes, names + values
+MAX_ITEM_SIZE = 400 * 1024  # DynamoDB's limit: 409,600 bytes, names + values
 
 
 def call_error(fn, **kwargs):
@@ -286,7 +286,7 @@ def call_error(fn, **kwargs):
 
 
 def number_size(text):
-    """Size of an N value (data-model.md section 5, dynalite's formula)."""
+    """Size of an N value (CapacityUnitCalculations.html in the developer guide; dynalite's formula)."""
     sign, digits, exponent = decimal.Decimal(text).as_tuple()
     digits = list(digits)
     while digits and digits[0] == 0:
@@ -302,7 +302,7 @@ def number_size(text):
 
 
 def value_size(value):
-    """Size of one low-level (boto3 client) AttributeValue, data-model.md section 5."""
+    """Size of one low-level (boto3 client) AttributeValue, as CapacityUnitCalculations.html counts."""
     (kind, v), = value.items()
     if kind == "S":
         return len(v.encode("utf-8"))

@@ -1,7 +1,7 @@
 """BatchWriteItem and BatchGetItem.
 
-Rules: /work/shared/spec/operations.md sections 5 and 6 (limits, duplicates, missing tables,
-UnprocessedKeys/UnprocessedItems), section 9 (capacity lists), limits.md ("Data plane").
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html and API_BatchGetItem.html (limits,
+duplicates, missing tables, UnprocessedKeys/UnprocessedItems, capacity lists).
 """
 from conftest import call_error, unique
 
@@ -79,7 +79,7 @@ def test_batch_write_25_ok_26_rejected(ddb, hash_table, key):
 
 
 def test_batch_write_limit_counts_all_tables(ddb, hash_table, range_table, key):
-    """At most 25 requests in total, over all tables (operations.md section 6)."""
+    """At most 25 requests in total, over all tables."""
     ok = {hash_table: [put(hkey("%s-%d" % (key, i))) for i in range(12)],
           range_table: [put(rkey(key, i)) for i in range(13)]}
     assert ddb.batch_write_item(RequestItems=ok)["UnprocessedItems"] == {}
@@ -91,7 +91,7 @@ def test_batch_write_limit_counts_all_tables(ddb, hash_table, range_table, key):
 
 
 def test_batch_get_100_ok_101_rejected(ddb, hash_table, range_table, key):
-    """At most 100 keys in total (operations.md section 5)."""
+    """At most 100 keys in total."""
     ddb.put_item(TableName=hash_table, Item=hkey(key + "-0"))
     keys = [hkey("%s-%d" % (key, i)) for i in range(100)]
     response = ddb.batch_get_item(RequestItems={hash_table: {"Keys": keys}})
@@ -192,7 +192,7 @@ def test_empty_request_items(raw_ddb):
 
 def test_consumed_capacity_lists(ddb, hash_table, range_table, key):
     """Batch operations return ConsumedCapacity as a list, one entry per table; units are
-    per item, rounded up separately (operations.md section 9)."""
+    per item, rounded up separately."""
     response = ddb.batch_write_item(RequestItems={
         hash_table: [put(hkey(key + "-a")), put(dict(hkey(key + "-b"), d={"S": "x" * 1500}))],
         range_table: [put(rkey(key, 1))]}, ReturnConsumedCapacity="TOTAL")
@@ -211,8 +211,7 @@ def test_consumed_capacity_lists(ddb, hash_table, range_table, key):
 
 
 def test_batch_get_response_capped_at_16_mb(ddb, raw, hash_table, key):
-    """BatchGetItem answers at most 16 MB; the keys left out come back in UnprocessedKeys
-    (operations.md section 5: stop adding items when the next one would exceed 16 MB)."""
+    """BatchGetItem answers at most 16 MB; the keys left out come back in UnprocessedKeys."""
     keys = [hkey("%s-%02d" % (key, i)) for i in range(45)]
     for k in keys:  # 45 items of ~400 KB: about 18 MB
         ddb.put_item(TableName=hash_table, Item=dict(k, data={"S": "d" * 409_000}))

@@ -3,9 +3,9 @@ locking (also raced from several threads), every comparator and function, preced
 nested paths, missing attributes, ReturnValuesOnConditionCheckFailure, boto3's condition
 builders, and condition validation errors.
 
-Rules: /work/shared/spec/expressions.md sections 1-3 and 8 (grammar, evaluation, messages),
-operations.md section 2 (conditional writes, ConditionalCheckFailedException, ALL_OLD on
-failure), data-model.md sections 2 and 4 (numeric equality, ordering).
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html and
+Expressions.ConditionExpressions.html (grammar, evaluation), https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
+(conditional writes, ConditionalCheckFailedException, ReturnValuesOnConditionCheckFailure).
 """
 import threading
 
@@ -215,7 +215,7 @@ def sample(ddb, hash_table, key):
     ("NOT absent = :v", N(5), True),
 ])
 def test_comparators(ddb, hash_table, sample, condition, value, expected):
-    """expressions.md 3: comparisons need both operands present and of the same type; `<>`
+    """Comparisons need both operands present and of the same type; `<>`
     is true when they differ or one side is missing; ordering only on S, N, B."""
     assert holds(ddb, hash_table, sample, condition, {":v": value}) is expected
 
@@ -327,7 +327,7 @@ def test_between_in_and_path_operands(ddb, hash_table, sample, condition, values
     ("size(s) = :v", {":v": S("1")}, False),
 ])
 def test_functions(ddb, hash_table, sample, condition, values, expected):
-    """expressions.md 3: attribute_exists/not_exists, attribute_type, begins_with, contains,
+    """Attribute_exists/not_exists, attribute_type, begins_with, contains,
     size."""
     assert holds(ddb, hash_table, sample, condition, values) is expected
 
@@ -362,7 +362,7 @@ def test_function_names_and_keywords_case(ddb, hash_table, sample):
     ("b = :yes OR c = :yes OR NOT a = :yes", False),
 ])
 def test_and_or_not_precedence(ddb, hash_table, key, condition, expected):
-    """expressions.md 2: precedence NOT > AND > OR, parentheses override."""
+    """Precedence NOT > AND > OR, parentheses override."""
     item = {"pk": S(key), "a": S("yes"), "b": S("no"), "c": S("no")}
     ddb.put_item(TableName=hash_table, Item=item)
     assert holds(ddb, hash_table, item, condition, {":yes": S("yes")}) is expected
@@ -414,7 +414,7 @@ def document(ddb, hash_table, key):
 ])
 def test_nested_paths_and_list_indexes(ddb, hash_table, document, condition, values, names,
                                        expected):
-    """expressions.md 3: `.` needs an M, `[n]` an L with n < length, else the path is missing."""
+    """`.` needs an M, `[n]` an L with n < length, else the path is missing."""
     assert holds(ddb, hash_table, document, condition, values, names) is expected
 
 
@@ -430,7 +430,7 @@ def _condition_failure(raw, operation, body):
 
 @pytest.mark.parametrize("operation", ["PutItem", "UpdateItem", "DeleteItem"])
 def test_all_old_on_condition_failure_returns_item(ddb, raw, hash_table, key, operation):
-    """operations.md 2: with ReturnValuesOnConditionCheckFailure=ALL_OLD the error carries the
+    """With ReturnValuesOnConditionCheckFailure=ALL_OLD the error carries the
     current item as 'Item'. botocore 1.29's model does not know the member, so the request
     goes out by hand."""
     stored = {"pk": S(key), "v": N(1), "m": {"M": {"x": {"L": [S("y")]}}}}
@@ -721,7 +721,7 @@ def _error(ddb, hash_table, key, condition, values=None, names=None):
      "levels: 33"),
 ])
 def test_condition_validation_messages(ddb, hash_table, key, condition, values, names, message):
-    """expressions.md 1 and 8: parse-time errors with DynamoDB's texts."""
+    """Parse-time errors with DynamoDB's texts."""
     code, got = _error(ddb, hash_table, key, condition, values, names)
     assert (code, got) == ("ValidationException", message)
     assert get(ddb, hash_table, {"pk": S(key)}) is None
@@ -738,7 +738,7 @@ def test_condition_syntax_errors(ddb, hash_table, key, condition):
 
 
 def test_leading_underscore_is_a_syntax_error(ddb, hash_table, key):
-    """expressions.md 1: a bare name starts with a letter; a leading `_` is a syntax error
+    """A bare name starts with a letter; a leading `_` is a syntax error
     whose token is the `_`."""
     code, message = _error(ddb, hash_table, key, "attribute_exists(_a)")
     assert (code, message) == ("ValidationException",
@@ -746,14 +746,14 @@ def test_leading_underscore_is_a_syntax_error(ddb, hash_table, key):
 
 
 def test_parenthesized_operand(ddb, hash_table, sample):
-    """expressions.md 2: operand ::= ... | '(' operand ')'."""
+    """Operand ::= ... | '(' operand ')'."""
     assert holds(ddb, hash_table, sample, "(n) = :v", {":v": N(5)})
     assert holds(ddb, hash_table, sample, "(size(str)) > :v", {":v": N(1)})
     assert holds(ddb, hash_table, sample, "n = (:v)", {":v": N(5)})
 
 
 def test_condition_expression_size_limit(ddb, hash_table, key):
-    """expressions.md 7: any expression at most 4096 bytes."""
+    """Any expression at most 4096 bytes."""
     clause = "attribute_not_exists(abcdefghijklmnopqrstuvwxyz0123456789) AND "
     base = "attribute_not_exists(pk)"
     padded = clause * ((4096 - len(base)) // len(clause)) + base
@@ -768,7 +768,7 @@ def test_condition_expression_size_limit(ddb, hash_table, key):
 
 
 def test_condition_operator_limit(ddb, hash_table, key):
-    """expressions.md 6: at most 300 operators (here comparisons and ORs: 2k - 1 for k terms)."""
+    """At most 300 operators (here comparisons and ORs: 2k - 1 for k terms)."""
     ok = " OR ".join(["a = :v"] * 150)                                   # 299 operators
     code, _ = _error(ddb, hash_table, key, ok, {":v": N(1)})
     assert code == FAILED
@@ -795,7 +795,7 @@ def test_deeply_nested_condition_is_rejected_not_fatal(ddb, hash_table, key, con
 
 
 def test_placeholders_without_expression_rejected(ddb, hash_table, key):
-    """operations.md 0: names/values given with no expression to use them."""
+    """Names/values given with no expression to use them."""
     code, message = call_error(ddb.put_item, TableName=hash_table, Item={"pk": S(key)},
                                ExpressionAttributeValues={":v": N(1)})
     assert code == "ValidationException"

@@ -1,9 +1,9 @@
 """FilterExpression on Query and Scan (applied after Limit), ProjectionExpression on GetItem,
 BatchGetItem, Query and Scan, Select, and the limits and errors of both expressions.
 
-Rules: /work/shared/spec/operations.md sections 3-5 and 9 (page algorithm, Count vs
-ScannedCount, Select, filter on key attributes, capacity), expressions.md sections 3, 5, 7
-and 8 (evaluation, projection rebuilding, limits, messages).
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html and API_Scan.html (pages, Count vs ScannedCount,
+Select, capacity), https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html and
+Expressions.ProjectionExpressions.html.
 """
 import pytest
 
@@ -60,7 +60,7 @@ def test_query_filter_counts(ddb, range_table, dataset):
 
 
 def test_query_filter_applies_after_limit(ddb, range_table, dataset):
-    """operations.md 3: Limit counts items read; the filter runs on those."""
+    """Limit counts items read; the filter runs on those."""
     page = query(ddb, range_table, dataset, Limit=5, **RED_FILTER)
     assert sks(page["Items"]) == [3]
     assert (page["Count"], page["ScannedCount"]) == (1, 5)
@@ -121,7 +121,7 @@ def test_query_filter_expressions(ddb, range_table, dataset, expression, values,
 
 
 def test_filter_does_not_reduce_consumed_capacity(ddb, range_table, dataset):
-    """operations.md 9: Query capacity counts the items read; filters do not reduce it."""
+    """Query capacity counts the items read; filters do not reduce it."""
     plain = query(ddb, range_table, dataset, ReturnConsumedCapacity="TOTAL")
     filtered = query(ddb, range_table, dataset, FilterExpression="color = :x",
                      ExpressionAttributeValues={":x": S("none")}, ReturnConsumedCapacity="TOTAL")
@@ -197,7 +197,7 @@ def test_scan_projection(ddb, scan_table):
 ])
 def test_query_filter_on_key_attribute_rejected(ddb, range_table, dataset, expression, values,
                                                 attribute):
-    """operations.md 3: 'Filter Expression can only contain non-primary key attributes'."""
+    """'Filter Expression can only contain non-primary key attributes'."""
     kwargs = {"ExpressionAttributeNames": {"#k": "pk"}} if "#k" in expression else {}
     code, message = call_error(query, ddb=ddb, table=range_table, pk=dataset,
                                FilterExpression=expression, ExpressionAttributeValues=values,
@@ -238,7 +238,7 @@ def doc(ddb, hash_table, key):
     ("#m.#y.z", {"#m": "m", "#y": "y"}, {"m": {"M": {"y": {"M": {"z": S("deep")}}}}}),
 ])
 def test_get_item_projection(ddb, hash_table, doc, projection, names, expected):
-    """expressions.md 5: projection keeps only the paths, rebuilding nesting; key attributes
+    """Projection keeps only the paths, rebuilding nesting; key attributes
     are not added automatically."""
     if "pk" in expected:
         expected = dict(expected, pk=doc["pk"])
@@ -322,7 +322,7 @@ def test_query_projection_with_filter_on_unprojected_attribute(ddb, range_table,
 
 
 def test_names_shared_by_key_condition_filter_and_projection(ddb, range_table, dataset):
-    """expressions.md 8: a placeholder is used if any expression of the request uses it."""
+    """A placeholder is used if any expression of the request uses it."""
     page = ddb.query(TableName=range_table, KeyConditionExpression="#p = :pk AND #s <= :s",
                      FilterExpression="#c = :red", ProjectionExpression="#s, #c",
                      ExpressionAttributeNames={"#p": "pk", "#s": "sk", "#c": "color"},
@@ -378,7 +378,7 @@ def test_select_specific_attributes_without_projection_rejected(ddb, range_table
 @pytest.mark.parametrize("select", ["ALL_ATTRIBUTES", "COUNT"])
 @pytest.mark.parametrize("operation", ["query", "scan"])
 def test_other_select_with_projection_rejected(ddb, range_table, dataset, operation, select):
-    """operations.md 3: any Select other than SPECIFIC_ATTRIBUTES with a ProjectionExpression
+    """Any Select other than SPECIFIC_ATTRIBUTES with a ProjectionExpression
     is an error."""
     if operation == "query":
         code, message = call_error(query, ddb=ddb, table=range_table, pk=dataset, Select=select,
@@ -400,7 +400,7 @@ def _in_filter(count):
 
 
 def test_in_with_100_operands(ddb, range_table, dataset):
-    """expressions.md 7: at most 100 IN candidates."""
+    """At most 100 IN candidates."""
     expression, values = _in_filter(100)
     page = query(ddb, range_table, dataset, FilterExpression=expression,
                  ExpressionAttributeValues=values)

@@ -1,8 +1,9 @@
 """cirrus export / cirrus import: the offline CLI on the data directory a running cirrusd
 serves, end to end with real files; items go in and come out through boto3.
 
-Rules: /work/shared/spec/import-export.md (AWS's export layout and manifests, the DynamoDB
-JSON, Ion and CSV input formats, item-level problems skipped and logged); the CLI's own
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.Output.html and S3DataImport.Format.html
+(AWS's export layout and manifests, the DynamoDB JSON, Ion and CSV input formats, item-level
+problems skipped and logged); the CLI's own
 contract in `cirrus --help` (exit codes: 0 done, 1 error with its message on stderr, 2 import
 done with skipped records) and tools/transfer.h (export is one snapshot, import an upsert,
 the error log holds one JSON line per skipped record: "file", "line", "error").

@@ -1,8 +1,9 @@
 """Secondary indexes: GSIs and LSIs through CreateTable, UpdateTable, DescribeTable, Query,
 Scan and the writes that maintain them; ItemCollectionMetrics and the item collection limit.
 
-Rules: /work/shared/spec/operations.md sections 0 (ItemCollectionMetrics), 1 (CreateTable,
-TableDescription, UpdateTable), 3 (Query) and 4 (Scan); limits.md.
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/ (CreateTable, UpdateTable, TableDescription,
+Query, Scan, ItemCollectionMetrics), https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/SecondaryIndexes.html and
+ServiceQuotas.html.
 """
 import decimal
 import json

@@ -1,8 +1,8 @@
 """PutItem, GetItem, DeleteItem: value types, number normalisation, ReturnValues, capacity,
 item and key limits, validation.
 
-Rules: /work/shared/spec/data-model.md (values, numbers, keys, item size, nesting),
-operations.md sections 2 and 9 (ReturnValues, capacity), limits.md.
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html (values, numbers, keys,
+nesting), CapacityUnitCalculations.html (item size), https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html (ReturnValues).
 """
 import pytest
 
@@ -40,7 +40,7 @@ def test_round_trip_every_type(ddb, hash_table, key):
     }
     ddb.put_item(TableName=hash_table, Item=item)
     got = get(ddb, hash_table, {"pk": {"S": key}})
-    # Sets are unordered (data-model.md 7): compare them as sets.
+    # Sets are unordered: compare them as sets.
     for name in ("ss", "ns", "bs"):
         (kind, values), = got.pop(name).items()
         (want_kind, want), = item[name].items()
@@ -139,8 +139,7 @@ def test_consistent_read(ddb, hash_table, key):
     ("-1E-130", "-0." + "0" * 129 + "1"),
 ])
 def test_number_normalised_on_output(ddb, hash_table, key, sent, returned):
-    """GetItem returns plain decimal: no exponent, no leading/trailing zeros, no '+', -0 -> 0
-    (data-model.md section 2)."""
+    """GetItem returns plain decimal: no exponent, no leading/trailing zeros, no '+', -0 -> 0."""
     ddb.put_item(TableName=hash_table, Item={"pk": {"S": key}, "n": {"N": sent},
                                              "ns": {"NS": [sent]}, "l": {"L": [{"N": sent}]}})
     got = get(ddb, hash_table, {"pk": {"S": key}})
@@ -150,7 +149,7 @@ def test_number_normalised_on_output(ddb, hash_table, key, sent, returned):
 
 
 def test_numbers_equal_by_value_address_the_same_item(ddb, number_table):
-    """Keys are stored normalised: '1e3', '1000' and '1000.00' are one key (data-model.md 2)."""
+    """Keys are stored normalised: '1e3', '1000' and '1000.00' are one key."""
     base = 10 ** 6 + (hash(unique()) % 10 ** 6)
     sent = "%de3" % base
     canonical = str(base * 1000)
@@ -210,7 +209,7 @@ def test_return_values_only_all_old_or_none(ddb, hash_table, key, value):
     assert get(ddb, hash_table, {"pk": {"S": key}}) is None  # the rejected put wrote nothing
 
 
-# --- Consumed capacity (operations.md section 9) --------------------------------------------
+# --- Consumed capacity --------------------------------------------
 
 def capacity(response):
     c = response["ConsumedCapacity"]
@@ -238,7 +237,7 @@ def test_get_item_capacity(ddb, hash_table, key):
 
 
 def test_capacity_indexes_shape(ddb, hash_table, key):
-    """INDEXES adds a per-table breakdown under "Table" (operations.md section 9)."""
+    """INDEXES adds a per-table breakdown under "Table"."""
     ddb.put_item(TableName=hash_table, Item={"pk": {"S": key}})
     c = ddb.get_item(TableName=hash_table, Key={"pk": {"S": key}},
                      ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
@@ -280,7 +279,7 @@ def test_delete_item_capacity(ddb, hash_table, key):
                                     ReturnConsumedCapacity="TOTAL")) == (hash_table, 1.0)
 
 
-# --- Item size limit (data-model.md 5: 409,600 bytes = names + values) -----------------------
+# --- Item size limit -----------------------
 
 def sized_item(key, total):
     """An item of exactly `total` bytes, mixing names and types whose sizes the spec fixes."""
@@ -322,7 +321,7 @@ def test_item_far_over_size_limit(ddb, hash_table, key):
     assert code == "ValidationException"
 
 
-# --- Key size limits (data-model.md 3: partition key 2048 bytes, sort key 1024) --------------
+# --- Key size limits --------------
 
 def test_partition_key_2048_bytes_accepted(ddb, hash_table):
     pk = unique("p").ljust(2048, "x")
@@ -434,7 +433,7 @@ def test_key_type_mismatch_in_item(ddb, range_table, key):
     {},                                       # nothing
 ], ids=["extra", "type", "name", "empty"])
 def test_key_does_not_match_schema(ddb, hash_table, bad_key):
-    """`Key` with missing, extra or wrong-typed attributes (data-model.md 3)."""
+    """`Key` with missing, extra or wrong-typed attributes."""
     expected = ("ValidationException", "The provided key element does not match the schema")
     assert call_error(ddb.get_item, TableName=hash_table, Key=bad_key) == expected
     assert call_error(ddb.delete_item, TableName=hash_table, Key=bad_key) == expected
@@ -516,7 +515,7 @@ def nest(levels, leaf):
 
 def test_nesting_32_levels(ddb, hash_table, key):
     """A value may sit inside at most 31 M/L containers (the attribute is level 1); a 32nd
-    container is rejected even when empty (data-model.md 6)."""
+    container is rejected even when empty."""
     item = {"pk": {"S": key}, "deep": nest(31, {"S": "leaf"})}
     ddb.put_item(TableName=hash_table, Item=item)
     assert get(ddb, hash_table, {"pk": {"S": key}}) == item
@@ -534,7 +533,7 @@ def test_nesting_32_levels(ddb, hash_table, key):
 
 
 def test_attribute_name_lengths(raw_ddb, hash_table, key):
-    """Attribute names are 1..65535 bytes (data-model.md 1, limits.md "Names and values")."""
+    """Attribute names are 1..65535 bytes."""
     ok = {"pk": {"S": key}, "n" * 65535: {"S": "x"}}
     raw_ddb.put_item(TableName=hash_table, Item=ok)
     assert get(raw_ddb, hash_table, {"pk": {"S": key}}) == ok
@@ -555,7 +554,7 @@ def test_attribute_name_over_64_kb_rejected(raw_ddb, hash_table, key):
 
 
 def test_expression_maps_without_expression(ddb, range_table, key):
-    """Names/values given while no expression uses them (operations.md section 0)."""
+    """Names/values given while no expression uses them."""
     item = {"pk": {"S": key}, "sk": {"N": "1"}}
     assert call_error(ddb.put_item, TableName=range_table, Item=item,
                       ExpressionAttributeValues={":a": {"S": "b"}}) == (
@@ -583,7 +582,7 @@ def test_missing_table(ddb):
 
 
 def test_wrong_json_type_in_value(raw, hash_table, key):
-    """A value of the wrong JSON type ({"S": 1}) is a SerializationException (data-model.md 1)."""
+    """A value of the wrong JSON type ({"S": 1}) is a SerializationException."""
     r = raw("PutItem", {"TableName": hash_table, "Item": {"pk": {"S": key}, "x": {"S": 1}}})
     assert r.status == 400
     assert r.error_type == "SerializationException"

@@ -2,9 +2,8 @@
 DeleteItem and UpdateItem, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter,
 AttributesToGet, and the rule that a request may not mix them with expression parameters.
 
-Rules: /work/shared/spec/operations.md section 0 (legacy parameters, mixing message,
-placeholders without expressions) and sections 2-5; expressions.md section 3 (the evaluation
-the legacy forms translate to); data-model.md section 7 (no empty sets).
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/LegacyConditionalParameters.html (legacy parameters, mixing them
+with expressions) and the operations' API reference pages.
 botocore 1.29 still models every legacy member, so most requests go through the normal client;
 raw_ddb is used where client-side validation would stop a deliberately bad request.
 """
@@ -402,7 +401,7 @@ def test_query_filter(ddb, string_range_table, collection, query_filter, conditi
 
 @pytest.mark.parametrize("attribute", ["pk", "sk"])
 def test_query_filter_on_key_attribute_rejected(ddb, string_range_table, collection, attribute):
-    """operations.md 3 forbids filters on key attributes; for the legacy QueryFilter DynamoDB
+    """Query forbids filters on key attributes; for the legacy QueryFilter DynamoDB
     names the parameter: 'QueryFilter can only contain non-primary key attributes: ...'
     (dynalite test/query.js, probed against AWS)."""
     code, message = call_error(ddb.query, TableName=string_range_table,
@@ -616,7 +615,7 @@ def test_mixing_on_get_item_and_batch_get(raw_ddb, hash_table, key):
      "and ConditionExpression are null"),
 ])
 def test_values_with_legacy_parameters_only(raw_ddb, hash_table, key, operation, kwargs, message):
-    """operations.md 0: ExpressionAttributeValues given but no expression uses them."""
+    """ExpressionAttributeValues given but no expression uses them."""
     if operation == "put_item":
         kwargs = dict(kwargs, Item={"pk": S(key)})
     else:

@@ -1,7 +1,8 @@
 """The wire protocol, with hand-made HTTP requests: framing, headers, CRC, authentication
 header checks, malformed bodies, the 16 MB body limit, CORS.
 
-Rules: /work/shared/spec/protocol.md sections 1-4, limits.md ("Wire / request").
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html, Programming.Errors.html and
+ServiceQuotas.html.
 """
 import http.client
 import json
@@ -29,7 +30,7 @@ def assert_crc(r):
 # --- Health, headers, CRC -------------------------------------------------------------------
 
 def test_health_check(raw):
-    """GET / answers 200 'healthy: dynamodb.<region>.amazonaws.com ' (protocol.md 1)."""
+    """GET / answers 200 'healthy: dynamodb.<region>.amazonaws.com '."""
     r = raw(method="GET", body=b"", headers={"Content-Type": None, "Authorization": None})
     assert r.status == 200
     assert r.body == b"healthy: dynamodb.us-east-1.amazonaws.com "
@@ -62,7 +63,7 @@ def test_success_headers_and_crc(raw):
 
 
 def test_crc_of_empty_object(raw, hash_table, key):
-    """Test vector from protocol.md 2: '{}' -> 2745614147 (a PutItem answer)."""
+    """Test vector: '{}' -> 2745614147 (a PutItem answer)."""
     r = raw("PutItem", {"TableName": hash_table, "Item": {"pk": {"S": key}}})
     assert r.status == 200
     assert r.body == b"{}"
@@ -87,7 +88,7 @@ def test_error_headers_and_crc(raw):
     assert r.error_type == "ResourceNotFoundException"
     body = r.json()
     assert body["__type"] == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
-    assert "message" in body  # lower-case key, as DynamoDB (protocol.md 3)
+    assert "message" in body  # lower-case key, as DynamoDB
 
 
 def test_validation_error_shape(raw):
@@ -163,7 +164,7 @@ def test_missing_target(raw):
 
 
 def test_not_a_json_post(raw):
-    """Non-POST or non-JSON requests: 404 <UnknownOperationException/> (protocol.md 1)."""
+    """Non-POST or non-JSON requests: 404 <UnknownOperationException/>."""
     r = raw("ListTables", "{}", headers={"Content-Type": "text/plain"})
     assert r.status == 404
     assert b"UnknownOperationException" in r.body
@@ -270,7 +271,7 @@ def test_malformed_json_is_serialization_exception(raw, body):
 ])
 def test_wrong_json_types(raw, operation, body, message):
     """Wrong JSON type for a member: SerializationException, whose text is under the key
-    'Message' (protocol.md 3)."""
+    'Message'."""
     r = raw(operation, body)
     assert r.status == 400
     assert r.error_type == "SerializationException"
@@ -331,7 +332,7 @@ def post_big_body(endpoint, body):
 
 
 def test_body_over_16_mb_is_413(endpoint, raw, hash_table):
-    """Bodies over 16 MB: HTTP 413 (limits.md, protocol.md 1)."""
+    """Bodies over 16 MB: HTTP 413."""
     body = json.dumps({"TableName": hash_table, "Item": {"pk": {"S": "big"}, "x": {
         "S": "y" * (17 * 1024 * 1024)}}}).encode()
     answer = post_big_body(endpoint, body)

@@ -1,8 +1,8 @@
 """Query: sort orders per key type, key conditions, direction, pagination, the 1 MB page,
 Select COUNT, and KeyConditionExpression validation.
 
-Rules: /work/shared/spec/data-model.md section 4 (sort order), operations.md section 3,
-expressions.md sections 1, 4 and 8.
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html (sort order under ScanIndexForward),
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html and Expressions.*.html.
 """
 import decimal
 import random
@@ -212,7 +212,7 @@ def test_binary_conditions_and_begins_with(ddb, binary_range_table):
 @pytest.mark.parametrize("limit", [1, 4, 7, len(NUMBERS), 100])
 def test_limit_pagination(ddb, range_table, numbers, forward, limit):
     """Limit + LastEvaluatedKey/ExclusiveStartKey visit every item once, in order; each
-    LastEvaluatedKey is the key of the page's last item (operations.md section 3)."""
+    LastEvaluatedKey is the key of the page's last item."""
     all_pages = pages(ddb.query, TableName=range_table, KeyConditionExpression="pk = :p",
                       ExpressionAttributeValues={":p": {"S": numbers}}, Limit=limit,
                       ScanIndexForward=forward)
@@ -290,7 +290,7 @@ def test_resource_query_with_conditions(resource, range_table, numbers):
 
 def test_one_megabyte_page(ddb, string_range_table, key):
     """A page ends once the items read reach 1 MB (the item crossing it included) and then
-    carries a LastEvaluatedKey (operations.md section 3, step 3)."""
+    carries a LastEvaluatedKey."""
     count = 15
     items = [{"pk": {"S": key}, "sk": {"S": "%02d" % i}, "data": {"S": "d" * 100_000}}
              for i in range(count)]
@@ -522,7 +522,7 @@ def test_unused_expression_attribute_names(ddb, range_table, key):
      "invalid: An string set  may not be empty for key :p"),
 ], ids=["empty-values", "empty-names", "bad-value-key", "bad-name-key", "two-types", "empty-set"])
 def test_invalid_expression_attribute_maps(raw_ddb, range_table, names, values, message):
-    """Placeholder map checks (expressions.md sections 1 and 8)."""
+    """Placeholder map checks."""
     kwargs = {"ExpressionAttributeValues": values}
     if names is not None:
         kwargs["ExpressionAttributeNames"] = names

@@ -1,6 +1,7 @@
 """Scan: Limit pagination, parallel scan segments, Select COUNT, Segment validation.
 
-Rules: /work/shared/spec/operations.md section 4, limits.md ("Data plane").
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html and
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html.
 """
 import pytest
 
@@ -71,8 +72,7 @@ def test_scan_paginator(ddb, scan_table):
 
 @pytest.mark.parametrize("total", [1, 3, 4, 7])
 def test_parallel_scan_segments_partition_the_table(ddb, scan_table, total):
-    """The segments of a parallel scan are disjoint and together hold every item
-    (operations.md section 4); each segment paginates on its own."""
+    """The segments of a parallel scan are disjoint and together hold every item; each segment paginates on its own."""
     union = []
     for segment in range(total):
         got = [pk_of(i) for i in all_items(ddb.scan, TableName=scan_table, Segment=segment,
@@ -117,7 +117,7 @@ def test_scan_capacity(ddb, scan_table):
     page = ddb.scan(TableName=scan_table, ReturnConsumedCapacity="TOTAL", Limit=10)
     size = sum(item_size(i) for i in page["Items"])
     assert size < 4096
-    # Under 4 KB read, eventually consistent: the 0.5 minimum (operations.md section 9).
+    # Under 4 KB read, eventually consistent: the 0.5 minimum.
     assert page["ConsumedCapacity"]["TableName"] == scan_table
     assert page["ConsumedCapacity"]["CapacityUnits"] == 0.5
 
@@ -178,7 +178,7 @@ def test_total_segments_without_segment(raw_ddb, scan_table):
 
 @pytest.mark.parametrize("segment,total", [(5, 5), (7, 3)])
 def test_segment_not_less_than_total(raw_ddb, scan_table, segment, total):
-    """Exact text from operations.md section 4."""
+    """DynamoDB's exact text."""
     assert call_error(raw_ddb.scan, TableName=scan_table, Segment=segment,
                       TotalSegments=total) == (
         "ValidationException",

@@ -1,7 +1,7 @@
 """Control plane: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
 
-Rules: /work/shared/spec/operations.md section 1, limits.md ("Table definition"),
-protocol.md section 3 (model-constraint message format).
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html and the other table operations,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html, Programming.Errors.html.
 """
 import datetime
 import re
@@ -73,7 +73,7 @@ def test_create_hash_range_provisioned(ddb):
         assert desc["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
         assert desc["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
         # A provisioned table that never switched billing mode has no BillingModeSummary
-        # (operations.md: "provisioned tables that never switched omit it").
+        #.
         assert "BillingModeSummary" not in desc
         ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
         table = ddb.describe_table(TableName=name)["Table"]
@@ -93,7 +93,7 @@ def test_create_binary_and_number_keys(ddb, new_table):
 
 def test_item_count_and_size_exact_after_writes(ddb, new_table):
     """ItemCount/TableSizeBytes: AWS refreshes them every ~6 h; a local server may keep them
-    exact (operations.md TableDescription notes). Size = names + values (data-model.md 5)."""
+    exact. Size = names + values."""
     name = new_table()
     items = [
         {"pk": {"S": "a"}, "shirt-color": {"S": "R"}},
@@ -143,7 +143,7 @@ def test_resource_table(resource, new_table):
 
 
 def test_create_accepts_table_name_edge_characters(ddb, new_table):
-    """Names: 3..255 chars of [a-zA-Z0-9_.-] (data-model.md 7)."""
+    """Names: 3..255 chars of [a-zA-Z0-9_.-]."""
     name = new_table(name="A_." + unique("x-").replace("-", "_") + "-z")
     assert ddb.describe_table(TableName=name)["Table"]["TableName"] == name
     long_name = new_table(name=("L" + unique("")).ljust(255, "9"))
@@ -152,7 +152,7 @@ def test_create_accepts_table_name_edge_characters(ddb, new_table):
 
 
 def test_describe_by_arn(ddb, hash_table):
-    """TableName may be a table ARN (operations.md section 0)."""
+    """TableName may be a table ARN."""
     arn = "arn:aws:dynamodb:us-east-1:%s:table/%s" % (ACCOUNT, hash_table)
     assert ddb.describe_table(TableName=arn)["Table"]["TableName"] == hash_table
 
@@ -199,7 +199,7 @@ def test_delete_table_then_use_then_recreate(ddb):
 
 
 def test_deletion_protection(ddb, raw):
-    """DeletionProtectionEnabled blocks DeleteTable (operations.md DeleteTable). boto3 1.26
+    """DeletionProtectionEnabled blocks DeleteTable. boto3 1.26
     does not know the parameter, so the requests are hand-made."""
     name = unique("prot")
     r = raw("CreateTable", {"TableName": name, "KeySchema": key_schema("pk"),
@@ -403,7 +403,7 @@ def test_table_name_too_long(raw_ddb):
 
 
 def test_two_model_violations_listed_together(raw_ddb):
-    """Model constraints are all reported, joined by '; ' (protocol.md section 3)."""
+    """Model constraints are all reported, joined by '; '."""
     code, message = create_error(raw_ddb, TableName="ab", BillingMode="PROVISIONED",
                                  ProvisionedThroughput={"ReadCapacityUnits": 0,
                                                         "WriteCapacityUnits": 1})
@@ -494,7 +494,7 @@ def test_duplicate_table(ddb, hash_table):
 
 
 def test_missing_required_members(raw):
-    """Model constraint 'Member must not be null', lowerCamel paths (protocol.md 3)."""
+    """Model constraint 'Member must not be null', lowerCamel paths."""
     r = raw("CreateTable", {"TableName": unique("bad")})
     assert r.status == 400
     assert r.error_type == "ValidationException"

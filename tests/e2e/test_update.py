@@ -2,9 +2,9 @@
 paths and list indexes, REMOVE, ADD, DELETE, every ReturnValues mode, consumed capacity, and
 the validation errors of UpdateExpression.
 
-Rules: /work/shared/spec/expressions.md sections 2, 6, 7 and 8 (grammar, update semantics,
-limits, messages), operations.md sections 2 and 9 (UpdateItem, ReturnValues, capacity),
-data-model.md sections 2, 5 and 7 (numbers, item size, no empty sets).
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html (grammar, semantics),
+https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (ReturnValues, capacity),
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html (numbers, sizes, no empty sets).
 """
 import decimal
 
@@ -49,7 +49,7 @@ def update_error(ddb, table, key, expression, values=None, names=None, **kwargs)
 
 
 def sets_sorted(item):
-    """The item with set values sorted, sets being unordered (data-model.md 7)."""
+    """The item with set values sorted, sets being unordered."""
     out = {}
     for name, value in item.items():
         (kind, v), = value.items()
@@ -78,7 +78,7 @@ def test_update_creates_item_on_range_table(ddb, range_table, key):
 
 
 def test_update_without_expression_creates_key_only_item(ddb, hash_table, key):
-    """operations.md 2: an UpdateItem without UpdateExpression creates/keeps just the key."""
+    """An UpdateItem without UpdateExpression creates/keeps just the key."""
     response = update(ddb, hash_table, {"pk": S(key)}, ReturnValues="ALL_NEW")
     assert response["Attributes"] == {"pk": S(key)}
     assert get(ddb, hash_table, {"pk": S(key)}) == {"pk": S(key)}
@@ -121,7 +121,7 @@ def test_update_keeps_other_attributes(ddb, hash_table, key):
     ("1e-130", "n + :v", "1e-130", "0." + "0" * 129 + "2"),
 ])
 def test_set_arithmetic_is_exact(ddb, hash_table, key, start, expression, operand, result):
-    """data-model.md 2: arithmetic is exact decimal with 38 significant digits; the result is
+    """Arithmetic is exact decimal with 38 significant digits; the result is
     returned normalised."""
     ddb.put_item(TableName=hash_table, Item={"pk": S(key), "n": N(start)})
     response = update(ddb, hash_table, {"pk": S(key)}, "SET n = " + expression, {":v": N(operand)},
@@ -152,7 +152,7 @@ def test_set_arithmetic_out_of_range(ddb, hash_table, key, start, operand, messa
 
 
 def test_set_from_other_attributes_and_swap(ddb, hash_table, key):
-    """expressions.md 6: every right-hand side reads the original item, so a swap works."""
+    """Every right-hand side reads the original item, so a swap works."""
     ddb.put_item(TableName=hash_table, Item={"pk": S(key), "a": S("A"), "b": S("B"), "n": N(1)})
     update(ddb, hash_table, {"pk": S(key)}, "SET a = b, b = a, c = n + n, d = n")
     assert get(ddb, hash_table, {"pk": S(key)}) == {
@@ -262,7 +262,7 @@ def test_set_map_value_then_nested(ddb, hash_table, key):
     "SET grid[5][0] = :v",              # intermediate index out of range
 ])
 def test_set_invalid_document_path(ddb, hash_table, doc, expression):
-    """expressions.md 6: the parent of a SET path must exist and be the right container."""
+    """The parent of a SET path must exist and be the right container."""
     code, message = update_error(ddb, hash_table, {"pk": doc["pk"]}, expression, {":v": S("v")})
     assert (code, message) == ("ValidationException",
                                "The document path provided in the update expression is invalid "
@@ -279,7 +279,7 @@ def test_set_list_index_replaces(ddb, hash_table, doc):
 
 
 def test_set_list_index_past_the_end_appends(ddb, hash_table, doc):
-    """expressions.md 6: an index beyond the end appends; several new indexes apply in index
+    """An index beyond the end appends; several new indexes apply in index
     order."""
     update(ddb, hash_table, {"pk": doc["pk"]}, "SET l[100] = :z", {":z": S("z")})
     assert get(ddb, hash_table, {"pk": doc["pk"]})["l"] == L(*[S(c) for c in "abcdez"])
@@ -298,7 +298,7 @@ def test_remove_attributes_and_map_entries(ddb, hash_table, doc):
 
 
 def test_remove_list_elements_shifts(ddb, hash_table, doc):
-    """expressions.md 6: removal shifts later elements down; the indexes of one REMOVE all
+    """Removal shifts later elements down; the indexes of one REMOVE all
     refer to the list before the update; a missing index is a no-op."""
     update(ddb, hash_table, {"pk": doc["pk"]}, "REMOVE l[1], l[3], l[99], grid[0][0]")
     item = get(ddb, hash_table, {"pk": doc["pk"]})
@@ -372,7 +372,7 @@ def test_delete_from_sets(ddb, hash_table, key, start, remove, left):
 
 
 def test_delete_last_elements_removes_attribute(ddb, hash_table, key):
-    """data-model.md 7: no empty sets; emptying a set removes the attribute."""
+    """No empty sets; emptying a set removes the attribute."""
     ddb.put_item(TableName=hash_table, Item={"pk": S(key), "s": {"SS": ["a", "b"]},
                                              "m": {"M": {"ns": {"NS": ["1"]}}}})
     update(ddb, hash_table, {"pk": S(key)}, "DELETE s :v, m.ns :n",
@@ -399,7 +399,7 @@ def test_delete_from_missing_attribute_is_a_no_op(ddb, hash_table, key):
     (S("x"), "SET a = :v - a", N(1)),
 ])
 def test_wrong_runtime_operand_type(ddb, hash_table, key, stored, expression, value):
-    """expressions.md 6: an existing attribute of another type ->
+    """An existing attribute of another type ->
     'An operand in the update expression has an incorrect data type'."""
     ddb.put_item(TableName=hash_table, Item={"pk": S(key), "a": stored})
     code, message = update_error(ddb, hash_table, {"pk": S(key)}, expression, {":v": value})
@@ -441,7 +441,7 @@ RV_VALUES = {":ten": N(10), ":twenty": N(20), ":f": S("new"), ":one": N(1)}
     ("UPDATED_NEW", {"a": N(2), "m": {"M": {"x": N(10)}}, "l": L(N(20)), "fresh": S("new")}),
 ])
 def test_return_values_modes(ddb, hash_table, rv_item, mode, expected):
-    """operations.md 2: UPDATED_OLD / UPDATED_NEW return only the touched paths."""
+    """UPDATED_OLD / UPDATED_NEW return only the touched paths."""
     new = {"pk": rv_item["pk"], "a": N(2), "m": {"M": {"x": N(10), "y": N(2)}},
            "l": L(N(1), N(20), N(3)), "untouched": S("z"), "fresh": S("new")}
     response = update(ddb, hash_table, {"pk": rv_item["pk"]}, RV_UPDATE, RV_VALUES,
@@ -508,7 +508,7 @@ def test_invalid_return_values(raw_ddb, hash_table, key):
 # --- Consumed capacity ----------------------------------------------------------------------
 
 def test_return_consumed_capacity(ddb, hash_table, key):
-    """operations.md 9: UpdateItem costs ceil(max(before, after) / 1 KB) WCU."""
+    """UpdateItem costs ceil(max(before, after) / 1 KB) WCU."""
     response = update(ddb, hash_table, {"pk": S(key)}, "SET a = :a", {":a": S("x")},
                       ReturnConsumedCapacity="TOTAL")
     assert response["ConsumedCapacity"]["TableName"] == hash_table
@@ -603,7 +603,7 @@ def test_return_consumed_capacity(ddb, hash_table, key):
      "or function: list_append, number of operands: 1"),
 ])
 def test_update_validation_messages(ddb, hash_table, key, expression, values, names, message):
-    """expressions.md 6 and 8: rejected before the item is read; nothing is written."""
+    """Rejected before the item is read; nothing is written."""
     code, got = update_error(ddb, hash_table, {"pk": S(key)}, expression, values, names)
     assert (code, got) == ("ValidationException", message)
     assert get(ddb, hash_table, {"pk": S(key)}) is None
@@ -665,7 +665,7 @@ def test_condition_functions_not_allowed_in_update(ddb, hash_table, key):
 
 
 def test_update_expression_size_limit(ddb, hash_table, key):
-    """expressions.md 7: 4096 bytes allowed, 4097 rejected."""
+    """4096 bytes allowed, 4097 rejected."""
     name = "a" * 60
     actions = ["%s%03d = :v" % (name, i) for i in range(60)]
     text = "SET " + ", ".join(actions)
@@ -696,7 +696,7 @@ def test_deeply_nested_update_is_rejected_not_fatal(ddb, hash_table, key, expres
 
 
 def test_document_path_depth_limit(ddb, hash_table, key):
-    """data-model.md 6: an attribute plus at most 31 dereferences."""
+    """An attribute plus at most 31 dereferences."""
     deep = ".".join(["m"] * 33)
     code, message = update_error(ddb, hash_table, {"pk": S(key)}, "SET %s = :v" % deep,
                                  {":v": N(1)})
@@ -706,7 +706,7 @@ def test_document_path_depth_limit(ddb, hash_table, key):
 
 
 def test_update_growing_past_400kb(ddb, hash_table, key):
-    """data-model.md 5: 'Item size to update has exceeded the maximum allowed size'; the item
+    """'Item size to update has exceeded the maximum allowed size'; the item
     stays as it was."""
     big = {"pk": S(key), "a": S("x" * 300_000)}
     ddb.put_item(TableName=hash_table, Item=big)
