@@ -111,6 +111,32 @@ TEST_F(DatabaseTest, FailedDecisionWritesNothingOfItsBatch) {
   EXPECT_EQ(table->item_count(), 0);
 }
 
+TEST_F(DatabaseTest, DecideEveryRecordsEachWritesOwnDecisionAndWritesNothing) {
+  auto table = Create("T");
+  ASSERT_TRUE(Put(table, MakeItem("a", 1)).ok());
+  WriteBatch batch;
+  batch.decide_every = true;
+  batch.writes.push_back(PutWrite(table, MakeItem("a", 2)));
+  auto refuse = [](ErrorKind kind) {
+    return [kind](const Item* current) -> Status {
+      return current ? Status(kind, "refused") : Status();
+    };
+  };
+  ItemWrite first = PutWrite(table, MakeItem("a", 1));
+  first.check = refuse(ErrorKind::kConditionalCheckFailed);
+  first.want_old_image = true;
+  batch.writes.push_back(std::move(first));
+  batch.writes.push_back(PutWrite(table, MakeItem("a", 3)));
+  EXPECT_EQ(db_->WriteSync(&batch).kind(), ErrorKind::kConditionalCheckFailed);
+  EXPECT_TRUE(batch.writes[0].decision.ok());
+  EXPECT_EQ(batch.writes[1].decision.kind(), ErrorKind::kConditionalCheckFailed);
+  ASSERT_TRUE(batch.writes[1].old_image.has_value());  // the item the condition saw
+  EXPECT_TRUE(batch.writes[2].decision.ok());  // decided although an earlier one failed
+  EXPECT_FALSE(Get(*table, Key("a", 2)).has_value());
+  EXPECT_FALSE(Get(*table, Key("a", 3)).has_value());
+  EXPECT_EQ(table->item_count(), 1);
+}
+
 TEST_F(DatabaseTest, DecideSeesTheCurrentItemAndEarlierWritesOfTheGroup) {
   auto table = Create("T");
   ASSERT_TRUE(Put(table, MakeItem("counter", 0, "0")).ok());

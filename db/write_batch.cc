@@ -157,11 +157,18 @@ Status ApplyWriteBatch(ItemTransaction& txn, WriteBatch& batch, const WriteRules
   // decision then fails: ReturnValuesOnConditionCheckFailure), else here.
   std::vector<std::optional<Item>> locals(n);
   std::vector<std::string> olds(n);
+  Status first_failure;
   for (size_t i = 0; i < n; ++i) {
     ItemWrite& w = batch.writes[i];
-    CIRRUS_RETURN_IF_ERROR(
-        Decide(txn, w, rules, w.want_old_image ? w.old_image : locals[i], olds[i]));
+    Status s = Decide(txn, w, rules, w.want_old_image ? w.old_image : locals[i], olds[i]);
+    if (!batch.decide_every || txn.failed()) {
+      CIRRUS_RETURN_IF_ERROR(s);
+      continue;
+    }
+    if (!s.ok() && first_failure.ok()) first_failure = s;
+    w.decision = std::move(s);
   }
+  CIRRUS_RETURN_IF_ERROR(first_failure);
   std::string encoded;
   for (size_t i = 0; i < n; ++i) {
     ItemWrite& w = batch.writes[i];

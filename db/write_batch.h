@@ -61,6 +61,9 @@ struct ItemWrite {
   size_t new_size = 0;  // after, 0 when absent
   std::optional<Item> old_image;
   Mutation applied;  // what `decide` chose
+  // With WriteBatch::decide_every: this write's own decision (`decide` or `check` and the
+  // validation after it), OK or why it failed.
+  Status decision;
   // Tables with local secondary indexes: the size of the item collection (the items with
   // this partition key, with their LSI entries) after the write.
   std::optional<int64_t> collection_size;
@@ -71,6 +74,10 @@ struct ItemWrite {
 // REQUIRES: no two writes with the same table and key.
 struct WriteBatch {
   std::vector<ItemWrite> writes;
+  // Decide every write even after one failed, recording each in its `decision` (a
+  // transaction's cancellation reasons name every action that failed); the result is then the
+  // first failure. Off: the first failure ends the batch.
+  bool decide_every = false;
 };
 
 // A storage engine's side of one atomic write (db/lmdb: an LMDB write transaction). Item-level

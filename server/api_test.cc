@@ -57,7 +57,9 @@ TEST(OperationsTest, RoutesExactNames) {
   EXPECT_NE(FindOperation("UpdateTable"), nullptr);
   EXPECT_EQ(FindOperation("putitem"), nullptr);
   EXPECT_NE(FindOperation("UpdateItem"), nullptr);
-  EXPECT_EQ(FindOperation("TransactWriteItems"), nullptr);
+  EXPECT_NE(FindOperation("TransactWriteItems"), nullptr);
+  EXPECT_NE(FindOperation("TransactGetItems"), nullptr);
+  EXPECT_EQ(FindOperation("ExecuteStatement"), nullptr);
   EXPECT_EQ(FindOperation(""), nullptr);
 }
 

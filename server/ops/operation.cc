@@ -9,7 +9,7 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 13> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 15> kOperations = {{
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"CreateTable", &CreateTable},
@@ -21,6 +21,8 @@ Operation FindOperation(std::string_view name) {
       {"PutItem", &PutItem},
       {"Query", &Query},
       {"Scan", &Scan},
+      {"TransactGetItems", &TransactGetItems},
+      {"TransactWriteItems", &TransactWriteItems},
       {"UpdateItem", &UpdateItem},
       {"UpdateTable", &UpdateTable},
   }};

@@ -20,6 +20,8 @@ void BatchGetItem(OperationContext& ctx, const wire::JsonValue& request, Done do
 void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Scan(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void TransactGetItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
 
 // DynamoDB Streams (DynamoDBStreams_20120810.*), in streams.cc.
 void ListStreams(OperationContext& ctx, const wire::JsonValue& request, Done done);

@@ -1,0 +1,272 @@
+// TransactWriteItems: 1 to 100 ConditionCheck, Put, Update and Delete actions over any tables,
+// every condition evaluated against the items as they were before the transaction, all applied
+// in one atomic write (with index entries and stream records) or none. A cancelled transaction
+// answers TransactionCanceledException with one reason per action, in order.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+#include <set>
+#include <utility>
+
+#include "query/evaluate.h"
+#include "server/ops/ops.h"
+#include "server/ops/single_write.h"
+#include "server/wire/item_json.h"
+
+namespace cirrus::server {
+namespace {
+
+constexpr size_t kMaxActions = 100;
+constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;  // items and keys of all actions
+
+struct Action {
+  std::string table_name;
+  bool old_on_failure = false;
+};
+
+struct Transaction {
+  db::WriteBatch batch;
+  std::vector<Action> actions;  // one per batch.writes entry
+  CapacityReport capacity = CapacityReport::kNone;
+  Done done;
+};
+
+// The members of one action, read in the first pass (views into the request).
+struct ActionRequest {
+  enum class Kind { kConditionCheck, kPut, kDelete, kUpdate } kind;
+  std::optional<std::string> table_name;
+  std::optional<wire::JsonValue> item;  // Put: Item; others: Key
+  std::optional<std::string_view> condition;
+  std::optional<std::string_view> update;
+  bool old_on_failure = false;
+  std::unique_ptr<ExpressionContext> expressions;
+};
+
+Result<ActionRequest> ReadAction(RequestReader& r, size_t index, const wire::JsonValue& element) {
+  std::optional<RequestReader> e = r.Element("TransactItems", index, element);
+  if (!e) {  // not an object: the reader words it
+    CIRRUS_RETURN_IF_ERROR(r.Finish());
+    return ValidationError("Invalid TransactItems");
+  }
+  static constexpr std::pair<std::string_view, ActionRequest::Kind> kKinds[] = {
+      {"ConditionCheck", ActionRequest::Kind::kConditionCheck},
+      {"Put", ActionRequest::Kind::kPut},
+      {"Delete", ActionRequest::Kind::kDelete},
+      {"Update", ActionRequest::Kind::kUpdate}};
+  ActionRequest a;
+  std::optional<wire::JsonValue> body;
+  std::string_view member;
+  int present = 0;
+  for (const auto& [name, kind] : kKinds) {
+    if (std::optional<wire::JsonValue> v = e->Object(name)) {
+      ++present;
+      body = v;
+      member = name;
+      a.kind = kind;
+    }
+  }
+  if (present != 1) {
+    return ValidationError("TransactItems can only contain one of Check, Put, Update or Delete");
+  }
+  RequestReader ar = e->Nested(*body, e->PathOf(member));
+  a.table_name = ReadTableName(ar);
+  const std::string_view item_member = a.kind == ActionRequest::Kind::kPut ? "Item" : "Key";
+  a.item = ar.Object(item_member);
+  ar.Required(item_member, a.item.has_value());
+  a.condition = ar.String("ConditionExpression");
+  if (a.kind == ActionRequest::Kind::kConditionCheck) {
+    ar.Required("ConditionExpression", a.condition.has_value());
+  }
+  if (a.kind == ActionRequest::Kind::kUpdate) {
+    a.update = ar.String("UpdateExpression");
+    ar.Required("UpdateExpression", a.update.has_value());
+  }
+  std::optional<std::string_view> on_failure = ar.String("ReturnValuesOnConditionCheckFailure");
+  ar.Enum("ReturnValuesOnConditionCheckFailure", on_failure, {"ALL_OLD", "NONE"});
+  a.old_on_failure = on_failure == "ALL_OLD";
+  a.expressions = std::make_unique<ExpressionContext>(ar);
+  return a;
+}
+
+// Turns one read action into its ItemWrite: the key, the condition, the change.
+Status BuildWrite(OperationContext& ctx, ActionRequest& a, db::ItemWrite* write, size_t* bytes) {
+  ExpressionContext& expressions = *a.expressions;
+  CIRRUS_RETURN_IF_ERROR(expressions.status());
+  CIRRUS_ASSIGN_OR_RETURN(Item item, ReadItem(*a.item));
+  *bytes += ItemSize(item);
+  std::optional<BoundCondition> condition;
+  if (a.condition) {
+    CIRRUS_ASSIGN_OR_RETURN(condition, ParseBoundCondition(*a.condition,
+                                                           query::ExpressionKind::kCondition,
+                                                           expressions));
+  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *a.table_name));
+  auto check = [condition](const Item* current) { return CheckCondition(condition, current); };
+  switch (a.kind) {
+    case ActionRequest::Kind::kPut: {
+      CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKeyOf(item, &write->key));
+      size_t size = ItemSize(item);
+      if (size > kMaxItemSize) {
+        return ValidationError("Item size has exceeded the maximum allowed size");
+      }
+      write->mutation = db::Mutation::Put(std::move(item), size);
+      write->check = check;
+      break;
+    }
+    case ActionRequest::Kind::kDelete:
+      CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
+      write->mutation = db::Mutation::Delete();
+      write->check = check;
+      break;
+    case ActionRequest::Kind::kConditionCheck:
+      CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
+      write->check = check;  // the mutation stays Keep
+      break;
+    case ActionRequest::Kind::kUpdate: {
+      CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
+      const db::KeySchema& schema = table->codec().schema();
+      std::vector<std::string> key_names{schema.partition_key.name};
+      if (schema.sort_key) key_names.push_back(schema.sort_key->name);
+      CIRRUS_ASSIGN_OR_RETURN(BoundUpdate update,
+                              ParseBoundUpdate(*a.update, expressions, key_names));
+      write->decide = [condition, update,
+                       key = std::move(item)](const Item* current) -> Result<db::Mutation> {
+        CIRRUS_RETURN_IF_ERROR(CheckCondition(condition, current));
+        Item next = current ? *current : key;
+        CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update.tree, update.values, &next));
+        size_t size = ItemSize(next);
+        if (size > kMaxItemSize) {
+          return ValidationError("Item size to update has exceeded the maximum allowed size");
+        }
+        return db::Mutation::Put(std::move(next), size);
+      };
+      break;
+    }
+  }
+  CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(true, ""));
+  write->table = std::move(table);
+  write->want_old_image = a.old_on_failure;
+  return Status();
+}
+
+Status Prepare(OperationContext& ctx, const wire::JsonValue& request, Transaction* t) {
+  RequestReader r(request);
+  std::optional<std::vector<wire::JsonValue>> items = r.List("TransactItems");
+  r.Required("TransactItems", items.has_value());
+  if (items) r.Count("TransactItems", items->size(), 1, kMaxActions);
+  std::optional<std::string_view> token = r.String("ClientRequestToken");
+  r.Length("ClientRequestToken", token, 1, 36);
+  t->capacity = ReadCapacityReport(r);
+  std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
+  r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
+  std::vector<ActionRequest> actions;
+  for (size_t i = 0; items && i < items->size() && i < kMaxActions; ++i) {
+    CIRRUS_ASSIGN_OR_RETURN(ActionRequest a, ReadAction(r, i, (*items)[i]));
+    actions.push_back(std::move(a));
+  }
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+
+  size_t bytes = 0;
+  std::set<std::pair<std::string, std::string>> items_named;
+  for (ActionRequest& a : actions) {
+    db::ItemWrite write;
+    CIRRUS_RETURN_IF_ERROR(BuildWrite(ctx, a, &write, &bytes));
+    if (!items_named.emplace(write.table->name(), write.key).second) {
+      return ValidationError("Transaction request cannot include multiple operations on one item");
+    }
+    t->actions.push_back({*a.table_name, a.old_on_failure});
+    t->batch.writes.push_back(std::move(write));
+  }
+  if (bytes > kMaxTransactionBytes) {
+    return ValidationError("Transaction size has exceeded the maximum allowed size of 4 MB");
+  }
+  t->batch.decide_every = true;
+  return Status();
+}
+
+// TransactionCanceledException for a batch whose decisions failed: one reason per action.
+Outcome Cancelled(const Transaction& t) {
+  std::string codes, reasons = "\"CancellationReasons\":";
+  wire::JsonWriter w(&reasons);
+  w.BeginArray();
+  for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+    const db::ItemWrite& write = t.batch.writes[i];
+    const Status& s = write.decision;
+    std::string_view code = "None";
+    if (s.kind() == ErrorKind::kConditionalCheckFailed) {
+      code = "ConditionalCheckFailed";
+    } else if (s.kind() == ErrorKind::kItemCollectionSizeLimitExceeded) {
+      code = "ItemCollectionSizeLimitExceeded";
+    } else if (!s.ok()) {
+      code = "ValidationError";
+    }
+    codes += (i ? ", " : "") + std::string(code);
+    w.BeginObject();
+    w.Key("Code");
+    w.String(code);
+    if (!s.ok()) {
+      w.Key("Message");
+      w.String(s.message());
+    }
+    if (s.kind() == ErrorKind::kConditionalCheckFailed && t.actions[i].old_on_failure &&
+        write.old_image) {
+      w.Key("Item");
+      wire::WriteItem(*write.old_image, w);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Outcome(Status(ErrorKind::kTransactionCanceled,
+                        "Transaction cancelled, please refer cancellation reasons for specific "
+                        "reasons [" + codes + "]"),
+                 std::move(reasons));
+}
+
+// Transactional writes cost twice a plain write (per item, the larger of its old and new
+// size); a ConditionCheck, the write of the item it read.
+std::string Committed(const Transaction& t) {
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  if (t.capacity != CapacityReport::kNone) {
+    std::vector<std::pair<std::string, double>> per_table;
+    for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+      const db::ItemWrite& write = t.batch.writes[i];
+      double units = 2 * WriteUnits(std::max(write.old_size, write.new_size));
+      auto it = std::find_if(per_table.begin(), per_table.end(),
+                             [&](const auto& e) { return e.first == t.actions[i].table_name; });
+      if (it == per_table.end()) {
+        per_table.emplace_back(t.actions[i].table_name, units);
+      } else {
+        it->second += units;
+      }
+    }
+    w.Key("ConsumedCapacity");
+    w.BeginArray();
+    for (const auto& [table, units] : per_table) {
+      WriteConsumedCapacity(w, t.capacity, table, units, false);
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return body;
+}
+
+}  // namespace
+
+void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, Done done) {
+  auto t = std::make_shared<Transaction>();
+  Status s = Prepare(ctx, request, t.get());
+  if (!s.ok()) return done(std::move(s));
+  t->done = std::move(done);
+  db::WriteBatch* batch = &t->batch;
+  ctx.db->Write(batch, [t = std::move(t)](Status status) {
+    if (status.ok()) return t->done(Committed(*t));
+    bool decided = std::any_of(t->batch.writes.begin(), t->batch.writes.end(),
+                               [](const db::ItemWrite& w) { return !w.decision.ok(); });
+    // A decision that failed cancels the transaction; anything else (a table deleted since,
+    // the engine) is the answer as it is.
+    if (decided && status.kind() != ErrorKind::kResourceNotFound) return t->done(Cancelled(*t));
+    t->done(std::move(status));
+  });
+}
+
+}  // namespace cirrus::server

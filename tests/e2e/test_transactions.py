@@ -1,0 +1,268 @@
+"""TransactWriteItems and TransactGetItems.
+
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html,
+API_TransactGetItems.html, and
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html
+(all or nothing, one reason per action, twice the capacity of plain reads and writes).
+"""
+import json
+import subprocess
+import threading
+
+import botocore.exceptions
+import pytest
+
+from conftest import call_error, create_table, make_client, unique
+
+AWS = "/usr/bin/aws"
+
+
+def s(v):
+    return {"S": v}
+
+
+def n(v):
+    return {"N": str(v)}
+
+
+def cancellation(fn, **kwargs):
+    """Calls a transaction that must be cancelled; returns (message, reasons)."""
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        fn(**kwargs)
+    error = info.value.response["Error"]
+    assert error["Code"] == "TransactionCanceledException"
+    return error["Message"], info.value.response["CancellationReasons"]
+
+
+@pytest.fixture(scope="module")
+def accounts(ddb):
+    return create_table(ddb, unique("acct"))
+
+
+@pytest.fixture(scope="module")
+def ledger(ddb):
+    return create_table(ddb, unique("ledger"), pk=("id", "S"), sk=("seq", "N"))
+
+
+def test_all_actions_apply_together_across_tables(ddb, accounts, ledger):
+    k = unique("k")
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-a"), "balance": n(100)})
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-gone")})
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-check"), "open": {"BOOL": True}})
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": accounts, "Key": {"pk": s(k + "-a")},
+                    "UpdateExpression": "SET balance = balance - :x",
+                    "ConditionExpression": "balance >= :x",
+                    "ExpressionAttributeValues": {":x": n(30)}}},
+        {"Put": {"TableName": ledger, "Item": {"id": s(k), "seq": n(1), "amount": n(30)},
+                 "ConditionExpression": "attribute_not_exists(id)"}},
+        {"Delete": {"TableName": accounts, "Key": {"pk": s(k + "-gone")}}},
+        {"ConditionCheck": {"TableName": accounts, "Key": {"pk": s(k + "-check")},
+                            "ConditionExpression": "#o = :t",
+                            "ExpressionAttributeNames": {"#o": "open"},
+                            "ExpressionAttributeValues": {":t": {"BOOL": True}}}},
+    ])
+    assert ddb.get_item(TableName=accounts, Key={"pk": s(k + "-a")})["Item"]["balance"] == n(70)
+    assert ddb.get_item(TableName=ledger, Key={"id": s(k), "seq": n(1)})["Item"]["amount"] == n(30)
+    assert "Item" not in ddb.get_item(TableName=accounts, Key={"pk": s(k + "-gone")})
+
+
+def test_a_failed_condition_cancels_everything_with_a_reason_per_action(ddb, accounts, ledger):
+    k = unique("k")
+    ddb.put_item(TableName=accounts, Item={"pk": s(k), "balance": n(10)})
+    message, reasons = cancellation(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": ledger, "Item": {"id": s(k), "seq": n(1)}}},
+        {"Update": {"TableName": accounts, "Key": {"pk": s(k)},
+                    "UpdateExpression": "SET balance = balance - :x",
+                    "ConditionExpression": "balance >= :x",
+                    "ExpressionAttributeValues": {":x": n(30)},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"ConditionCheck": {"TableName": accounts, "Key": {"pk": s(k + "-missing")},
+                            "ConditionExpression": "attribute_exists(pk)"}},
+    ])
+    assert message == ("Transaction cancelled, please refer cancellation reasons for specific "
+                       "reasons [None, ConditionalCheckFailed, ConditionalCheckFailed]")
+    assert reasons[0] == {"Code": "None"}
+    assert reasons[1] == {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
+                          "Item": {"pk": s(k), "balance": n(10)}}
+    assert reasons[2] == {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+    # Nothing of it was applied.
+    assert "Item" not in ddb.get_item(TableName=ledger, Key={"id": s(k), "seq": n(1)})
+    assert ddb.get_item(TableName=accounts, Key={"pk": s(k)})["Item"]["balance"] == n(10)
+
+
+def test_an_update_too_large_is_a_validation_error_reason(ddb, accounts):
+    k = unique("k")
+    ddb.put_item(TableName=accounts, Item={"pk": s(k), "blob": s("x" * 300000)})
+    message, reasons = cancellation(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k + "-other")}}},
+        {"Update": {"TableName": accounts, "Key": {"pk": s(k)},
+                    "UpdateExpression": "SET more = :b", "ExpressionAttributeValues": {":b": s("y" * 200000)}}},
+    ])
+    assert message.endswith("[None, ValidationError]")
+    assert reasons[1]["Code"] == "ValidationError"
+    assert "maximum allowed size" in reasons[1]["Message"]
+    assert "Item" not in ddb.get_item(TableName=accounts, Key={"pk": s(k + "-other")})
+
+
+def test_request_validation(ddb, raw_ddb, accounts):
+    k = unique("k")
+    code, message = call_error(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k)}}},
+        {"Delete": {"TableName": accounts, "Key": {"pk": s(k)}}}])
+    assert (code, message) == ("ValidationException",
+                               "Transaction request cannot include multiple operations on one item")
+    code, message = call_error(raw_ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k + str(i))}}} for i in range(101)])
+    assert code == "ValidationException"
+    assert "Member must have length less than or equal to 100" in message
+    code, message = call_error(raw_ddb.transact_write_items, TransactItems=[])
+    assert code == "ValidationException"
+    code, message = call_error(raw_ddb.transact_write_items, TransactItems=[
+        {"ConditionCheck": {"TableName": accounts, "Key": {"pk": s(k)}}}])
+    assert code == "ValidationException"
+    assert "conditionExpression" in message and "must not be null" in message
+    code, message = call_error(raw_ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k)}},
+         "Delete": {"TableName": accounts, "Key": {"pk": s(k + "x")}}}])
+    assert (code, message) == ("ValidationException",
+                               "TransactItems can only contain one of Check, Put, Update or Delete")
+    code, _ = call_error(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": unique("missing"), "Item": {"pk": s(k)}}}])
+    assert code == "ResourceNotFoundException"
+    code, _ = call_error(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"nokey": s(k)}}}])
+    assert code == "ValidationException"
+    code, _ = call_error(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k)},
+                 "ConditionExpression": "attribute_exists(#missing)"}}])
+    assert code == "ValidationException"  # an undefined #name
+
+
+def test_consumed_capacity_is_twice_the_plain_cost_per_table(ddb, accounts, ledger):
+    k = unique("k")
+    got = ddb.transact_write_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k + "-1")}}},
+        {"Put": {"TableName": accounts, "Item": {"pk": s(k + "-2"), "big": s("x" * 1500)}}},
+        {"Put": {"TableName": ledger, "Item": {"id": s(k), "seq": n(1)}}},
+    ])
+    by_table = {c["TableName"]: c["CapacityUnits"] for c in got["ConsumedCapacity"]}
+    assert by_table == {accounts: 2.0 + 4.0, ledger: 2.0}
+    got = ddb.transact_get_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k + "-1")}}},
+        {"Get": {"TableName": ledger, "Key": {"id": s(k), "seq": n(1)}}}])
+    assert {c["TableName"]: c["CapacityUnits"] for c in got["ConsumedCapacity"]} == {accounts: 2.0, ledger: 2.0}
+
+
+def test_transact_get_items_answers_in_order_from_one_snapshot(ddb, accounts, ledger):
+    k = unique("k")
+    ddb.put_item(TableName=accounts, Item={"pk": s(k), "balance": n(5), "name": s("ann")})
+    ddb.put_item(TableName=ledger, Item={"id": s(k), "seq": n(2), "amount": n(1)})
+    got = ddb.transact_get_items(TransactItems=[
+        {"Get": {"TableName": ledger, "Key": {"id": s(k), "seq": n(2)}}},
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k + "-none")}}},
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k)}, "ProjectionExpression": "#n",
+                 "ExpressionAttributeNames": {"#n": "name"}}},
+    ])["Responses"]
+    assert got == [{"Item": {"id": s(k), "seq": n(2), "amount": n(1)}}, {}, {"Item": {"name": s("ann")}}]
+    code, message = call_error(ddb.transact_get_items, TransactItems=[
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k)}}},
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k)}}}])
+    assert code == "ValidationException"
+    code, _ = call_error(ddb.transact_get_items, TransactItems=[
+        {"Get": {"TableName": unique("missing"), "Key": {"pk": s(k)}}}])
+    assert code == "ResourceNotFoundException"
+
+
+def test_concurrent_transfers_keep_the_total(endpoint, ddb):
+    """16 clients move money between accounts in two tables; a transfer that would overdraw
+    is cancelled. Whatever interleaving, the total stays what it was."""
+    a, b = create_table(ddb, unique("ta")), create_table(ddb, unique("tb"))
+    accounts = [(a, "a%d" % i) for i in range(5)] + [(b, "b%d" % i) for i in range(5)]
+    for table, key in accounts:
+        ddb.put_item(TableName=table, Item={"pk": s(key), "balance": n(1000)})
+    outcomes = {"ok": 0, "cancelled": 0}
+    lock = threading.Lock()
+
+    def client(worker):
+        c = make_client(endpoint)
+        for i in range(625):  # 16 x 625 = 10,000 transfers
+            src = accounts[(worker + i) % 10]
+            dst = accounts[(worker * 3 + i * 7 + 1) % 10]
+            if src == dst:
+                dst = accounts[(accounts.index(src) + 1) % 10]
+            amount = (worker + i) % 300 + 1
+            try:
+                c.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": src[0], "Key": {"pk": s(src[1])},
+                                "UpdateExpression": "SET balance = balance - :x",
+                                "ConditionExpression": "balance >= :x",
+                                "ExpressionAttributeValues": {":x": n(amount)}}},
+                    {"Update": {"TableName": dst[0], "Key": {"pk": s(dst[1])},
+                                "UpdateExpression": "SET balance = balance + :x",
+                                "ExpressionAttributeValues": {":x": n(amount)}}}])
+                result = "ok"
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "TransactionCanceledException"
+                result = "cancelled"
+            with lock:
+                outcomes[result] += 1
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes["ok"] + outcomes["cancelled"] == 10000
+    assert outcomes["ok"] > 0
+    balances = [int(ddb.get_item(TableName=t, Key={"pk": s(k)}, ConsistentRead=True)["Item"]["balance"]["N"])
+                for t, k in accounts]
+    assert sum(balances) == 10 * 1000
+    assert min(balances) >= 0
+
+
+def test_streams_record_exactly_the_committed_changes(ddb, endpoint):
+    streams = make_client(endpoint, "dynamodbstreams")
+    name = unique("st")
+    create_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": s("x"), "v": n(1)}}},
+        {"Put": {"TableName": name, "Item": {"pk": s("y"), "v": n(1)}}}])
+    cancellation(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": s("z")}}},
+        {"Update": {"TableName": name, "Key": {"pk": s("x")}, "UpdateExpression": "SET v = :two",
+                    "ConditionExpression": "v = :two", "ExpressionAttributeValues": {":two": n(2)}}}])
+    ddb.transact_write_items(TransactItems=[
+        {"Delete": {"TableName": name, "Key": {"pk": s("y")}}},
+        {"ConditionCheck": {"TableName": name, "Key": {"pk": s("x")}, "ConditionExpression": "v = :one",
+                            "ExpressionAttributeValues": {":one": n(1)}}}])
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records += streams.get_records(ShardIterator=it)["Records"]
+    records.sort(key=lambda r: int(r["dynamodb"]["SequenceNumber"]))
+    got = [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records]
+    assert sorted(got[:2]) == [("INSERT", "x"), ("INSERT", "y")]
+    assert got[2:] == [("REMOVE", "y")]  # the cancelled one and the ConditionCheck left none
+
+
+def test_aws_cli_transact_write_and_get(endpoint, accounts):
+    k = unique("k")
+    env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "us-east-1",
+           "PATH": "/usr/bin:/bin"}
+    items = [{"Put": {"TableName": accounts, "Item": {"pk": s(k), "v": n(7)}}}]
+    p = subprocess.run([AWS, "dynamodb", "transact-write-items", "--endpoint-url", endpoint,
+                        "--transact-items", json.dumps(items)], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([AWS, "dynamodb", "transact-get-items", "--endpoint-url", endpoint, "--transact-items",
+                        json.dumps([{"Get": {"TableName": accounts, "Key": {"pk": s(k)}}}])],
+                       capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Responses"] == [{"Item": {"pk": s(k), "v": n(7)}}]
+    items[0]["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+    p = subprocess.run([AWS, "dynamodb", "transact-write-items", "--endpoint-url", endpoint,
+                        "--transact-items", json.dumps(items)], capture_output=True, text=True, env=env)
+    assert p.returncode != 0
+    assert "TransactionCanceledException" in p.stderr and "[ConditionalCheckFailed]" in p.stderr
