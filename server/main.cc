@@ -82,6 +82,11 @@ int main(int argc, char** argv) {
                  "An origin (https://app.example:3000) whose web pages may call the DynamoDB API; "
                  "repeat for more; * any (as DynamoDB), none: no page")
       ->capture_default_str();
+  app.add_option("--transaction-conflict-rate", config.transaction_conflict_rate,
+                 "Fraction (0 to 1) of TransactWriteItems calls to cancel with a "
+                 "TransactionConflict reason, to test retry logic")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--map-size-gb", map_size_gb, "Largest size the data file may grow to, in GiB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();

@@ -19,6 +19,10 @@ struct ServerConfig {
   uint32_t default_partitions = 4;  // for new tables; a power of two
   // Origins whose pages may call the DynamoDB API (CORS): {"*"} any, as DynamoDB; empty: none.
   std::vector<std::string> cors_origins = {"*"};
+  // The fraction (0 to 1) of TransactWriteItems calls cancelled with a TransactionConflict
+  // reason, as DynamoDB cancels transactions that race on an item: lets applications test
+  // their retry logic locally (--transaction-conflict-rate). 0: never.
+  double transaction_conflict_rate = 0;
 };
 
 // What every operation works with. Thread-safe; shared by all requests.

@@ -3,6 +3,7 @@
 // in one atomic write (with index entries and stream records) or none. A cancelled transaction
 // answers TransactionCanceledException with one reason per action, in order.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+#include <random>
 #include <set>
 #include <utility>
 
@@ -220,6 +221,36 @@ Outcome Cancelled(const Transaction& t) {
                  std::move(reasons));
 }
 
+// A transaction that lost a race (--transaction-conflict-rate): the first action names the
+// conflict, the others were not reached.
+Outcome Conflict(size_t actions) {
+  std::string codes, reasons = "\"CancellationReasons\":";
+  wire::JsonWriter w(&reasons);
+  w.BeginArray();
+  for (size_t i = 0; i < actions; ++i) {
+    codes += i ? ", None" : "TransactionConflict";
+    w.BeginObject();
+    w.Key("Code");
+    w.String(i ? "None" : "TransactionConflict");
+    if (i == 0) {
+      w.Key("Message");
+      w.String("Transaction is ongoing for the item");
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Outcome(Status(ErrorKind::kTransactionCanceled,
+                        "Transaction cancelled, please refer cancellation reasons for specific "
+                        "reasons [" + codes + "]"),
+                 std::move(reasons));
+}
+
+bool SimulateConflict(double rate) {
+  if (rate <= 0) return false;
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::uniform_real_distribution<double>(0, 1)(rng) < rate;
+}
+
 // Transactional writes cost twice a plain write (per item, the larger of its old and new
 // size); a ConditionCheck, the write of the item it read.
 std::string Committed(const Transaction& t) {
@@ -256,6 +287,9 @@ void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, D
   auto t = std::make_shared<Transaction>();
   Status s = Prepare(ctx, request, t.get());
   if (!s.ok()) return done(std::move(s));
+  if (SimulateConflict(ctx.config->transaction_conflict_rate)) {
+    return done(Conflict(t->batch.writes.size()));
+  }
   t->done = std::move(done);
   db::WriteBatch* batch = &t->batch;
   ctx.db->Write(batch, [t = std::move(t)](Status status) {

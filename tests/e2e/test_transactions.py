@@ -12,7 +12,7 @@ import threading
 import botocore.exceptions
 import pytest
 
-from conftest import call_error, create_table, make_client, unique
+from conftest import Server, call_error, cirrusd_path, create_table, make_client, unique
 
 AWS = "/usr/bin/aws"
 
@@ -266,3 +266,22 @@ def test_aws_cli_transact_write_and_get(endpoint, accounts):
                         "--transact-items", json.dumps(items)], capture_output=True, text=True, env=env)
     assert p.returncode != 0
     assert "TransactionCanceledException" in p.stderr and "[ConditionalCheckFailed]" in p.stderr
+
+
+def test_the_conflict_switch_cancels_transactions_to_test_retries():
+    with Server("--transaction-conflict-rate", "1") as server:
+        c = make_client(server.url)
+        name = unique("cf")
+        create_table(c, name)
+        message, reasons = cancellation(c.transact_write_items, TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": s("a")}}},
+            {"Put": {"TableName": name, "Item": {"pk": s("b")}}}])
+        assert message.endswith("[TransactionConflict, None]")
+        assert reasons == [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+                           {"Code": "None"}]
+        assert c.scan(TableName=name)["Count"] == 0  # nothing applied
+        c.put_item(TableName=name, Item={"pk": s("plain")})  # plain writes are not affected
+    p = subprocess.run([cirrusd_path(), "--in-memory", "--port", "0", "--transaction-conflict-rate", "2"],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "transaction-conflict-rate" in p.stderr
