@@ -7,11 +7,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <system_error>
 
 #include "db/item/clock.h"
 #include "server/wire/json_writer.h"
+#include "streams/mappings.h"
 #include "streams/records.h"
 
 namespace cirrus::streams {
@@ -20,17 +20,6 @@ namespace {
 std::string Lower(std::string t) {
   for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return t;
-}
-
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t hi = rng(), lo = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
-                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
 }
 
 }  // namespace
@@ -93,7 +82,7 @@ std::string FailureRecord(const FailedBatch& b) {
   w.Key("requestContext");
   w.BeginObject();
   w.Key("requestId");
-  w.String(NewRequestId());
+  w.String(NewUuid());
   w.Key("functionArn");
   w.String(b.function_arn);
   w.Key("condition");

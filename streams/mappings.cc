@@ -1,6 +1,7 @@
 #include "streams/mappings.h"
 
 #include <cstdio>
+#include <random>
 
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
@@ -43,6 +44,17 @@ Status ValidateMapping(const MappingConfig& c) {
   Result<FilterSet> filters = FilterSet::Parse(c.filter_patterns);
   if (!filters.ok()) return ValidationError(filters.status().message());
   return Status();
+}
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t hi = rng(), lo = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
+                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
 }
 
 std::string CheckpointKey(std::string_view uuid, uint32_t shard) {

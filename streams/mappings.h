@@ -44,6 +44,9 @@ inline constexpr std::string_view kCheckpointPrefix = "ckpt/";
 inline constexpr std::string_view kMappingStatusPrefix = "status/";
 std::string CheckpointKey(std::string_view uuid, uint32_t shard);
 
+// A random (version 4) UUID: a new mapping's, a failure record's request id.
+std::string NewUuid();
+
 // The stored form: a JSON object of the settings under Lambda's member names, with
 // LastModifiedMs and Enabled. On disk: members may be added, never renamed.
 std::string EncodeMapping(const MappingConfig& config);

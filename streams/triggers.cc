@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <random>
 #include <thread>
 
 #include "db/item/clock.h"
@@ -15,17 +14,6 @@ namespace cirrus::streams {
 namespace {
 
 constexpr uint32_t kMaxShards = 1024;  // cirrusd's largest --partitions
-
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t hi = rng(), lo = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
-                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
-}
 
 Status MappingNotFound() {
   return Status(ErrorKind::kResourceNotFound, "The resource you requested does not exist.");

@@ -1,5 +1,6 @@
 #include "server/ops/single_write.h"
 
+#include "query/evaluate.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -43,6 +44,27 @@ Status CheckCondition(const std::optional<BoundCondition>& condition, const Item
     return Status(ErrorKind::kConditionalCheckFailed, "The conditional request failed");
   }
   return Status();
+}
+
+std::function<Status(const Item* current)> ConditionCheck(std::optional<BoundCondition> condition) {
+  return [condition = std::move(condition)](const Item* current) {
+    return CheckCondition(condition, current);
+  };
+}
+
+std::function<Result<db::Mutation>(const Item* current)> UpdateDecision(
+    std::optional<BoundCondition> condition, BoundUpdate update, Item key) {
+  return [condition = std::move(condition), update = std::move(update),
+          key = std::move(key)](const Item* current) -> Result<db::Mutation> {
+    CIRRUS_RETURN_IF_ERROR(CheckCondition(condition, current));
+    Item next = current ? *current : key;
+    CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update.tree, update.values, &next));
+    size_t size = ItemSize(next);
+    if (size > kMaxItemSize) {
+      return ValidationError("Item size to update has exceeded the maximum allowed size");
+    }
+    return db::Mutation::Put(std::move(next), size);
+  };
 }
 
 void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state) {
@@ -126,7 +148,7 @@ Status PrepareConditionalWrite(OperationContext& ctx, const wire::JsonValue& req
   CIRRUS_RETURN_IF_ERROR(make(*table, std::move(item), &write));
   write.table = std::move(table);
   if (condition) {
-    write.check = [condition](const Item* current) { return CheckCondition(condition, current); };
+    write.check = ConditionCheck(std::move(condition));
   }
   write.want_old_image = params.return_values == "ALL_OLD" || params.old_on_failure;
   state->table_name = *params.table_name;

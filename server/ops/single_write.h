@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,13 @@ struct SingleWrite {
 
 // Checks `condition` against the current item ({} when absent): ConditionalCheckFailed.
 Status CheckCondition(const std::optional<BoundCondition>& condition, const Item* current);
+// CheckCondition as an ItemWrite::check.
+std::function<Status(const Item* current)> ConditionCheck(std::optional<BoundCondition> condition);
+
+// UpdateItem's change of one item, for UpdateItem and TransactWriteItems: the condition, then
+// the update applied to the current item (or to `key` when absent), at most 400 KB.
+std::function<Result<db::Mutation>(const Item* current)> UpdateDecision(
+    std::optional<BoundCondition> condition, BoundUpdate update, Item key);
 
 // Submits state->batch; answers with Attributes per ReturnValues and ConsumedCapacity, or
 // ConditionalCheckFailedException with the item when asked.

@@ -100,7 +100,6 @@ Status BuildWrite(OperationContext& ctx, ActionRequest& a, db::ItemWrite* write,
                                                            expressions));
   }
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *a.table_name));
-  auto check = [condition](const Item* current) { return CheckCondition(condition, current); };
   switch (a.kind) {
     case ActionRequest::Kind::kPut: {
       CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKeyOf(item, &write->key));
@@ -109,17 +108,17 @@ Status BuildWrite(OperationContext& ctx, ActionRequest& a, db::ItemWrite* write,
         return ValidationError("Item size has exceeded the maximum allowed size");
       }
       write->mutation = db::Mutation::Put(std::move(item), size);
-      write->check = check;
+      write->check = ConditionCheck(condition);
       break;
     }
     case ActionRequest::Kind::kDelete:
       CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
       write->mutation = db::Mutation::Delete();
-      write->check = check;
+      write->check = ConditionCheck(condition);
       break;
     case ActionRequest::Kind::kConditionCheck:
       CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
-      write->check = check;  // the mutation stays Keep
+      write->check = ConditionCheck(condition);  // the mutation stays Keep
       break;
     case ActionRequest::Kind::kUpdate: {
       CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
@@ -128,17 +127,7 @@ Status BuildWrite(OperationContext& ctx, ActionRequest& a, db::ItemWrite* write,
       if (schema.sort_key) key_names.push_back(schema.sort_key->name);
       CIRRUS_ASSIGN_OR_RETURN(BoundUpdate update,
                               ParseBoundUpdate(*a.update, expressions, key_names));
-      write->decide = [condition, update,
-                       key = std::move(item)](const Item* current) -> Result<db::Mutation> {
-        CIRRUS_RETURN_IF_ERROR(CheckCondition(condition, current));
-        Item next = current ? *current : key;
-        CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update.tree, update.values, &next));
-        size_t size = ItemSize(next);
-        if (size > kMaxItemSize) {
-          return ValidationError("Item size to update has exceeded the maximum allowed size");
-        }
-        return db::Mutation::Put(std::move(next), size);
-      };
+      write->decide = UpdateDecision(condition, std::move(update), std::move(item));
       break;
     }
   }
@@ -183,6 +172,15 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, Transactio
   return Status();
 }
 
+// TransactionCanceledException: DynamoDB's message listing `codes`, and `reasons` (the
+// "CancellationReasons" member) beside it.
+Outcome Canceled(const std::string& codes, std::string reasons) {
+  return Outcome(Status(ErrorKind::kTransactionCanceled,
+                        "Transaction cancelled, please refer cancellation reasons for specific "
+                        "reasons [" + codes + "]"),
+                 std::move(reasons));
+}
+
 // TransactionCanceledException for a batch whose decisions failed: one reason per action.
 Outcome Cancelled(const Transaction& t) {
   std::string codes, reasons = "\"CancellationReasons\":";
@@ -215,10 +213,7 @@ Outcome Cancelled(const Transaction& t) {
     w.EndObject();
   }
   w.EndArray();
-  return Outcome(Status(ErrorKind::kTransactionCanceled,
-                        "Transaction cancelled, please refer cancellation reasons for specific "
-                        "reasons [" + codes + "]"),
-                 std::move(reasons));
+  return Canceled(codes, std::move(reasons));
 }
 
 // A transaction that lost a race (--transaction-conflict-rate): the first action names the
@@ -239,10 +234,7 @@ Outcome Conflict(size_t actions) {
     w.EndObject();
   }
   w.EndArray();
-  return Outcome(Status(ErrorKind::kTransactionCanceled,
-                        "Transaction cancelled, please refer cancellation reasons for specific "
-                        "reasons [" + codes + "]"),
-                 std::move(reasons));
+  return Canceled(codes, std::move(reasons));
 }
 
 bool SimulateConflict(double rate) {

@@ -79,19 +79,10 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
   db::ItemWrite write;
   CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(key, &write.key));
   write.table = std::move(table);
-  write.decide = [condition, update, key = std::move(key)](const Item* current) -> Result<db::Mutation> {
-    CIRRUS_RETURN_IF_ERROR(CheckCondition(condition, current));
-    Item next = current ? *current : key;
-    CIRRUS_RETURN_IF_ERROR(query::ApplyUpdate(*update.tree, update.values, &next));
-    size_t size = ItemSize(next);
-    if (size > kMaxItemSize) {
-      return ValidationError("Item size to update has exceeded the maximum allowed size");
-    }
-    return db::Mutation::Put(std::move(next), size);
-  };
+  for (const query::UpdateAction& a : update.tree->actions) state->updated_paths.push_back(a.path);
+  write.decide = UpdateDecision(std::move(condition), std::move(update), std::move(key));
   const std::string& rv = params.return_values;
   write.want_old_image = rv == "ALL_OLD" || rv == "UPDATED_OLD" || params.old_on_failure;
-  for (const query::UpdateAction& a : update.tree->actions) state->updated_paths.push_back(a.path);
   state->table_name = *params.table_name;
   state->return_values = rv;
   state->old_on_failure = params.old_on_failure;
