@@ -59,8 +59,8 @@ Result<std::optional<std::string>> ReadView::GetSetting(std::string_view key) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> ReadView::ListSettings(
-    std::string_view prefix) {
-  return snapshot_->ListSettings(prefix);
+    std::string_view prefix, size_t limit, std::string_view after) {
+  return snapshot_->ListSettings(prefix, limit, after);
 }
 
 Database::~Database() = default;

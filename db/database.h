@@ -105,10 +105,12 @@ class ReadView {
   // committed later have larger ones.
   Result<uint64_t> LastSequence();
 
-  // A setting (Database::WriteSettings), or nullopt; all settings whose key starts with
-  // `prefix`, in key order.
+  // A setting (Database::WriteSettings, WriteBatch::settings), or nullopt; the settings whose
+  // key starts with `prefix`, in key order: at most `limit`, from the first key after `after`
+  // (empty: from the first).
   Result<std::optional<std::string>> GetSetting(std::string_view key);
-  Result<std::vector<std::pair<std::string, std::string>>> ListSettings(std::string_view prefix);
+  Result<std::vector<std::pair<std::string, std::string>>> ListSettings(
+      std::string_view prefix, size_t limit = SIZE_MAX, std::string_view after = {});
 
  private:
   Snapshot* snapshot_;  // owned: released to its engine when the view ends
@@ -219,7 +221,7 @@ class Snapshot {
   virtual Result<uint64_t> LastSequence() = 0;
   virtual Result<std::optional<std::string>> GetSetting(std::string_view key) = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> ListSettings(
-      std::string_view prefix) = 0;
+      std::string_view prefix, size_t limit, std::string_view after) = 0;
 
  protected:
   ~Snapshot() = default;  // Release() ends a snapshot

@@ -111,6 +111,56 @@ TEST_F(DatabaseTest, FailedDecisionWritesNothingOfItsBatch) {
   EXPECT_EQ(table->item_count(), 0);
 }
 
+TEST_F(DatabaseTest, BatchSettingsCommitWithItsItemsOrNotAtAll) {
+  auto table = Create("T");
+  ASSERT_TRUE(db_->WriteSettings({{"tok/old", "x"}}).ok());
+  WriteBatch refused;
+  ItemWrite conditional = PutWrite(table, MakeItem("a", 1));
+  conditional.check = [](const Item*) {
+    return Status(ErrorKind::kConditionalCheckFailed, "The conditional request failed");
+  };
+  refused.writes.push_back(std::move(conditional));
+  refused.settings = {{"tok/a", "1"}, {"tok/old", std::nullopt}};
+  EXPECT_EQ(db_->WriteSync(&refused).kind(), ErrorKind::kConditionalCheckFailed);
+  {
+    Result<ReadView> view = db_->Read();
+    EXPECT_FALSE(*view->GetSetting("tok/a"));
+    EXPECT_TRUE(*view->GetSetting("tok/old"));
+  }
+
+  WriteBatch batch;
+  batch.writes.push_back(PutWrite(table, MakeItem("a", 1)));
+  batch.settings = {{"tok/a", "1"}, {"tok/old", std::nullopt}, {"tok/never", std::nullopt}};
+  ASSERT_TRUE(db_->WriteSync(&batch).ok());
+  Reopen();
+  Result<ReadView> view = db_->Read();
+  EXPECT_EQ(**view->GetSetting("tok/a"), "1");
+  EXPECT_FALSE(*view->GetSetting("tok/old"));
+}
+
+TEST_F(DatabaseTest, ListSettingsPagesInKeyOrder) {
+  std::vector<std::pair<std::string, std::optional<std::string>>> settings;
+  for (int i = 0; i < 25; ++i) settings.emplace_back("p/" + std::to_string(100 + i), "v");
+  settings.emplace_back("q/0", "other prefix");
+  ASSERT_TRUE(db_->WriteSettings(settings).ok());
+  Result<ReadView> view = db_->Read();
+  std::vector<std::string> seen;
+  std::string after;
+  for (;;) {
+    auto page = view->ListSettings("p/", 10, after);
+    ASSERT_TRUE(page.ok());
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 10u);
+    for (const auto& [key, value] : *page) seen.push_back(key);
+    after = page->back().first;
+  }
+  ASSERT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.front(), "p/100");
+  EXPECT_EQ(view->ListSettings("p/", 0)->size(), 0u);
+  EXPECT_EQ(view->ListSettings("p/", 5, "p/123")->size(), 1u);
+}
+
 TEST_F(DatabaseTest, DecideEveryRecordsEachWritesOwnDecisionAndWritesNothing) {
   auto table = Create("T");
   ASSERT_TRUE(Put(table, MakeItem("a", 1)).ok());

@@ -175,6 +175,9 @@ Status ApplyWriteBatch(ItemTransaction& txn, WriteBatch& batch, const WriteRules
     CIRRUS_RETURN_IF_ERROR(
         Write(txn, w, rules, w.want_old_image ? w.old_image : locals[i], olds[i], encoded));
   }
+  for (const auto& [key, value] : batch.settings) {
+    CIRRUS_RETURN_IF_ERROR(txn.PutSetting(key, value));
+  }
   return Status();
 }
 

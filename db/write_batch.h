@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "db/item/attribute_value.h"
@@ -78,6 +79,9 @@ struct WriteBatch {
   // transaction's cancellation reasons name every action that failed); the result is then the
   // first failure. Off: the first failure ends the batch.
   bool decide_every = false;
+  // Settings (Database::WriteSettings) changed by the same atomic write, after the items: a
+  // nullopt value deletes the key, if present. Written only when every write applied.
+  std::vector<std::pair<std::string, std::optional<std::string>>> settings;
 };
 
 // A storage engine's side of one atomic write (db/lmdb: an LMDB write transaction). Item-level
@@ -111,6 +115,9 @@ class ItemTransaction {
   // directory (numbers grow with commit order, across processes).
   virtual Status AppendStreamRecord(uint32_t stream_id, uint32_t shard,
                                     std::string_view record) = 0;
+
+  // Puts a setting (Database::WriteSettings); nullopt deletes it, if present.
+  virtual Status PutSetting(std::string_view key, std::optional<std::string_view> value) = 0;
 
   // Marks the transaction failed (it will not commit; its group is retried job by job) and
   // returns `status`. failed() is also true after a call above failed in the engine.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "server/lambda_api.h"
+#include "server/ops/transaction_tokens.h"
 #include "server/wire/errors.h"
 #include "server/wire/json.h"
 
@@ -158,7 +159,11 @@ Status CheckAuthorization(const HttpRequest& request) {
 }
 
 Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
-    : config_(std::move(config)), ctx_{db, &config_}, triggers_(triggers) {}
+    : config_(std::move(config)),
+      ctx_{db, &config_,
+           std::make_shared<TransactionTokens>(
+               db, TransactionTokens::Options{.max_tokens = config_.max_transaction_tokens})},
+      triggers_(triggers) {}
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   // The Lambda paths are never served to browsers (lambda_api.h), so they come first.

@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
                  "TransactionConflict reason, to test retry logic")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app.add_option("--max-transaction-tokens", config.max_transaction_tokens,
+                 "ClientRequestTokens of TransactWriteItems remembered (10 minutes each); past "
+                 "it the oldest are forgotten early")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--map-size-gb", map_size_gb, "Largest size the data file may grow to, in GiB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();

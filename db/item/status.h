@@ -18,6 +18,8 @@ enum class ErrorKind : uint8_t {
   kResourceInUse,
   kConditionalCheckFailed,
   kTransactionCanceled,
+  kTransactionInProgress,
+  kIdempotentParameterMismatch,
   kLimitExceeded,
   kItemCollectionSizeLimitExceeded,
   kUnknownOperation,

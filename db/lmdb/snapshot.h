@@ -35,7 +35,7 @@ class LmdbSnapshot final : public Snapshot {
   // settings.cc
   Result<std::optional<std::string>> GetSetting(std::string_view key) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListSettings(
-      std::string_view prefix) override;
+      std::string_view prefix, size_t limit, std::string_view after) override;
 
  private:
   LmdbDatabase* db_;

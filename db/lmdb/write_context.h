@@ -35,6 +35,7 @@ class WriteContext final : public ItemTransaction {
   // The last number given out is kept in meta "stream_seq" (read once per transaction, written
   // back by FlushStats), so every process continues one series.
   Status AppendStreamRecord(uint32_t stream_id, uint32_t shard, std::string_view record) override;
+  Status PutSetting(std::string_view key, std::optional<std::string_view> value) override;
   Status Abort(Status status) override {
     failed_ = true;
     return status;

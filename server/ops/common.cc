@@ -240,6 +240,33 @@ void WriteItemCollectionMetrics(const db::ItemWrite& write, JsonWriter& w) {
   w.EndObject();
 }
 
+Outcome TransactionCanceled(const std::vector<CancellationReason>& reasons) {
+  std::string codes, members = "\"CancellationReasons\":";
+  wire::JsonWriter w(&members);
+  w.BeginArray();
+  for (const CancellationReason& reason : reasons) {
+    if (!codes.empty()) codes += ", ";
+    codes += reason.code;
+    w.BeginObject();
+    w.Key("Code");
+    w.String(reason.code);
+    if (!reason.message.empty()) {
+      w.Key("Message");
+      w.String(reason.message);
+    }
+    if (reason.item) {
+      w.Key("Item");
+      wire::WriteItem(*reason.item, w);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Outcome(Status(ErrorKind::kTransactionCanceled,
+                        "Transaction cancelled, please refer cancellation reasons for specific "
+                        "reasons [" + codes + "]"),
+                 std::move(members));
+}
+
 Status NotYetSupported(std::string_view member) {
   return ValidationError(std::string(member) +
                          " is not supported by this version of CirrusDB yet");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/database.h"
 #include "db/item/attribute_value.h"
@@ -62,6 +63,17 @@ void WriteConsumedCapacity(wire::JsonWriter& w, CapacityReport report, std::stri
 // An ItemCollectionMetrics object (tables with LSIs): the write's partition key and its item
 // collection's size in GB as a [lower, upper] estimate. REQUIRES: write.collection_size.
 void WriteItemCollectionMetrics(const db::ItemWrite& write, wire::JsonWriter& w);
+
+// One action's entry in TransactionCanceledException's CancellationReasons
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html).
+struct CancellationReason {
+  std::string_view code = "None";
+  std::string message;         // empty: none
+  const Item* item = nullptr;  // the item a failed condition saw (ALL_OLD), or none
+};
+// TransactionCanceledException with DynamoDB's message listing the codes, and the reasons in
+// action order.
+Outcome TransactionCanceled(const std::vector<CancellationReason>& reasons);
 
 // Rejects a request member this version of CirrusDB does not serve yet, rather than
 // silently ignoring it.

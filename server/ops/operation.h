@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 #include <string_view>
@@ -23,12 +24,20 @@ struct ServerConfig {
   // reason, as DynamoDB cancels transactions that race on an item: lets applications test
   // their retry logic locally (--transaction-conflict-rate). 0: never.
   double transaction_conflict_rate = 0;
+  // ClientRequestTokens remembered at most (--max-transaction-tokens); past it, the oldest
+  // are forgotten before their 10 minutes.
+  size_t max_transaction_tokens = 1000000;
 };
+
+class TransactionTokens;
 
 // What every operation works with. Thread-safe; shared by all requests.
 struct OperationContext {
   db::Database* db;
   const ServerConfig* config;
+  // TransactWriteItems' idempotency; shared with the writes in flight, which may complete
+  // after the context is gone.
+  std::shared_ptr<TransactionTokens> tokens;
 };
 
 // What an operation answers: a JSON body, or an error whose body may carry extra members

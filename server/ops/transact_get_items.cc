@@ -12,6 +12,7 @@ namespace cirrus::server {
 namespace {
 
 constexpr size_t kMaxGets = 100;
+constexpr size_t kMaxTransactionBytes = 4 * 1024 * 1024;  // of the items read
 
 struct Get {
   std::string table_name;
@@ -51,7 +52,7 @@ Result<Get> ReadGet(OperationContext& ctx, RequestReader& r, size_t index,
   return get;
 }
 
-Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+Outcome Run(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
   std::optional<std::vector<wire::JsonValue>> items = r.List("TransactItems");
   r.Required("TransactItems", items.has_value());
@@ -74,6 +75,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   w.Key("Responses");
   w.BeginArray();
   std::vector<std::pair<std::string, double>> per_table;
+  size_t total = 0;
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());  // one snapshot for all
     for (const Get& g : gets) {
@@ -83,6 +85,13 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       size_t size = 0;
       if (stored) {
         size = db::StoredItemSize(*stored);
+        total += size;
+        if (total > kMaxTransactionBytes) {  // the get that crossed the limit names it
+          std::vector<CancellationReason> reasons(gets.size());
+          reasons[&g - gets.data()] = {
+              "ValidationError", "Transaction size has exceeded the maximum allowed size of 4 MB"};
+          return TransactionCanceled(reasons);
+        }
         w.Key("Item");
         CIRRUS_RETURN_IF_ERROR(g.shape.Emit(*stored, w).status());
       }

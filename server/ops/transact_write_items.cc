@@ -7,9 +7,12 @@
 #include <set>
 #include <utility>
 
+#include "db/item/clock.h"
+#include "db/item_codec.h"
 #include "query/evaluate.h"
 #include "server/ops/ops.h"
 #include "server/ops/single_write.h"
+#include "server/ops/transaction_tokens.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -27,7 +30,20 @@ struct Transaction {
   db::WriteBatch batch;
   std::vector<Action> actions;  // one per batch.writes entry
   CapacityReport capacity = CapacityReport::kNone;
+  bool collection_metrics = false;  // ReturnItemCollectionMetrics: SIZE
+  std::optional<std::string> token;  // ClientRequestToken
+  std::string digest;                // of TransactItems (wire::Digest), with a token
+  std::shared_ptr<TransactionTokens> tokens;  // set while the token is held in flight
+  TransactionTokens::Pending pending;
   Done done;
+
+  // Releases the token (and what its store swept) once the batch committed or failed.
+  void ReleaseToken(bool committed) {
+    if (!tokens) return;
+    tokens->Finish(pending, committed);
+    tokens->End(*token);
+    tokens.reset();
+  }
 };
 
 // The members of one action, read in the first pass (views into the request).
@@ -147,6 +163,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, Transactio
   t->capacity = ReadCapacityReport(r);
   std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
   r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
+  t->collection_metrics = metrics == "SIZE";
   std::vector<ActionRequest> actions;
   for (size_t i = 0; items && i < items->size() && i < kMaxActions; ++i) {
     CIRRUS_ASSIGN_OR_RETURN(ActionRequest a, ReadAction(r, i, (*items)[i]));
@@ -169,78 +186,68 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, Transactio
     return ValidationError("Transaction size has exceeded the maximum allowed size of 4 MB");
   }
   t->batch.decide_every = true;
+  if (token) {
+    t->token = std::string(*token);
+    t->digest = wire::Digest(*request.Find("TransactItems"));
+  }
   return Status();
-}
-
-// TransactionCanceledException: DynamoDB's message listing `codes`, and `reasons` (the
-// "CancellationReasons" member) beside it.
-Outcome Canceled(const std::string& codes, std::string reasons) {
-  return Outcome(Status(ErrorKind::kTransactionCanceled,
-                        "Transaction cancelled, please refer cancellation reasons for specific "
-                        "reasons [" + codes + "]"),
-                 std::move(reasons));
 }
 
 // TransactionCanceledException for a batch whose decisions failed: one reason per action.
 Outcome Cancelled(const Transaction& t) {
-  std::string codes, reasons = "\"CancellationReasons\":";
-  wire::JsonWriter w(&reasons);
-  w.BeginArray();
+  std::vector<CancellationReason> reasons(t.batch.writes.size());
   for (size_t i = 0; i < t.batch.writes.size(); ++i) {
     const db::ItemWrite& write = t.batch.writes[i];
     const Status& s = write.decision;
-    std::string_view code = "None";
+    if (s.ok()) continue;
+    CancellationReason& reason = reasons[i];
+    reason.message = s.message();
     if (s.kind() == ErrorKind::kConditionalCheckFailed) {
-      code = "ConditionalCheckFailed";
+      reason.code = "ConditionalCheckFailed";
+      if (t.actions[i].old_on_failure && write.old_image) reason.item = &*write.old_image;
     } else if (s.kind() == ErrorKind::kItemCollectionSizeLimitExceeded) {
-      code = "ItemCollectionSizeLimitExceeded";
-    } else if (!s.ok()) {
-      code = "ValidationError";
+      reason.code = "ItemCollectionSizeLimitExceeded";
+    } else {
+      reason.code = "ValidationError";
     }
-    codes += (i ? ", " : "") + std::string(code);
-    w.BeginObject();
-    w.Key("Code");
-    w.String(code);
-    if (!s.ok()) {
-      w.Key("Message");
-      w.String(s.message());
-    }
-    if (s.kind() == ErrorKind::kConditionalCheckFailed && t.actions[i].old_on_failure &&
-        write.old_image) {
-      w.Key("Item");
-      wire::WriteItem(*write.old_image, w);
-    }
-    w.EndObject();
   }
-  w.EndArray();
-  return Canceled(codes, std::move(reasons));
+  return TransactionCanceled(reasons);
 }
 
 // A transaction that lost a race (--transaction-conflict-rate): the first action names the
 // conflict, the others were not reached.
 Outcome Conflict(size_t actions) {
-  std::string codes, reasons = "\"CancellationReasons\":";
-  wire::JsonWriter w(&reasons);
-  w.BeginArray();
-  for (size_t i = 0; i < actions; ++i) {
-    codes += i ? ", None" : "TransactionConflict";
-    w.BeginObject();
-    w.Key("Code");
-    w.String(i ? "None" : "TransactionConflict");
-    if (i == 0) {
-      w.Key("Message");
-      w.String("Transaction is ongoing for the item");
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  return Canceled(codes, std::move(reasons));
+  std::vector<CancellationReason> reasons(actions);
+  reasons[0] = {"TransactionConflict", "Transaction is ongoing for the item"};
+  return TransactionCanceled(reasons);
 }
 
 bool SimulateConflict(double rate) {
   if (rate <= 0) return false;
   thread_local std::mt19937_64 rng(std::random_device{}());
   return std::uniform_real_distribution<double>(0, 1)(rng) < rate;
+}
+
+// Adds `units` to `table`'s entry, in the order tables first appear.
+void AddUnits(std::vector<std::pair<std::string, double>>& per_table, const std::string& table,
+              double units) {
+  auto it = std::find_if(per_table.begin(), per_table.end(),
+                         [&](const auto& e) { return e.first == table; });
+  if (it == per_table.end()) {
+    per_table.emplace_back(table, units);
+  } else {
+    it->second += units;
+  }
+}
+
+void WriteCapacity(wire::JsonWriter& w, CapacityReport report,
+                   const std::vector<std::pair<std::string, double>>& per_table, bool read) {
+  w.Key("ConsumedCapacity");
+  w.BeginArray();
+  for (const auto& [table, units] : per_table) {
+    WriteConsumedCapacity(w, report, table, units, read);
+  }
+  w.EndArray();
 }
 
 // Transactional writes cost twice a plain write (per item, the larger of its old and new
@@ -253,24 +260,87 @@ std::string Committed(const Transaction& t) {
     std::vector<std::pair<std::string, double>> per_table;
     for (size_t i = 0; i < t.batch.writes.size(); ++i) {
       const db::ItemWrite& write = t.batch.writes[i];
-      double units = 2 * WriteUnits(std::max(write.old_size, write.new_size));
-      auto it = std::find_if(per_table.begin(), per_table.end(),
-                             [&](const auto& e) { return e.first == t.actions[i].table_name; });
-      if (it == per_table.end()) {
-        per_table.emplace_back(t.actions[i].table_name, units);
-      } else {
-        it->second += units;
+      AddUnits(per_table, t.actions[i].table_name,
+               2 * WriteUnits(std::max(write.old_size, write.new_size)));
+    }
+    WriteCapacity(w, t.capacity, per_table, false);
+  }
+  if (t.collection_metrics) {  // tables with local secondary indexes only
+    std::vector<std::string> tables;
+    for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+      if (t.batch.writes[i].collection_size &&
+          std::find(tables.begin(), tables.end(), t.actions[i].table_name) == tables.end()) {
+        tables.push_back(t.actions[i].table_name);
       }
     }
-    w.Key("ConsumedCapacity");
-    w.BeginArray();
-    for (const auto& [table, units] : per_table) {
-      WriteConsumedCapacity(w, t.capacity, table, units, false);
+    if (!tables.empty()) {
+      w.Key("ItemCollectionMetrics");
+      w.BeginObject();
+      for (const std::string& table : tables) {
+        w.Key(table);
+        w.BeginArray();
+        for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+          const db::ItemWrite& write = t.batch.writes[i];
+          if (t.actions[i].table_name == table && write.collection_size) {
+            WriteItemCollectionMetrics(write, w);
+          }
+        }
+        w.EndArray();
+      }
+      w.EndObject();
     }
-    w.EndArray();
   }
   w.EndObject();
   return body;
+}
+
+// The answer to a retry of a transaction that committed (same ClientRequestToken, same
+// TransactItems): success, nothing applied again; its capacity is the transactional reads
+// of the items it names, as DynamoDB reports it.
+Result<std::string> Replayed(OperationContext& ctx, const Transaction& t) {
+  std::string body;
+  wire::JsonWriter w(&body);
+  w.BeginObject();
+  if (t.capacity != CapacityReport::kNone) {
+    std::vector<std::pair<std::string, double>> per_table;
+    CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
+    for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+      const db::ItemWrite& write = t.batch.writes[i];
+      CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
+                              view.Get(*write.table, write.key));
+      AddUnits(per_table, t.actions[i].table_name,
+               2 * ReadUnits(stored ? db::StoredItemSize(*stored) : 0, true));
+    }
+    WriteCapacity(w, t.capacity, per_table, true);
+  }
+  w.EndObject();
+  return body;
+}
+
+// Holds the transaction's ClientRequestToken and looks it up: nullopt when the transaction
+// is to be written (with its token's record in its batch), else the answer.
+std::optional<Outcome> CheckToken(OperationContext& ctx, Transaction& t) {
+  if (!t.token) return std::nullopt;
+  if (!ctx.tokens->Begin(*t.token)) {
+    return Outcome(Status(ErrorKind::kTransactionInProgress,
+                          "Transaction from previous request is still in progress"));
+  }
+  t.tokens = ctx.tokens;
+  Result<TransactionTokens::Seen> seen =
+      t.tokens->Prepare(*t.token, t.digest, NowMicros(), &t.batch, &t.pending);
+  if (seen.ok() && *seen == TransactionTokens::Seen::kNew) return std::nullopt;
+  std::optional<Outcome> answer;
+  if (!seen.ok()) {
+    answer = Outcome(seen.status());
+  } else if (*seen == TransactionTokens::Seen::kDifferent) {
+    answer = Outcome(Status(ErrorKind::kIdempotentParameterMismatch,
+                            "Request with the same client request token was already made with "
+                            "different parameters"));
+  } else {
+    answer = Outcome(Replayed(ctx, t));
+  }
+  t.ReleaseToken(false);
+  return answer;
 }
 
 }  // namespace
@@ -279,12 +349,15 @@ void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, D
   auto t = std::make_shared<Transaction>();
   Status s = Prepare(ctx, request, t.get());
   if (!s.ok()) return done(std::move(s));
+  if (std::optional<Outcome> answer = CheckToken(ctx, *t)) return done(std::move(*answer));
   if (SimulateConflict(ctx.config->transaction_conflict_rate)) {
+    t->ReleaseToken(false);
     return done(Conflict(t->batch.writes.size()));
   }
   t->done = std::move(done);
   db::WriteBatch* batch = &t->batch;
   ctx.db->Write(batch, [t = std::move(t)](Status status) {
+    t->ReleaseToken(status.ok());
     if (status.ok()) return t->done(Committed(*t));
     bool decided = std::any_of(t->batch.writes.begin(), t->batch.writes.end(),
                                [](const db::ItemWrite& w) { return !w.decision.ok(); });

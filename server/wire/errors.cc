@@ -32,6 +32,10 @@ ErrorShape ShapeOf(ErrorKind kind) {
       return {400, "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", false};
     case ErrorKind::kTransactionCanceled:
       return {400, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", true};
+    case ErrorKind::kTransactionInProgress:
+      return {400, "com.amazonaws.dynamodb.v20120810#TransactionInProgressException", true};
+    case ErrorKind::kIdempotentParameterMismatch:
+      return {400, "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", true};
     case ErrorKind::kLimitExceeded:
       return {400, "com.amazonaws.dynamodb.v20120810#LimitExceededException", false};
     case ErrorKind::kItemCollectionSizeLimitExceeded:

@@ -1,8 +1,11 @@
 #include "server/wire/json.h"
 
 #include <simdjson.h>
+#include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 
 namespace cirrus::wire {
@@ -105,6 +108,64 @@ size_t JsonValue::size() const {
   simdjson::dom::array array;
   if (e.get_array().get(array) == simdjson::SUCCESS) return array.size();
   return 0;
+}
+
+namespace {
+
+// Feeds `v` to `state` as a type tag, then its contents with their lengths, object members
+// sorted by key: an unambiguous, order-independent serialization.
+void Feed(XXH3_state_t* state, const JsonValue& v) {
+  const auto type = static_cast<uint8_t>(v.type());
+  XXH3_128bits_update(state, &type, 1);
+  auto feed_size = [&](uint64_t n) { XXH3_128bits_update(state, &n, sizeof(n)); };
+  auto feed_string = [&](std::string_view s) {
+    feed_size(s.size());
+    XXH3_128bits_update(state, s.data(), s.size());
+  };
+  switch (v.type()) {
+    case JsonValue::Type::kNull:
+      break;
+    case JsonValue::Type::kBool:
+      feed_size(v.boolean());
+      break;
+    case JsonValue::Type::kNumber: {
+      const double d = v.number();
+      XXH3_128bits_update(state, &d, sizeof(d));
+      break;
+    }
+    case JsonValue::Type::kString:
+      feed_string(v.string());
+      break;
+    case JsonValue::Type::kArray: {
+      std::vector<JsonValue> elements = v.elements();
+      feed_size(elements.size());
+      for (const JsonValue& e : elements) Feed(state, e);
+      break;
+    }
+    case JsonValue::Type::kObject: {
+      std::vector<std::pair<std::string_view, JsonValue>> members = v.members();
+      std::sort(members.begin(), members.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      feed_size(members.size());
+      for (const auto& [key, value] : members) {
+        feed_string(key);
+        Feed(state, value);
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string Digest(const JsonValue& value) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                  &XXH3_freeState);
+  XXH3_128bits_reset(state.get());
+  Feed(state.get(), value);
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
+  return std::string(reinterpret_cast<const char*>(canonical.digest), sizeof(canonical.digest));
 }
 
 std::optional<JsonValue> JsonValue::Find(std::string_view key) const {

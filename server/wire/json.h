@@ -61,6 +61,11 @@ class JsonParser {
   Impl* impl_;
 };
 
+// A 16-byte digest of `value` that does not depend on its object members' order or on the
+// document's spacing: two requests whose digests are equal ask the same thing (a
+// transaction's ClientRequestToken idempotency). XXH3-128, not a cryptographic hash.
+std::string Digest(const JsonValue& value);
+
 // The serialization error DynamoDB gives a member of the wrong JSON type, e.g.
 // "NUMBER_VALUE cannot be converted to String". `expected`: "String", "Boolean", "Long",
 // "Integer", "Map", "List", "Structure".

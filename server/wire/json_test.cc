@@ -25,6 +25,24 @@ TEST(JsonTest, ParsesAndNavigates) {
   EXPECT_EQ(root->members().size(), 6u);
 }
 
+TEST(JsonTest, DigestIgnoresMemberOrderAndSpacingButNothingElse) {
+  JsonParser parser;
+  auto digest = [&](std::string body) {
+    Result<JsonValue> root = parser.Parse(&body);
+    EXPECT_TRUE(root.ok()) << body;
+    return root.ok() ? Digest(*root) : std::string();
+  };
+  const std::string base = digest(R"({"a":{"S":"x"},"b":[1,true,null]})");
+  EXPECT_EQ(base.size(), 16u);
+  EXPECT_EQ(base, digest(R"({ "b" : [1, true, null], "a": {"S": "x"} })"));
+  EXPECT_NE(base, digest(R"({"a":{"S":"y"},"b":[1,true,null]})"));
+  EXPECT_NE(base, digest(R"({"a":{"S":"x"},"b":[true,1,null]})"));
+  EXPECT_NE(base, digest(R"({"a":{"N":"x"},"b":[1,true,null]})"));
+  EXPECT_NE(base, digest(R"({"a":{"S":"x"},"b":[1,true,null],"c":null})"));
+  // Lengths are part of the digest: moving a byte between two strings changes it.
+  EXPECT_NE(digest(R"({"x":["ab","c"]})"), digest(R"({"x":["a","bc"]})"));
+}
+
 TEST(JsonTest, RejectsMalformedBodies) {
   JsonParser parser;
   for (std::string body : {std::string(""), std::string("{"), std::string("{\"a\":1"),

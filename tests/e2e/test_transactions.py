@@ -285,3 +285,133 @@ def test_the_conflict_switch_cancels_transactions_to_test_retries():
                        capture_output=True, text=True, timeout=30)
     assert p.returncode != 0
     assert "transaction-conflict-rate" in p.stderr
+
+
+def add_one(table, k, token=None):
+    """A transaction that adds 1 to the item's counter (not idempotent by itself)."""
+    args = {"TransactItems": [{"Update": {"TableName": table, "Key": {"pk": s(k)},
+                                          "UpdateExpression": "ADD c :one",
+                                          "ExpressionAttributeValues": {":one": n(1)}}}]}
+    if token:
+        args["ClientRequestToken"] = token
+    return args
+
+
+def counter(c, table, k):
+    return int(c.get_item(TableName=table, Key={"pk": s(k)}, ConsistentRead=True)["Item"]["c"]["N"])
+
+
+def test_client_request_token_makes_retries_idempotent_across_a_restart(tmp_path):
+    data_dir = str(tmp_path / "data")
+    token = unique("tok")
+    with Server(data_dir=data_dir) as server:
+        c = make_client(server.url)
+        table = create_table(c, unique("idem"))
+        c.transact_write_items(**add_one(table, "k", token))
+        # The same call again: success, applied once.
+        again = c.transact_write_items(**add_one(table, "k", token), ReturnConsumedCapacity="TOTAL")
+        assert counter(c, table, "k") == 1
+        # A retry reports the reads of the items it names (twice a consistent read), not writes.
+        assert again["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 2.0,
+                                              "ReadCapacityUnits": 2.0}]
+        # The same token for another transaction: refused, nothing applied.
+        with pytest.raises(botocore.exceptions.ClientError) as info:
+            c.transact_write_items(**add_one(table, "other", token))
+        assert info.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+        assert "Item" not in c.get_item(TableName=table, Key={"pk": s("other")})
+        # Without a token of their own, boto3 gives each call a fresh one: both apply.
+        c.transact_write_items(**add_one(table, "k"))
+        c.transact_write_items(**add_one(table, "k"))
+        assert counter(c, table, "k") == 3
+    with Server(data_dir=data_dir) as server:  # a restart within the 10 minutes
+        c = make_client(server.url)
+        c.transact_write_items(**add_one(table, "k", token))
+        assert counter(c, table, "k") == 3
+        with pytest.raises(botocore.exceptions.ClientError) as info:
+            c.transact_write_items(**add_one(table, "other", token))
+        assert info.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
+        c.transact_write_items(**add_one(table, "k", unique("tok")))
+        assert counter(c, table, "k") == 4
+
+
+def test_a_cancelled_transaction_does_not_use_up_its_token(ddb, accounts):
+    k, token = unique("k"), unique("tok")
+    guarded = add_one(accounts, k, token)
+    guarded["TransactItems"][0]["Update"]["ConditionExpression"] = "attribute_exists(pk)"
+    cancellation(ddb.transact_write_items, **guarded)
+    ddb.put_item(TableName=accounts, Item={"pk": s(k), "c": n(0)})
+    ddb.transact_write_items(**guarded)  # the retry runs: the first one changed nothing
+    assert counter(ddb, accounts, k) == 1
+
+
+def test_the_same_token_in_flight_is_refused_and_applies_once(tmp_path):
+    # Eight clients send one token at once: whichever answers they get (the first's success,
+    # its replays, TransactionInProgressException while it is still running; which one is up to
+    # timing, and the unit tests pin down the refusal), the transaction applies once.
+    with Server(data_dir=str(tmp_path / "data")) as server:
+        c = make_client(server.url)
+        table = create_table(c, unique("inflight"))
+        c.put_item(TableName=table, Item={"pk": s("k"), "c": n(0)})
+        for round in range(5):
+            token = unique("tok")
+            outcomes = []
+            start = threading.Barrier(8)
+
+            def send():
+                mine = make_client(server.url)
+                start.wait()
+                try:
+                    mine.transact_write_items(**add_one(table, "k", token))
+                    outcomes.append("ok")
+                except botocore.exceptions.ClientError as e:
+                    outcomes.append(e.response["Error"]["Code"])
+
+            threads = [threading.Thread(target=send) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert set(outcomes) <= {"ok", "TransactionInProgressException"}, outcomes
+            assert outcomes.count("ok") >= 1
+            assert counter(c, table, "k") == round + 1  # applied once whatever the answers
+
+
+def test_item_collection_metrics_for_tables_with_local_indexes(ddb):
+    table = unique("lsi")
+    ddb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "x")],
+        LocalSecondaryIndexes=[{"IndexName": "byx", "Projection": {"ProjectionType": "ALL"},
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "x", "KeyType": "RANGE"}]}])
+    ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1})
+    out = ddb.transact_write_items(ReturnItemCollectionMetrics="SIZE", TransactItems=[
+        {"Put": {"TableName": table, "Item": {"pk": s("a"), "sk": s("1"), "x": s("v")}}},
+        {"Put": {"TableName": table, "Item": {"pk": s("b"), "sk": s("1")}}}])
+    metrics = out["ItemCollectionMetrics"][table]
+    assert sorted(m["ItemCollectionKey"]["pk"]["S"] for m in metrics) == ["a", "b"]
+    assert all(len(m["SizeEstimateRangeGB"]) == 2 for m in metrics)
+    plain = ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": {"pk": s("c"), "sk": s("1")}}}])
+    assert "ItemCollectionMetrics" not in plain
+
+
+def test_the_4_mb_aggregate_limit(ddb, accounts):
+    k = unique("k")
+    blob = "x" * 390000  # 11 of them are over 4 MB, 10 are not
+    code, message = call_error(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s("%s-%d" % (k, i)), "b": s(blob)}}}
+        for i in range(11)])
+    assert (code, message) == ("ValidationException",
+                               "Transaction size has exceeded the maximum allowed size of 4 MB")
+    assert "Item" not in ddb.get_item(TableName=accounts, Key={"pk": s(k + "-0")})
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": accounts, "Item": {"pk": s("%s-%d" % (k, i)), "b": s(blob)}}}
+        for i in range(10)])
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-10"), "b": s(blob)})
+    gets = [{"Get": {"TableName": accounts, "Key": {"pk": s("%s-%d" % (k, i))}}} for i in range(11)]
+    assert len(ddb.transact_get_items(TransactItems=gets[:10])["Responses"]) == 10
+    message, reasons = cancellation(ddb.transact_get_items, TransactItems=gets)
+    assert [r["Code"] for r in reasons] == ["None"] * 10 + ["ValidationError"]
+    assert message.endswith("ValidationError]")
