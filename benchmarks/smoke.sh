@@ -16,7 +16,7 @@ port=$(sed -n 's/.*listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$log")
 run() { echo "+ cirrus-load $*"; "$LOAD" --port "$port" --connections 4 --duration 1 --warmup 0.2 "$@"; }
 "$LOAD" --port "$port" --preload --table plain --items 2000 --duration 0
 "$LOAD" --port "$port" --preload --table ranged --partition-size 100 --items 2000 --duration 0
-for w in get put update mixed batchget batchwrite static; do run --table plain --items 2000 --workload $w; done
+for w in get put update mixed batchget batchwrite transactwrite transactget static; do run --table plain --items 2000 --workload $w; done
 run --table plain --items 2000 --workload get --distribution zipf
 run --table plain --items 2000 --workload scan --limit 100
 run --table ranged --partition-size 100 --items 2000 --workload query --limit 10

@@ -142,6 +142,12 @@ TEST_F(EvaluateTest, ArithmeticIsExact) {
   EXPECT_EQ(r->at("n").scalar(), "15");
   EXPECT_EQ(r->at("neg").scalar(), "-3.5");
   EXPECT_EQ(r->at("c").scalar(), "2");
+  // A parenthesized sum, as ElectroDB's add and subtract write it.
+  r = Update("SET n = (if_not_exists(n, :one) - :one), fresh = (if_not_exists(fresh, :one) + :n2)",
+             item_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->at("n").scalar(), "4");
+  EXPECT_EQ(r->at("fresh").scalar(), "11");
   EXPECT_EQ(Update("SET n = :big + :big", item_).status().message(),
             "Attempting to store more than 38 significant digits in a Number");
   EXPECT_EQ(Update("SET x = s + :one", item_).status().message(),

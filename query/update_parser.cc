@@ -102,7 +102,9 @@ class UpdateParser {
   }
 
   // set_operand ::= path | :value | if_not_exists(path, set_operand)
-  //               | list_append(set_operand, set_operand) | '(' set_operand ')'
+  //               | list_append(set_operand, set_operand) | '(' set_value ')'
+  // (DynamoDB takes a parenthesized sum: ElectroDB's add and subtract send
+  // "SET #a = (if_not_exists(#a, :d) - :v)".)
   Result<Operand> ParseSetOperand() {
     CIRRUS_RETURN_IF_ERROR(t_.Enter());
     Result<Operand> operand = ParseSetOperandAt();
@@ -114,7 +116,7 @@ class UpdateParser {
     const Token& t = t_.Peek();
     if (t.Is("(")) {
       t_.Next();
-      CIRRUS_ASSIGN_OR_RETURN(Operand inner, ParseSetOperand());
+      CIRRUS_ASSIGN_OR_RETURN(Operand inner, ParseSetValue());
       if (!t_.Accept(")")) return t_.SyntaxError();
       return inner;
     }

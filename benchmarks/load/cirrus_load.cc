@@ -95,6 +95,7 @@ struct Options {
   int partition_size = 1;   // >1: items i have key (pk = i / P, sk = i % P): Query reads a partition
   int limit = 100;          // query and scan: Limit
   std::string distribution = "uniform";  // or "zipf" (theta 0.99): which item a request names
+  bool token = true;  // transactwrite: send a ClientRequestToken
   std::string json_out;
 };
 
@@ -211,6 +212,29 @@ class Workload {
         first = false;
       }
       return {"DynamoDB_20120810.BatchWriteItem", body + "]}}", "UnprocessedItems"};
+    }
+    if (w == "transactwrite") {  // 2 Puts of distinct items, with a fresh token as SDKs send
+      int64_t j = Pick();
+      while (j == i && o_.items > 1) j = Pick();
+      char token[33];
+      std::snprintf(token, sizeof(token), "%016llx%016llx", static_cast<unsigned long long>(rng_()),
+                    static_cast<unsigned long long>(rng_()));
+      std::string body = o_.token ? "{\"ClientRequestToken\":\"" + std::string(token) + "\"," : "{";
+      body += "\"TransactItems\":[";
+      body += "{\"Put\":{" + table + ",\"Item\":" + ItemJson(i, o_.item_size) + "}},";
+      body += "{\"Put\":{" + table + ",\"Item\":" + ItemJson(j, o_.item_size) + "}}]}";
+      return {"DynamoDB_20120810.TransactWriteItems", body, nullptr};
+    }
+    if (w == "transactget") {  // 10 distinct items in one snapshot
+      std::set<int64_t> keys;
+      while (keys.size() < static_cast<size_t>(std::min<int64_t>(10, o_.items))) keys.insert(Pick());
+      std::string body = "{\"TransactItems\":[";
+      bool first = true;
+      for (int64_t k : keys) {
+        body += (first ? "" : ",") + std::string("{\"Get\":{") + table + ",\"Key\":{" + KeyJson(k) + "}}}";
+        first = false;
+      }
+      return {"DynamoDB_20120810.TransactGetItems", body + "]}", "\"Responses\":[{\"Item\""};
     }
     return {"DynamoDB_20120810.GetItem", "{" + table + ",\"Key\":{" + KeyJson(i) + "}}",
             w == "static" ? nullptr : "\"Item\""};
@@ -540,8 +564,9 @@ int main(int argc, char** argv) {
   app.add_option("--workload", o.workload,
                  "get | put | update (a counter) | mixed (95% get, 5% put) | query (a partition, "
                  "--limit) | scan (a --limit page) | batchget (100 keys) | batchwrite (25 puts) | "
-                 "static (any 200)")
-      ->check(CLI::IsMember({"get", "put", "update", "mixed", "query", "scan", "batchget", "batchwrite", "static"}))
+                 "transactwrite (2 Puts) | transactget (10 Gets) | static (any 200)")
+      ->check(CLI::IsMember({"get", "put", "update", "mixed", "query", "scan", "batchget", "batchwrite",
+                             "transactwrite", "transactget", "static"}))
       ->capture_default_str();
   app.add_option("--partition-size", o.partition_size,
                  "Items per partition key (>1: the table has a sort key; Query reads a partition)")
@@ -557,6 +582,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--items", o.items, "Key space (and items preloaded)")->capture_default_str();
   app.add_option("--item-size", o.item_size, "Approximate item size in bytes")->capture_default_str();
+  app.add_flag("!--no-token", o.token, "transactwrite: without a ClientRequestToken (the SDKs always send one)");
   app.add_flag("--preload", o.preload, "Create the table and load --items items first");
   app.add_option("--gsis", o.gsis,
                  "Items carry a status and a time that each put changes; --preload creates the "

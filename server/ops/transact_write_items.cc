@@ -326,13 +326,11 @@ std::optional<Outcome> CheckToken(OperationContext& ctx, Transaction& t) {
                           "Transaction from previous request is still in progress"));
   }
   t.tokens = ctx.tokens;
-  Result<TransactionTokens::Seen> seen =
+  const TransactionTokens::Seen seen =
       t.tokens->Prepare(*t.token, t.digest, NowMicros(), &t.batch, &t.pending);
-  if (seen.ok() && *seen == TransactionTokens::Seen::kNew) return std::nullopt;
+  if (seen == TransactionTokens::Seen::kNew) return std::nullopt;
   std::optional<Outcome> answer;
-  if (!seen.ok()) {
-    answer = Outcome(seen.status());
-  } else if (*seen == TransactionTokens::Seen::kDifferent) {
+  if (seen == TransactionTokens::Seen::kDifferent) {
     answer = Outcome(Status(ErrorKind::kIdempotentParameterMismatch,
                             "Request with the same client request token was already made with "
                             "different parameters"));

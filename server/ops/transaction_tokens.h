@@ -6,20 +6,25 @@
 // TransactItems get IdempotentParameterMismatchException; a retry while the first call is
 // still running gets TransactionInProgressException.
 //
-// The records are settings of the data directory, written by the transaction's own atomic
-// write (WriteBatch::settings), so a transaction and the memory of its token commit together
-// and survive a restart:
-//   "txtoken/k/" TOKEN                       -> expires_us:fixed64 digest (wire::Digest)
-//   "txtoken/e/" expires_us:fixed64 TOKEN    -> ""   (oldest first, for the sweep)
-// The sweep rides on later transactions: each one that brings a token also deletes up to
-// Options::sweep_batch records that expired, or the oldest ones while more than
-// Options::max_tokens are kept (--max-transaction-tokens: past it, the oldest tokens are
-// forgotten before their 10 minutes).
+// Each remembered token is one setting of the data directory, written by the transaction's
+// own atomic write (WriteBatch::settings), so a transaction and the memory of its token
+// commit together and survive a restart:
+//   "txtoken/" expires_us:fixed64 XXH3-128(token):16 bytes -> digest:16 bytes (wire::Digest)
+// Keys grow with time, so a commit appends them to one page instead of dirtying a page per
+// token (a random key per transaction cost a fifth of durable transaction throughput). The
+// records are looked up in memory: loaded when the server starts, kept as they commit.
+// Later transactions each delete up to Options::sweep_batch expired records, or the oldest
+// ones while more than Options::max_tokens are kept (--max-transaction-tokens: past it, the
+// oldest tokens are forgotten before their 10 minutes). About 100 bytes of memory a token.
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "db/database.h"
@@ -34,7 +39,7 @@ class TransactionTokens {
     size_t sweep_batch = 64;  // records a transaction deletes, at most
   };
 
-  // Counts the records the data directory keeps (a restart keeps them).
+  // Loads the records the data directory keeps (a restart keeps them).
   TransactionTokens(db::Database* db, Options options);
 
   // Marks `token` in flight; false when it already is.
@@ -43,39 +48,47 @@ class TransactionTokens {
 
   enum class Seen { kNew, kSame, kDifferent };
 
+  using TokenHash = std::array<uint8_t, 16>;
+  struct Stored {  // one record
+    int64_t expires_us;
+    TokenHash token;
+  };
+
   // What a transaction's batch carries for the token store, to hand back to Finish.
   struct Pending {
-    bool added = false;              // a new record (not one replacing an expired record)
-    size_t deleted = 0;              // records the batch's sweep deletes
-    std::vector<std::string> swept;  // their tokens, held in flight until Finish
-    bool sweeping = false;
-    int64_t next_sweep_us = INT64_MAX;
+    bool adds = false;
+    Stored record{};
+    std::string digest;
+    std::vector<Stored> swept;  // records the batch deletes, oldest first
   };
 
   // What is remembered of `token` now: the same request (`digest`), another, or nothing (or
   // an expired record). For kNew, adds to `batch` the token's record, expiring `window` after
   // `now_us`, and a sweep step; the caller then writes the batch and calls Finish.
   // REQUIRES: Begin(token).
-  Result<Seen> Prepare(const std::string& token, const std::string& digest, int64_t now_us,
-                       db::WriteBatch* batch, Pending* pending);
+  Seen Prepare(const std::string& token, const std::string& digest, int64_t now_us,
+               db::WriteBatch* batch, Pending* pending);
 
-  // After the batch committed (or not): counts, releases the swept tokens.
-  void Finish(const Pending& pending, bool committed);
+  // After the batch committed (or not): the new record is remembered, or the swept ones are
+  // put back to be swept again.
+  void Finish(Pending& pending, bool committed);
 
-  size_t count() const;  // records kept, as this process counts them
+  size_t count() const;  // records kept
 
  private:
-  // Adds deletions of expired or surplus records to `batch`; the tokens swept are held in
-  // flight so that no transaction renews one meanwhile.
-  Status Sweep(int64_t now_us, db::WriteBatch* batch, Pending* pending);
+  struct Remembered {
+    int64_t expires_us;
+    std::array<char, 16> digest;  // wire::Digest's size, without a heap copy
+  };
+  struct HashOf {
+    size_t operator()(const TokenHash& h) const;
+  };
 
-  db::Database* db_;
   const Options options_;
   mutable std::mutex mu_;
   std::unordered_set<std::string> in_flight_;
-  size_t count_ = 0;
-  int64_t next_sweep_us_ = INT64_MAX;  // when the oldest record expires
-  bool sweeping_ = false;              // one sweep at a time
+  std::unordered_map<TokenHash, Remembered, HashOf> live_;
+  std::deque<Stored> records_;  // every record in the data directory, in commit order
 };
 
 }  // namespace cirrus::server

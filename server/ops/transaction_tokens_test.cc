@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/item/clock.h"
 #include "db/testing/temp_database.h"
 
 namespace cirrus::server {
@@ -19,18 +20,22 @@ Seen Use(db::Database* db, TransactionTokens& tokens, const std::string& token,
   EXPECT_TRUE(tokens.Begin(token));
   db::WriteBatch batch;
   TransactionTokens::Pending pending;
-  Result<Seen> seen = tokens.Prepare(token, digest, now_us, &batch, &pending);
-  EXPECT_TRUE(seen.ok()) << seen.status().message();
+  Seen seen = tokens.Prepare(token, digest, now_us, &batch, &pending);
   bool committed = false;
-  if (seen.ok() && *seen == Seen::kNew) committed = db->WriteSync(&batch).ok();
+  if (seen == Seen::kNew) committed = db->WriteSync(&batch).ok();
   tokens.Finish(pending, committed);
   tokens.End(token);
-  return seen.ok() ? *seen : Seen::kNew;
+  return seen;
+}
+
+size_t Stored(db::Database* db) {
+  Result<db::ReadView> view = db->Read();
+  return view->ListSettings("txtoken/")->size();
 }
 
 TEST(TransactionTokensTest, RemembersATokenForItsWindowAcrossARestart) {
   db::testing::TempDatabase db;
-  const int64_t t0 = 1'700'000'000'000'000;
+  const int64_t t0 = NowMicros();  // loading a record compares it with the clock
   {
     TransactionTokens tokens(db.get(), {});
     EXPECT_EQ(Use(db.get(), tokens, "tok", kDigest, t0), Seen::kNew);
@@ -45,8 +50,8 @@ TEST(TransactionTokensTest, RemembersATokenForItsWindowAcrossARestart) {
   EXPECT_EQ(Use(db.get(), tokens, "tok", kOtherDigest, t0 + 11 * kMinute), Seen::kNew);
   EXPECT_EQ(tokens.count(), 1u);
   EXPECT_EQ(Use(db.get(), tokens, "tok", kOtherDigest, t0 + 12 * kMinute), Seen::kSame);
-  Result<db::ReadView> view = db->Read();
-  EXPECT_EQ(view->ListSettings("txtoken/e/")->size(), 1u);  // the old expiry entry went
+  EXPECT_EQ(Stored(db.get()), 1u);  // the old record went with the new one's commit
+  EXPECT_EQ(tokens.count(), 1u);
 }
 
 TEST(TransactionTokensTest, ATokenInFlightIsHeld) {
@@ -65,7 +70,7 @@ TEST(TransactionTokensTest, AFailedWriteRemembersNothing) {
   ASSERT_TRUE(tokens.Begin("tok"));
   db::WriteBatch batch;
   TransactionTokens::Pending pending;
-  ASSERT_EQ(*tokens.Prepare("tok", kDigest, 1, &batch, &pending), Seen::kNew);
+  ASSERT_EQ(tokens.Prepare("tok", kDigest, 1, &batch, &pending), Seen::kNew);
   tokens.Finish(pending, /*committed=*/false);  // the batch is never written
   tokens.End("tok");
   EXPECT_EQ(tokens.count(), 0u);
@@ -85,9 +90,7 @@ TEST(TransactionTokensTest, LaterTransactionsSweepExpiredTokens) {
   Use(db.get(), tokens, "new1", kDigest, later);
   Use(db.get(), tokens, "new2", kDigest, later);
   EXPECT_EQ(tokens.count(), 3u);  // the ten old ones gone, the three new ones kept
-  Result<db::ReadView> view = db->Read();
-  EXPECT_EQ(view->ListSettings("txtoken/k/")->size(), 3u);
-  EXPECT_EQ(view->ListSettings("txtoken/e/")->size(), 3u);
+  EXPECT_EQ(Stored(db.get()), 3u);
 }
 
 TEST(TransactionTokensTest, TheBoundForgetsTheOldestFirst) {
@@ -97,21 +100,40 @@ TEST(TransactionTokensTest, TheBoundForgetsTheOldestFirst) {
   EXPECT_LE(tokens.count(), 5u);
   EXPECT_EQ(Use(db.get(), tokens, "t119", kDigest, 30), Seen::kSame);   // the newest is kept
   EXPECT_EQ(Use(db.get(), tokens, "t100", kOtherDigest, 30), Seen::kNew);  // the oldest is not
-  Result<db::ReadView> view = db->Read();
-  EXPECT_LE(view->ListSettings("txtoken/k/")->size(), 6u);
+  EXPECT_LE(Stored(db.get()), 6u);
 }
 
-TEST(TransactionTokensTest, TheSweepLeavesATokenInUse) {
+TEST(TransactionTokensTest, ARenewedTokenOutlivesTheSweepOfItsOldRecord) {
   db::testing::TempDatabase db;
   TransactionTokens tokens(db.get(), {});
-  Use(db.get(), tokens, "busy", kDigest, 1);
-  Use(db.get(), tokens, "idle", kDigest, 2);
-  ASSERT_TRUE(tokens.Begin("busy"));  // a retry of "busy" is running
-  Use(db.get(), tokens, "later", kDigest, 11 * kMinute);
-  EXPECT_EQ(tokens.count(), 2u);  // "idle" swept, "busy" kept for a later sweep
-  Result<db::ReadView> view = db->Read();
-  EXPECT_TRUE(*view->GetSetting("txtoken/k/busy"));
-  EXPECT_FALSE(*view->GetSetting("txtoken/k/idle"));
+  const int64_t t0 = NowMicros() - 11 * kMinute;  // so that the renewed record is live now
+  Use(db.get(), tokens, "tok", kDigest, t0);
+  Use(db.get(), tokens, "other", kDigest, t0 + 1);
+  // "tok" expired and is used again; the sweep then deletes its old record (and "other").
+  EXPECT_EQ(Use(db.get(), tokens, "tok", kOtherDigest, t0 + 11 * kMinute), Seen::kNew);
+  EXPECT_EQ(Use(db.get(), tokens, "later", kDigest, t0 + 11 * kMinute + 1), Seen::kNew);
+  EXPECT_EQ(Use(db.get(), tokens, "tok", kOtherDigest, t0 + 12 * kMinute), Seen::kSame);
+  EXPECT_EQ(Stored(db.get()), 2u);
+  db.Reopen();
+  TransactionTokens reloaded(db.get(), {});
+  EXPECT_EQ(Use(db.get(), reloaded, "tok", kDigest, t0 + 12 * kMinute), Seen::kDifferent);
+}
+
+TEST(TransactionTokensTest, AFailedSweepIsSweptAgain) {
+  db::testing::TempDatabase db;
+  TransactionTokens tokens(db.get(), {});
+  Use(db.get(), tokens, "old", kDigest, 1);
+  ASSERT_TRUE(tokens.Begin("a"));
+  db::WriteBatch batch;
+  TransactionTokens::Pending pending;
+  ASSERT_EQ(tokens.Prepare("a", kDigest, 11 * kMinute, &batch, &pending), Seen::kNew);
+  EXPECT_EQ(pending.swept.size(), 1u);
+  tokens.Finish(pending, /*committed=*/false);
+  tokens.End("a");
+  EXPECT_EQ(tokens.count(), 1u);
+  Use(db.get(), tokens, "b", kDigest, 11 * kMinute);
+  EXPECT_EQ(tokens.count(), 1u);  // "old" swept, "b" kept
+  EXPECT_EQ(Stored(db.get()), 1u);
 }
 
 }  // namespace

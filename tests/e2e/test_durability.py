@@ -242,6 +242,67 @@ def test_kill_9_during_writes(servers, data_dir):
     stop_ok(server)
 
 
+def test_kill_9_during_transactions(servers, data_dir):
+    """SIGKILL while 8 threads run transactions that each put an item in two tables and add
+    one to the thread's counter in a third: every acknowledged transaction is there after a
+    restart, none is there in part (both items or neither; the counter equals the pairs), and
+    a retry of an acknowledged one with its ClientRequestToken does not apply again."""
+    server = servers(data_dir=data_dir)
+    c = make_client(server.url)
+    for name in ("tx-a", "tx-b", "tx-count"):
+        create_table(c, name)
+    acknowledged = {}  # "t-i" -> the token it committed with
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def items(pk, token=None):
+        args = {"TransactItems": [
+            {"Put": {"TableName": "tx-a", "Item": {"pk": {"S": pk}, "payload": {"S": pk * 20}}}},
+            {"Put": {"TableName": "tx-b", "Item": {"pk": {"S": pk}}}},
+            {"Update": {"TableName": "tx-count", "Key": {"pk": {"S": pk.split("-")[0]}},
+                        "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}}]}
+        if token:
+            args["ClientRequestToken"] = token
+        return args
+
+    def writer(thread):
+        client = make_client(server.url)
+        for i in range(100_000):
+            pk, token = "%d-%05d" % (thread, i), "tok-%d-%05d" % (thread, i)
+            try:
+                client.transact_write_items(**items(pk, token))
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+                return  # the server is gone
+            with lock:
+                acknowledged[pk] = token
+                if len(acknowledged) >= 300:
+                    enough.set()
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(writer, t) for t in range(8)]
+        enough.wait(timeout=120)
+        server.stop(signal.SIGKILL)
+        for f in futures:
+            f.result()
+    assert len(acknowledged) >= 300
+
+    server = servers(data_dir=data_dir)
+    c = make_client(server.url)
+    a = {i["pk"]["S"] for i in scan_all(c, "tx-a")}
+    b = {i["pk"]["S"] for i in scan_all(c, "tx-b")}
+    counts = {i["pk"]["S"]: int(i["n"]["N"]) for i in scan_all(c, "tx-count")}
+    assert set(acknowledged) <= a, "lost: %s" % sorted(set(acknowledged) - a)[:5]
+    assert a == b, "half applied: %s" % sorted(a ^ b)[:5]
+    for thread in range(8):
+        assert counts.get(str(thread), 0) == sum(1 for pk in a if pk.startswith("%d-" % thread))
+    # Retrying acknowledged transactions with their tokens after the crash applies nothing.
+    for pk, token in sorted(acknowledged.items())[:20]:
+        c.transact_write_items(**items(pk, token))
+    assert {i["pk"]["S"]: int(i["n"]["N"]) for i in scan_all(c, "tx-count")} == counts
+    stop_ok(server)
+
+
 # --- Two servers, one data directory --------------------------------------------------------
 
 def test_second_server_on_same_data_dir_refused_or_safe(servers, data_dir):

@@ -415,3 +415,30 @@ def test_the_4_mb_aggregate_limit(ddb, accounts):
     message, reasons = cancellation(ddb.transact_get_items, TransactItems=gets)
     assert [r["Code"] for r in reasons] == ["None"] * 10 + ["ValidationError"]
     assert message.endswith("ValidationError]")
+
+
+def test_electrodb_style_transfer(ddb, accounts):
+    """The request ElectroDB's transaction.write sends for subtract/add with a condition
+    (checked by hand with electrodb 3 and @aws-sdk/client-dynamodb): a parenthesized sum in
+    SET, a token of the caller's choosing."""
+    k = unique("k")
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-a"), "balance": n(100)})
+    ddb.put_item(TableName=accounts, Item={"pk": s(k + "-b"), "balance": n(0)})
+
+    def move(amount):
+        return {"ClientRequestToken": k, "TransactItems": [
+            {"Update": {"TableName": accounts, "Key": {"pk": s(k + "-a")},
+                        "UpdateExpression": "SET #balance = (if_not_exists(#balance, :d) - :v)",
+                        "ConditionExpression": "#balance >= :v",
+                        "ExpressionAttributeNames": {"#balance": "balance"},
+                        "ExpressionAttributeValues": {":v": n(amount), ":d": n(0)}}},
+            {"Update": {"TableName": accounts, "Key": {"pk": s(k + "-b")},
+                        "UpdateExpression": "SET #balance = (if_not_exists(#balance, :d) + :v)",
+                        "ExpressionAttributeNames": {"#balance": "balance"},
+                        "ExpressionAttributeValues": {":v": n(amount), ":d": n(0)}}}]}
+
+    ddb.transact_write_items(**move(30))
+    ddb.transact_write_items(**move(30))  # a retry
+    got = ddb.transact_get_items(TransactItems=[
+        {"Get": {"TableName": accounts, "Key": {"pk": s(k + x)}}} for x in ("-a", "-b")])
+    assert [r["Item"]["balance"] for r in got["Responses"]] == [n(70), n(30)]
