@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "server/lambda_api.h"
+#include "server/ops/transaction_conflicts.h"
 #include "server/ops/transaction_tokens.h"
 #include "server/wire/errors.h"
 #include "server/wire/json.h"
@@ -162,7 +163,8 @@ Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
     : config_(std::move(config)),
       ctx_{db, &config_,
            std::make_shared<TransactionTokens>(
-               db, TransactionTokens::Options{.max_tokens = config_.max_transaction_tokens})},
+               db, TransactionTokens::Options{.max_tokens = config_.max_transaction_tokens}),
+           std::make_shared<TransactionConflicts>(config_.transaction_conflict_rate)},
       triggers_(triggers) {}
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {

@@ -19,6 +19,7 @@ enum class ErrorKind : uint8_t {
   kConditionalCheckFailed,
   kTransactionCanceled,
   kTransactionInProgress,
+  kTransactionConflict,  // a plain write to an item a transaction is writing
   kIdempotentParameterMismatch,
   kLimitExceeded,
   kItemCollectionSizeLimitExceeded,

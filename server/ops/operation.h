@@ -30,6 +30,7 @@ struct ServerConfig {
 };
 
 class TransactionTokens;
+class TransactionConflicts;
 
 // What every operation works with. Thread-safe; shared by all requests.
 struct OperationContext {
@@ -38,6 +39,8 @@ struct OperationContext {
   // TransactWriteItems' idempotency; shared with the writes in flight, which may complete
   // after the context is gone.
   std::shared_ptr<TransactionTokens> tokens;
+  // --transaction-conflict-rate's simulation (shared for the same reason).
+  std::shared_ptr<TransactionConflicts> conflicts;
 };
 
 // What an operation answers: a JSON body, or an error whose body may carry extra members

@@ -1,6 +1,7 @@
 #include "server/ops/single_write.h"
 
 #include "query/evaluate.h"
+#include "server/ops/transaction_conflicts.h"
 #include "server/wire/item_json.h"
 
 namespace cirrus::server {
@@ -69,6 +70,10 @@ std::function<Result<db::Mutation>(const Item* current)> UpdateDecision(
 
 void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state) {
   db::WriteBatch* batch = &state->batch;
+  if (ctx.conflicts && ctx.conflicts->Refuses(*batch->writes[0].table, batch->writes[0].key)) {
+    return state->done(
+        Status(ErrorKind::kTransactionConflict, "Transaction is ongoing for the item"));
+  }
   ctx.db->Write(batch, [state = std::move(state)](Status status) {
     const db::ItemWrite& w = state->batch.writes[0];
     if (!status.ok()) {

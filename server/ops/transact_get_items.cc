@@ -7,6 +7,7 @@
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
 #include "server/ops/page.h"
+#include "server/ops/transaction_conflicts.h"
 
 namespace cirrus::server {
 namespace {
@@ -79,6 +80,11 @@ Outcome Run(OperationContext& ctx, const wire::JsonValue& request) {
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());  // one snapshot for all
     for (const Get& g : gets) {
+      if (ctx.conflicts && ctx.conflicts->Refuses(*g.table, g.stored_key)) {
+        std::vector<CancellationReason> reasons(gets.size());
+        reasons[&g - gets.data()] = {"TransactionConflict", "Transaction is ongoing for the item"};
+        return TransactionCanceled(reasons);
+      }
       CIRRUS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
                               view.Get(*g.table, g.stored_key));
       w.BeginObject();

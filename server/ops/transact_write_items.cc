@@ -3,7 +3,6 @@
 // in one atomic write (with index entries and stream records) or none. A cancelled transaction
 // answers TransactionCanceledException with one reason per action, in order.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
-#include <random>
 #include <set>
 #include <utility>
 
@@ -12,6 +11,7 @@
 #include "query/evaluate.h"
 #include "server/ops/ops.h"
 #include "server/ops/single_write.h"
+#include "server/ops/transaction_conflicts.h"
 #include "server/ops/transaction_tokens.h"
 #include "server/wire/item_json.h"
 
@@ -35,6 +35,7 @@ struct Transaction {
   std::string digest;                // of TransactItems (wire::Digest), with a token
   std::shared_ptr<TransactionTokens> tokens;  // set while the token is held in flight
   TransactionTokens::Pending pending;
+  std::shared_ptr<TransactionConflicts> conflicts;  // holding the items until the commit
   Done done;
 
   // Releases the token (and what its store swept) once the batch committed or failed.
@@ -222,11 +223,6 @@ Outcome Conflict(size_t actions) {
   return TransactionCanceled(reasons);
 }
 
-bool SimulateConflict(double rate) {
-  if (rate <= 0) return false;
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  return std::uniform_real_distribution<double>(0, 1)(rng) < rate;
-}
 
 // Adds `units` to `table`'s entry, in the order tables first appear.
 void AddUnits(std::vector<std::pair<std::string, double>>& per_table, const std::string& table,
@@ -348,13 +344,18 @@ void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, D
   Status s = Prepare(ctx, request, t.get());
   if (!s.ok()) return done(std::move(s));
   if (std::optional<Outcome> answer = CheckToken(ctx, *t)) return done(std::move(*answer));
-  if (SimulateConflict(ctx.config->transaction_conflict_rate)) {
+  if (ctx.conflicts && ctx.conflicts->Draw()) {
     t->ReleaseToken(false);
     return done(Conflict(t->batch.writes.size()));
   }
   t->done = std::move(done);
+  if (ctx.conflicts) {
+    t->conflicts = ctx.conflicts;
+    t->conflicts->Hold(t->batch);
+  }
   db::WriteBatch* batch = &t->batch;
   ctx.db->Write(batch, [t = std::move(t)](Status status) {
+    if (t->conflicts) t->conflicts->Release(t->batch);
     t->ReleaseToken(status.ok());
     if (status.ok()) return t->done(Committed(*t));
     bool decided = std::any_of(t->batch.writes.begin(), t->batch.writes.end(),

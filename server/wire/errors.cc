@@ -34,6 +34,8 @@ ErrorShape ShapeOf(ErrorKind kind) {
       return {400, "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", true};
     case ErrorKind::kTransactionInProgress:
       return {400, "com.amazonaws.dynamodb.v20120810#TransactionInProgressException", true};
+    case ErrorKind::kTransactionConflict:
+      return {400, "com.amazonaws.dynamodb.v20120810#TransactionConflictException", false};
     case ErrorKind::kIdempotentParameterMismatch:
       return {400, "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", true};
     case ErrorKind::kLimitExceeded:

@@ -287,6 +287,55 @@ def test_the_conflict_switch_cancels_transactions_to_test_retries():
     assert "transaction-conflict-rate" in p.stderr
 
 
+def test_the_conflict_switch_refuses_plain_writes_to_items_in_flight(tmp_path):
+    """At --transaction-conflict-rate 0.5, while durable transactions keep an item in flight,
+    some plain writes to it get TransactionConflictException and some TransactGetItems
+    TransactionConflict; every transaction that was not cancelled applied."""
+    with Server("--transaction-conflict-rate", "0.5", data_dir=str(tmp_path / "data")) as server:
+        c = make_client(server.url)
+        table = create_table(c, unique("race"))
+        c.put_item(TableName=table, Item={"pk": s("hot"), "c": n(0)})
+        stop = threading.Event()
+        applied = []
+
+        def transactions():
+            mine = make_client(server.url)
+            while not stop.is_set():
+                try:
+                    mine.transact_write_items(**add_one(table, "hot"))
+                    applied.append(1)
+                except botocore.exceptions.ClientError as e:
+                    assert e.response["Error"]["Code"] == "TransactionCanceledException"
+
+        threads = [threading.Thread(target=transactions) for _ in range(4)]
+        for t in threads:
+            t.start()
+        seen = set()
+        try:
+            for _ in range(3000):
+                try:
+                    c.update_item(TableName=table, Key={"pk": s("hot")},
+                                  UpdateExpression="SET touched = :t", ExpressionAttributeValues={":t": n(1)})
+                except botocore.exceptions.ClientError as e:
+                    assert e.response["Error"]["Code"] == "TransactionConflictException"
+                    assert e.response["Error"]["Message"] == "Transaction is ongoing for the item"
+                    seen.add("write")
+                try:
+                    c.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": s("hot")}}}])
+                except botocore.exceptions.ClientError as e:
+                    assert e.response["CancellationReasons"] == [
+                        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}]
+                    seen.add("get")
+                if seen == {"write", "get"}:
+                    break
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        assert seen == {"write", "get"}
+        assert counter(c, table, "hot") == len(applied)
+
+
 def add_one(table, k, token=None):
     """A transaction that adds 1 to the item's counter (not idempotent by itself)."""
     args = {"TransactItems": [{"Update": {"TableName": table, "Key": {"pk": s(k)},
