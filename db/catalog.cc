@@ -36,6 +36,9 @@ enum Field : uint64_t {
   kFieldStreamEnabled = 21,
   kFieldStreamViewType = 22,
   kFieldStreamLabel = 23,
+  kFieldTtlAttribute = 24,
+  kFieldTtlEnabled = 25,
+  kFieldTtlChanged = 26,
 };
 
 // Fields of a stream record ("streams" B-tree). On disk: never renumber or reuse.
@@ -237,6 +240,11 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
     w.Int(kFieldStreamViewType, static_cast<int64_t>(d.stream.view_type));
     w.Bytes(kFieldStreamLabel, d.stream.label);
   }
+  if (!d.ttl.attribute.empty() || d.ttl.changed_us != 0) {
+    w.Bytes(kFieldTtlAttribute, d.ttl.attribute);
+    w.Int(kFieldTtlEnabled, d.ttl.enabled ? 1 : 0);
+    w.Int(kFieldTtlChanged, d.ttl.changed_us);
+  }
   return out;
 }
 
@@ -257,6 +265,7 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldTableId: d.table_id = std::string(bytes); break;
       case kFieldTableClass: d.table_class = std::string(bytes); break;
       case kFieldStreamLabel: d.stream.label = std::string(bytes); break;
+      case kFieldTtlAttribute: d.ttl.attribute = std::string(bytes); break;
       case kFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
       case kFieldSortKey: {
         KeyAttribute a;
@@ -297,6 +306,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldStreamId:
       case kFieldStreamEnabled:
       case kFieldStreamViewType:
+      case kFieldTtlEnabled:
+      case kFieldTtlChanged:
         ok = ReadInt(bytes, &i);
         switch (field) {
           case kFieldStorageId: d.storage_id = static_cast<uint32_t>(i); break;
@@ -313,6 +324,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
           case kFieldStreamId: d.stream.stream_id = static_cast<uint32_t>(i); break;
           case kFieldStreamEnabled: d.stream.enabled = i != 0; break;
           case kFieldStreamViewType: d.stream.view_type = static_cast<StreamViewType>(i); break;
+          case kFieldTtlEnabled: d.ttl.enabled = i != 0; break;
+          case kFieldTtlChanged: d.ttl.changed_us = i; break;
         }
         break;
       default:

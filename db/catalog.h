@@ -59,6 +59,15 @@ struct StreamSettings {
   friend bool operator==(const StreamSettings&, const StreamSettings&) = default;
 };
 
+// A table's time to live: items whose `attribute` is a Number of epoch seconds in the past
+// are deleted in the background (db/ttl.h).
+struct TimeToLiveSettings {
+  std::string attribute;  // empty: never set
+  bool enabled = false;
+  int64_t changed_us = 0;  // the last UpdateTimeToLive (its cool-down counts from there)
+  friend bool operator==(const TimeToLiveSettings&, const TimeToLiveSettings&) = default;
+};
+
 // A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
 // partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
 struct TableDefinition {
@@ -77,6 +86,7 @@ struct TableDefinition {
   std::vector<std::pair<std::string, std::string>> tags;
   std::vector<IndexDefinition> indexes;
   StreamSettings stream;
+  TimeToLiveSettings ttl;
 
   const IndexDefinition* FindIndex(std::string_view index_name) const;
   // Makes attribute_definitions the key attributes of the table and its indexes, each once,

@@ -19,6 +19,7 @@ TEST(CatalogTest, TableDefinitionRoundTrips) {
   d.pay_per_request_since_us = 1704067200123456;
   d.deletion_protection = true;
   d.tags = {{"env", "dev"}, {"team", ""}};
+  d.ttl = {"expiresAt", true, 1704067200999999};
   IndexDefinition gsi;
   gsi.name = "byStatus";
   gsi.kind = IndexKind::kGlobal;

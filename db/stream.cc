@@ -7,7 +7,7 @@ namespace cirrus::db {
 namespace {
 
 constexpr uint8_t kRecordVersion = 1;
-constexpr uint8_t kHasOld = 1, kHasNew = 2;
+constexpr uint8_t kHasOld = 1, kHasNew = 2, kExpired = 4;
 
 }  // namespace
 
@@ -61,7 +61,7 @@ bool HasSets(const Item& item) {
 
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, std::string_view old_stored, size_t old_size,
-                               std::string_view new_stored, size_t new_size) {
+                               std::string_view new_stored, size_t new_size, bool expired) {
   const bool keep_old =
       view == StreamViewType::kOldImage || view == StreamViewType::kNewAndOldImages;
   const bool keep_new =
@@ -79,8 +79,8 @@ std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t tim
   std::string item;
   EncodeItem(keys, keys_size, &item);
   PutBytes(item, &out);
-  out.push_back(
-      static_cast<char>((old_stored.empty() ? 0 : kHasOld) | (new_stored.empty() ? 0 : kHasNew)));
+  out.push_back(static_cast<char>((old_stored.empty() ? 0 : kHasOld) |
+                                  (new_stored.empty() ? 0 : kHasNew) | (expired ? kExpired : 0)));
   if (!old_stored.empty()) PutBytes(old_stored, &out);
   if (!new_stored.empty()) PutBytes(new_stored, &out);
   return out;
@@ -110,6 +110,7 @@ Result<StreamRecord> DecodeStreamRecord(std::string_view stored) {
   record.kind = static_cast<ChangeKind>(kind);
   record.time_us = static_cast<int64_t>(time);
   record.size_bytes = size;
+  record.expired = (flags & kExpired) != 0;
   CIRRUS_ASSIGN_OR_RETURN(record.keys, DecodeItem(keys));
   std::string_view image;
   if (flags & kHasOld) {
@@ -159,7 +160,8 @@ Result<std::optional<std::string>> CaptureChange(StreamViewType view, const KeyC
     CIRRUS_ASSIGN_OR_RETURN(keys, codec.DecodeKey(w.stored_key));
   }
   return std::optional<std::string>(EncodeStreamRecord(view, *change, time_us, keys, w.old_stored,
-                                                       w.old_size, w.new_stored, w.new_size));
+                                                       w.old_size, w.new_stored, w.new_size,
+                                                       w.expired));
 }
 
 }  // namespace cirrus::db

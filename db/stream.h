@@ -37,15 +37,17 @@ struct StreamRecord {
   std::optional<Item> old_image;  // per the stream's view type
   std::optional<Item> new_image;
   size_t size_bytes = 0;  // keys and images, DynamoDB's item size accounting
+  bool expired = false;   // a time-to-live deletion: the service, not a user, removed it
 };
 
 // Stored record := version:u8(=1) kind:u8 time_us:fixed64 size:varint keys:bytes
 //                  flags:u8 [old:bytes] [new:bytes]   (items in item_codec.h's format)
+//   flags := 1 old present | 2 new present | 4 expired (a time-to-live deletion)
 // Images the view type does not keep are not stored.
 // The images are given as stored (item_codec.h) with their DynamoDB sizes; empty when absent.
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, std::string_view old_stored, size_t old_size,
-                               std::string_view new_stored, size_t new_size);
+                               std::string_view new_stored, size_t new_size, bool expired = false);
 // The same from decoded items (null when absent).
 std::string EncodeStreamRecord(StreamViewType view, ChangeKind kind, int64_t time_us,
                                const Item& keys, const Item* old_item, const Item* new_item);
@@ -66,6 +68,7 @@ struct CapturedWrite {
   std::string_view new_stored;     // as stored after; empty when it is gone
   size_t new_size = 0;
   const Item* new_item = nullptr;  // REQUIRES: set exactly when new_stored is
+  bool expired = false;            // a time-to-live deletion
 };
 
 // The record `write` leaves in a stream of `view` type (EncodeStreamRecord), or nullopt when

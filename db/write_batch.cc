@@ -138,6 +138,7 @@ Status Write(ItemTransaction& txn, ItemWrite& w, const WriteRules& rules,
   captured.old_stored = old_stored;
   captured.old_size = w.old_size;
   captured.old_item = old_item;
+  captured.expired = w.expired;
   if (new_item) {
     captured.new_stored = encoded;
     captured.new_size = w.new_size;

@@ -54,6 +54,7 @@ struct ItemWrite {
   // (a conditional write); its error is the batch's. Same rules as `decide`.
   std::function<Status(const Item* current)> check;
   bool want_old_image = false;  // fill old_image (ReturnValues ALL_OLD)
+  bool expired = false;  // a time-to-live deletion: its stream record names the service
 
   // Outcome, valid once the batch committed; existed, old_size and old_image also when its
   // `decide` failed (a failed condition reports the item it saw).

@@ -7,6 +7,7 @@
 #include "server/ops/transaction_tokens.h"
 #include "server/wire/errors.h"
 #include "server/wire/json.h"
+#include "server/wire/json_writer.h"
 
 namespace cirrus::server {
 namespace {
@@ -77,6 +78,27 @@ std::string_view QueryValue(std::string_view query, std::string_view name) {
     if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
   }
   return {};
+}
+
+// DescribeEndpoints: this server, as the client addressed it (its Host header), for SDKs with
+// endpoint discovery. Here rather than in ops/, which never see the HTTP request.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeEndpoints.html
+HttpResponse DescribeEndpoints(const HttpRequest& request, std::string_view content_type) {
+  HttpResponse r;
+  r.content_type = content_type;
+  wire::JsonWriter w(&r.body);
+  w.BeginObject();
+  w.Key("Endpoints");
+  w.BeginArray();
+  w.BeginObject();
+  w.Key("Address");
+  w.String(request.host.empty() ? std::string_view("localhost") : request.host);
+  w.Key("CachePeriodInMinutes");
+  w.Int(1440);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return r;
 }
 
 HttpResponse UnknownOperationPage() {
@@ -225,7 +247,11 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   } else if (request.amz_target.substr(0, kStreamsPrefix.size()) == kStreamsPrefix) {
     op = FindStreamsOperation(request.amz_target.substr(kStreamsPrefix.size()));
   }
-  if (!op) return reply->Send(ErrorResponse(Status(ErrorKind::kUnknownOperation, ""), content_type));
+  const bool endpoints = request.amz_target == "DynamoDB_20120810.DescribeEndpoints";
+  if (!op && !endpoints) {
+    return reply->Send(ErrorResponse(
+        Status(ErrorKind::kUnknownOperation, "An unknown operation was requested."), content_type));
+  }
 
   Status auth = CheckAuthorization(request);
   if (!auth.ok()) return reply->Send(ErrorResponse(auth, content_type));
@@ -233,6 +259,7 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   thread_local wire::JsonParser parser;
   Result<wire::JsonValue> body = parser.Parse(request.body);
   if (!body.ok()) return reply->Send(ErrorResponse(body.status(), content_type));
+  if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
 
   auto done = [reply, content_type](Outcome outcome) {
     if (!outcome.status.ok()) {

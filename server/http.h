@@ -17,6 +17,7 @@ struct HttpRequest {
   std::string_view authorization;
   std::string_view amz_date;  // X-Amz-Date, else Date
   std::string_view origin;
+  std::string_view host;  // the Host header: the address the client used
   std::string_view invocation_type;  // X-Amz-Invocation-Type (Lambda Invoke)
   std::string_view access_control_request_headers;
   std::string_view access_control_request_method;

@@ -390,6 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.amz_date = FieldOf(req, "x-amz-date");
     if (request.amz_date.empty()) request.amz_date = FieldOf(req, http::field::date);
     request.origin = FieldOf(req, http::field::origin);
+    request.host = FieldOf(req, http::field::host);
     request.invocation_type = FieldOf(req, "x-amz-invocation-type");
     request.access_control_request_headers = FieldOf(req, http::field::access_control_request_headers);
     request.access_control_request_method = FieldOf(req, http::field::access_control_request_method);

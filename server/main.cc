@@ -17,6 +17,7 @@
 #include "db/database.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/ttl_expirer.h"
 #include "streams/invocation_pool.h"
 #include "streams/triggers.h"
 
@@ -106,6 +107,15 @@ int main(int argc, char** argv) {
                  "Items a new global secondary index indexes per write transaction; writes are "
                  "served between two chunks")
       ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  double ttl_interval_s = 60;
+  app.add_option("--ttl-interval", ttl_interval_s,
+                 "Seconds between two time-to-live passes, which delete expired items")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  app.add_option("--ttl-cooldown", config.ttl_cooldown_s,
+                 "Seconds a table's time to live setting must keep before it can change again")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400}))
       ->capture_default_str();
   int64_t stream_retention_s = 24 * 3600;
   app.add_option("--stream-retention", stream_retention_s,
@@ -219,6 +229,7 @@ int main(int argc, char** argv) {
     // acknowledges queued writes, through the sessions too), and only then the HTTP server.
     std::unique_ptr<server::HttpServer> http_server;
     std::unique_ptr<db::Database> database;
+    std::unique_ptr<server::TtlExpirer> expirer;
     std::unique_ptr<streams::InvocationPool> pool;
     std::unique_ptr<streams::Triggers> triggers;
     std::unique_ptr<server::Api> api;
@@ -236,6 +247,8 @@ int main(int argc, char** argv) {
       exit_code = 1;
     } else {
       database = std::move(*opened);
+      expirer = std::make_unique<server::TtlExpirer>(
+          database.get(), std::chrono::milliseconds(static_cast<int64_t>(ttl_interval_s * 1000)));
       pool = std::make_unique<streams::InvocationPool>(pool_options);
       trigger_options.region = config.region;
       trigger_options.account_id = config.account_id;

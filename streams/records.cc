@@ -150,6 +150,16 @@ void WriteRecord(const db::StreamDefinition& stream, const db::StreamRecord& rec
     w.Key("eventSourceARN");
     w.String(event_source_arn);
   }
+  if (record.expired) {  // a time-to-live deletion, as DynamoDB marks it
+    const bool lambda_event = !event_source_arn.empty();
+    w.Key("userIdentity");
+    w.BeginObject();
+    w.Key(lambda_event ? "type" : "Type");
+    w.String("Service");
+    w.Key(lambda_event ? "principalId" : "PrincipalId");
+    w.String("dynamodb.amazonaws.com");
+    w.EndObject();
+  }
   w.EndObject();
 }
 

@@ -35,7 +35,9 @@ std::string ShardIdText(const db::StreamDefinition& stream, uint32_t shard);
 // The shard index named by `shard_id` in `stream`; nullopt when it names no shard of it.
 std::optional<uint32_t> ParseShardId(const db::StreamDefinition& stream, std::string_view shard_id);
 
-// One record as GetRecords returns it; with `event_source_arn`, as a Lambda event carries it.
+// One record as GetRecords returns it; with `event_source_arn`, as a Lambda event carries it
+// (which also spells a TTL deletion's userIdentity members in lower case: "type",
+// "principalId", where GetRecords has "Type", "PrincipalId").
 void WriteRecord(const db::StreamDefinition& stream, const db::StreamRecord& record,
                  std::string_view region, std::string_view event_source_arn, wire::JsonWriter& w);
 

@@ -114,6 +114,9 @@ std::string KeyJson(int64_t i) {
          std::to_string(i % g_partition_size) + "\"}";
 }
 
+// Preloaded items carry "exp": this many epoch seconds (a TTL attribute), when not 0.
+int64_t g_expires_at = 0;
+
 // `indexed`: also a status and a time (GSI keys), which `salt` varies from write to write.
 std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t salt = 0) {
   std::string key = KeyOf(i);
@@ -125,6 +128,7 @@ std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t sa
   // pad so that the item (names + values) is about item_size bytes
   int overhead = static_cast<int>(2 + key.size() + 4 + (indexed ? 20 : 0));
   std::string payload(static_cast<size_t>(std::max(1, item_size - overhead)), 'x');
+  if (g_expires_at != 0) extra += ",\"exp\":{\"N\":\"" + std::to_string(g_expires_at) + "\"}";
   return "{" + KeyJson(i) + ",\"data\":{\"S\":\"" + payload + "\"}" + extra + "}";
 }
 
@@ -584,6 +588,8 @@ int main(int argc, char** argv) {
   app.add_option("--item-size", o.item_size, "Approximate item size in bytes")->capture_default_str();
   app.add_flag("!--no-token", o.token, "transactwrite: without a ClientRequestToken (the SDKs always send one)");
   app.add_flag("--preload", o.preload, "Create the table and load --items items first");
+  app.add_option("--expires-at", g_expires_at,
+                 "Items written carry \"exp\" with these epoch seconds (a TTL attribute; 0: none)");
   app.add_option("--gsis", o.gsis,
                  "Items carry a status and a time that each put changes; --preload creates the "
                  "table with this many GSIs (0-2, projection ALL) on them")

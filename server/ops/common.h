@@ -75,6 +75,12 @@ struct CancellationReason {
 // action order.
 Outcome TransactionCanceled(const std::vector<CancellationReason>& reasons);
 
+// Reads a list of tags ({Key, Value}: CreateTable's and TagResource's Tags) with DynamoDB's
+// member checks, recorded in `r`; returns the tagging rules' error (the `aws:` prefix, at
+// most 50 tags), to report after r.Finish().
+Status ReadTags(RequestReader& r, std::string_view member, bool required,
+                std::vector<std::pair<std::string, std::string>>* tags);
+
 // Rejects a request member this version of CirrusDB does not serve yet, rather than
 // silently ignoring it.
 Status NotYetSupported(std::string_view member);

@@ -11,7 +11,6 @@ namespace cirrus::server {
 namespace {
 
 constexpr size_t kMaxTables = 2500;             // AWS's default per-region quota
-constexpr size_t kMaxTags = 50;
 
 std::string NameList(const std::vector<std::string>& names) {
   std::string out = "[";
@@ -62,22 +61,12 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   const SseRequest sse = ReadSseSpecification(r);
 
   std::vector<std::pair<std::string, std::string>> tags;
-  std::optional<std::vector<wire::JsonValue>> tag_list = r.List("Tags");
-  for (size_t i = 0; tag_list && i < tag_list->size(); ++i) {
-    std::optional<RequestReader> e = r.Element("Tags", i, (*tag_list)[i]);
-    if (!e) break;
-    std::optional<std::string_view> key = e->String("Key");
-    std::optional<std::string_view> value = e->String("Value");
-    e->Required("Key", key.has_value());
-    e->Length("Key", key, 1, 128);
-    e->Required("Value", value.has_value());
-    e->Length("Value", value, 0, 256);
-    if (key && value) tags.emplace_back(std::string(*key), std::string(*value));
-  }
+  Status tag_rules = ReadTags(r, "Tags", false, &tags);
   std::optional<std::string_view> table_class = r.String("TableClass");
   r.Enum("TableClass", table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
   std::optional<bool> deletion_protection = r.Bool("DeletionProtectionEnabled");
   CIRRUS_RETURN_IF_ERROR(r.Finish());
+  CIRRUS_RETURN_IF_ERROR(tag_rules);
 
   // Semantic checks, in DynamoDB's order.
   if (empty_index_list) return ValidationError(*empty_index_list);
@@ -140,20 +129,6 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   }
   if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
   if (sse.asks_for_kms) return SseRefused();
-  if (tags.size() > kMaxTags) {
-    return ValidationError("One or more parameter values were invalid: The number of tags exceeds "
-                           "the limit of 50");
-  }
-  for (const auto& [key, value] : tags) {
-    if (key.rfind("aws:", 0) == 0) {
-      return ValidationError("One or more parameter values were invalid: Tag keys starting with "
-                             "'aws:' are reserved for system use");
-    }
-  }
-  if (!tags.empty()) {
-    // Kept, they could not be read back (ListTagsOfResource): refused until tags are served.
-    return ValidationError("Tags are not supported by this version of CirrusDB yet");
-  }
   if (ctx.db->TableNames().size() >= kMaxTables) {
     return Status(ErrorKind::kLimitExceeded,
                   "Subscriber limit exceeded: You have exceeded the maximum number of tables "

@@ -9,23 +9,30 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 15> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 21> kOperations = {{
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"CreateTable", &CreateTable},
       {"DeleteItem", &DeleteItem},
       {"DeleteTable", &DeleteTable},
+      {"DescribeLimits", &DescribeLimits},
       {"DescribeTable", &DescribeTable},
+      {"DescribeTimeToLive", &DescribeTimeToLive},
       {"GetItem", &GetItem},
       {"ListTables", &ListTables},
+      {"ListTagsOfResource", &ListTagsOfResource},
       {"PutItem", &PutItem},
       {"Query", &Query},
       {"Scan", &Scan},
+      {"TagResource", &TagResource},
       {"TransactGetItems", &TransactGetItems},
       {"TransactWriteItems", &TransactWriteItems},
+      {"UntagResource", &UntagResource},
       {"UpdateItem", &UpdateItem},
       {"UpdateTable", &UpdateTable},
+      {"UpdateTimeToLive", &UpdateTimeToLive},
   }};
+  static_assert(std::is_sorted(kOperations.begin(), kOperations.end()), "binary search");
   auto it = std::lower_bound(kOperations.begin(), kOperations.end(), name,
                              [](const auto& entry, std::string_view n) { return entry.first < n; });
   return it != kOperations.end() && it->first == name ? it->second : nullptr;

@@ -27,6 +27,9 @@ struct ServerConfig {
   // ClientRequestTokens remembered at most (--max-transaction-tokens); past it, the oldest
   // are forgotten before their 10 minutes.
   size_t max_transaction_tokens = 1000000;
+  // The least time between two UpdateTimeToLive changes of a table (--ttl-cooldown); DynamoDB
+  // allows about one an hour.
+  int64_t ttl_cooldown_s = 3600;
 };
 
 class TransactionTokens;

@@ -22,6 +22,12 @@ void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Scan(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void TransactGetItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void TagResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void UntagResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void ListTagsOfResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeLimits(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void UpdateTimeToLive(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeTimeToLive(OperationContext& ctx, const wire::JsonValue& request, Done done);
 
 // DynamoDB Streams (DynamoDBStreams_20120810.*), in streams.cc.
 void ListStreams(OperationContext& ctx, const wire::JsonValue& request, Done done);

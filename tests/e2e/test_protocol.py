@@ -152,7 +152,8 @@ def test_unknown_operation(raw, target):
     r = raw(body="{}", headers={"X-Amz-Target": target})
     assert r.status == 400
     assert r.error_type == "UnknownOperationException"
-    assert r.json()["__type"] == "com.amazon.coral.service#UnknownOperationException"
+    assert r.json() == {"__type": "com.amazon.coral.service#UnknownOperationException",
+                        "message": "An unknown operation was requested."}
     assert_crc(r)
     assert_alive(raw)
 

@@ -483,12 +483,11 @@ def test_an_acknowledged_write_was_synced(tmp_path, sync):
 # ---------------------------------------------------------------------------------------
 # Parameters that would be silently ignored
 
-def test_tags_and_kms_encryption_are_refused_not_ignored(ddb):
+def test_kms_encryption_is_refused_not_ignored(ddb):
     keys = dict(KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                 BillingMode="PAY_PER_REQUEST")
-    for extra, word in (({"Tags": [{"Key": "team", "Value": "a"}]}, "Tags"),
-                        ({"SSESpecification": {"Enabled": True}}, "SSESpecification"),
+    for extra, word in (({"SSESpecification": {"Enabled": True}}, "SSESpecification"),
                         ({"SSESpecification": {"Enabled": True, "SSEType": "KMS",
                                                "KMSMasterKeyId": "alias/mine"}}, "SSESpecification")):
         name = unique("ref")

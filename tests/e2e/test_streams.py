@@ -388,6 +388,28 @@ def test_command_handler_gets_lambda_batches_in_order(server, clients, handler):
     assert state
 
 
+def test_a_trigger_sees_time_to_live_deletions_as_the_service(server, clients, handler):
+    ddb, _, lam = clients
+    name, arn = stream_table(ddb)
+    ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    fn = unique("fn")
+    command_function(server.data_dir, fn, handler, "record")
+    lam.create_event_source_mapping(FunctionName=fn, EventSourceArn=arn, StartingPosition="TRIM_HORIZON")
+    now = int(time.time())
+    ddb.put_item(TableName=name, Item={"pk": {"S": "session"}, "exp": {"N": str(now + 60)}})
+    # One expiry pass as if two minutes had passed (`cirrus expire`, the README's test hook).
+    p = subprocess.run([cirrus_path(), "expire", "--data-dir", server.data_dir, "--table", name,
+                        "--now", str(now + 120)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    got = wait_for(lambda: len(logged(handler / "log.jsonl")) >= 2 and logged(handler / "log.jsonl"),
+                   what="the insert and the expiry at the handler")
+    insert, remove = [e["record"] for e in got]
+    assert insert["eventName"] == "INSERT" and "userIdentity" not in insert
+    assert remove["eventName"] == "REMOVE"
+    assert remove["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert remove["dynamodb"]["OldImage"]["exp"] == {"N": str(now + 60)}
+
+
 class Receiver(http.server.BaseHTTPRequestHandler):
     events = []
     fail = False
