@@ -39,6 +39,9 @@ enum Field : uint64_t {
   kFieldTtlAttribute = 24,
   kFieldTtlEnabled = 25,
   kFieldTtlChanged = 26,
+  kFieldRecoveryEnabled = 27,
+  kFieldRecoverySince = 28,
+  kFieldRecoveryPeriod = 29,
 };
 
 // Fields of a stream record ("streams" B-tree). On disk: never renumber or reuse.
@@ -245,6 +248,11 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
     w.Int(kFieldTtlEnabled, d.ttl.enabled ? 1 : 0);
     w.Int(kFieldTtlChanged, d.ttl.changed_us);
   }
+  if (d.recovery != RecoverySettings()) {
+    w.Int(kFieldRecoveryEnabled, d.recovery.enabled ? 1 : 0);
+    w.Int(kFieldRecoverySince, d.recovery.since_us);
+    w.Int(kFieldRecoveryPeriod, d.recovery.period_days);
+  }
   return out;
 }
 
@@ -308,6 +316,9 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldStreamViewType:
       case kFieldTtlEnabled:
       case kFieldTtlChanged:
+      case kFieldRecoveryEnabled:
+      case kFieldRecoverySince:
+      case kFieldRecoveryPeriod:
         ok = ReadInt(bytes, &i);
         switch (field) {
           case kFieldStorageId: d.storage_id = static_cast<uint32_t>(i); break;
@@ -326,6 +337,9 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
           case kFieldStreamViewType: d.stream.view_type = static_cast<StreamViewType>(i); break;
           case kFieldTtlEnabled: d.ttl.enabled = i != 0; break;
           case kFieldTtlChanged: d.ttl.changed_us = i; break;
+          case kFieldRecoveryEnabled: d.recovery.enabled = i != 0; break;
+          case kFieldRecoverySince: d.recovery.since_us = i; break;
+          case kFieldRecoveryPeriod: d.recovery.period_days = i; break;
         }
         break;
       default:

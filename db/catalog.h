@@ -68,6 +68,15 @@ struct TimeToLiveSettings {
   friend bool operator==(const TimeToLiveSettings&, const TimeToLiveSettings&) = default;
 };
 
+// Point-in-time recovery as UpdateContinuousBackups sets it (recorded and described; a
+// restore to a point in time is not served).
+struct RecoverySettings {
+  bool enabled = false;
+  int64_t since_us = 0;       // when it was last enabled
+  int64_t period_days = 35;   // RecoveryPeriodInDays
+  friend bool operator==(const RecoverySettings&, const RecoverySettings&) = default;
+};
+
 // A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
 // partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
 struct TableDefinition {
@@ -87,6 +96,7 @@ struct TableDefinition {
   std::vector<IndexDefinition> indexes;
   StreamSettings stream;
   TimeToLiveSettings ttl;
+  RecoverySettings recovery;
 
   const IndexDefinition* FindIndex(std::string_view index_name) const;
   // Makes attribute_definitions the key attributes of the table and its indexes, each once,

@@ -20,6 +20,7 @@ TEST(CatalogTest, TableDefinitionRoundTrips) {
   d.deletion_protection = true;
   d.tags = {{"env", "dev"}, {"team", ""}};
   d.ttl = {"expiresAt", true, 1704067200999999};
+  d.recovery = {true, 1704067200555555, 7};
   IndexDefinition gsi;
   gsi.name = "byStatus";
   gsi.kind = IndexKind::kGlobal;

@@ -221,7 +221,11 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     HttpResponse r;
     r.api_headers = false;
     r.content_type = "text/plain";
-    r.body = "healthy: dynamodb." + config_.region + ".amazonaws.com ";
+    // DynamoDB names itself as the client addressed it: "healthy: dynamodb.<region>.amazonaws.com ".
+    r.body = "healthy: " +
+             (request.host.empty() ? "dynamodb." + config_.region + ".amazonaws.com"
+                                   : std::string(request.host)) +
+             " ";
     return reply->Send(std::move(r));
   }
   if (request.method == "GET" && request.path == "/cirrus/stats") {

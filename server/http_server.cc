@@ -290,6 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
       AddHeader("x-amz-crc32", std::to_string(crc));
     }
     head_ += r.headers;
+    AddHeader("Server", "Server");  // what DynamoDB's answers say
     AddHeader("Date", HttpDate());
     AddHeader("Content-Length", std::to_string(r.body.size()));
     if (closing_) AddHeader("Connection", "close");

@@ -15,6 +15,7 @@ enum class ErrorKind : uint8_t {
   kValidation,
   kSerialization,
   kResourceNotFound,
+  kTableNotFound,  // the continuous-backups operations' way of saying ResourceNotFound
   kResourceInUse,
   kConditionalCheckFailed,
   kTransactionCanceled,

@@ -9,12 +9,13 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 21> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 23> kOperations = {{
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"CreateTable", &CreateTable},
       {"DeleteItem", &DeleteItem},
       {"DeleteTable", &DeleteTable},
+      {"DescribeContinuousBackups", &DescribeContinuousBackups},
       {"DescribeLimits", &DescribeLimits},
       {"DescribeTable", &DescribeTable},
       {"DescribeTimeToLive", &DescribeTimeToLive},
@@ -28,6 +29,7 @@ Operation FindOperation(std::string_view name) {
       {"TransactGetItems", &TransactGetItems},
       {"TransactWriteItems", &TransactWriteItems},
       {"UntagResource", &UntagResource},
+      {"UpdateContinuousBackups", &UpdateContinuousBackups},
       {"UpdateItem", &UpdateItem},
       {"UpdateTable", &UpdateTable},
       {"UpdateTimeToLive", &UpdateTimeToLive},

@@ -26,6 +26,8 @@ void TagResource(OperationContext& ctx, const wire::JsonValue& request, Done don
 void UntagResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void ListTagsOfResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void DescribeLimits(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeContinuousBackups(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void UpdateContinuousBackups(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void UpdateTimeToLive(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void DescribeTimeToLive(OperationContext& ctx, const wire::JsonValue& request, Done done);
 

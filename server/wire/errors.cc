@@ -26,6 +26,8 @@ ErrorShape ShapeOf(ErrorKind kind) {
       return {400, "com.amazon.coral.service#AccessDeniedException", false};
     case ErrorKind::kResourceNotFound:
       return {400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", false};
+    case ErrorKind::kTableNotFound:
+      return {400, "com.amazonaws.dynamodb.v20120810#TableNotFoundException", false};
     case ErrorKind::kResourceInUse:
       return {400, "com.amazonaws.dynamodb.v20120810#ResourceInUseException", false};
     case ErrorKind::kConditionalCheckFailed:

@@ -107,3 +107,31 @@ def test_aws_cli_tags_limits_endpoints(ddb, endpoint):
     assert aws("untag-resource", "--resource-arn", arn, "--tag-keys", "a") is None
     assert aws("describe-limits")["TableMaxReadCapacityUnits"] == 40000
     assert aws("describe-endpoints")["Endpoints"][0]["CachePeriodInMinutes"] == 1440
+
+
+def test_continuous_backups_record_point_in_time_recovery(ddb, raw):
+    table = create_table(ddb, unique("pitr"))
+    d = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert d == {"ContinuousBackupsStatus": "ENABLED",
+                 "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
+    d = ddb.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})["ContinuousBackupsDescription"]
+    p = d["PointInTimeRecoveryDescription"]
+    assert p["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert p["EarliestRestorableDateTime"] <= p["LatestRestorableDateTime"]
+    described = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    assert described["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    # RecoveryPeriodInDays (newer than Debian's botocore): over raw HTTP.
+    r = raw("UpdateContinuousBackups", {"TableName": table, "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}})
+    assert r.status == 200
+    assert r.json()["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 7
+    r = raw("UpdateContinuousBackups", {"TableName": table, "PointInTimeRecoverySpecification": {
+        "PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 36}})
+    assert r.status == 400 and r.error_type == "ValidationException" and "recoveryPeriodInDays" in r.message
+    ddb.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": False})
+    assert ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
+    code, message = call_error(ddb.describe_continuous_backups, TableName=unique("missing"))
+    assert code == "TableNotFoundException" and "Table not found" in message

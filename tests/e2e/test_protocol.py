@@ -29,11 +29,15 @@ def assert_crc(r):
 
 # --- Health, headers, CRC -------------------------------------------------------------------
 
-def test_health_check(raw):
-    """GET / answers 200 'healthy: dynamodb.<region>.amazonaws.com '."""
+def test_health_check(raw, endpoint):
+    """GET / answers 200 'healthy: HOST ' with the address the client used, as DynamoDB's
+    'healthy: dynamodb.<region>.amazonaws.com '; other paths are not found."""
     r = raw(method="GET", body=b"", headers={"Content-Type": None, "Authorization": None})
     assert r.status == 200
-    assert r.body == b"healthy: dynamodb.us-east-1.amazonaws.com "
+    assert r.body == ("healthy: %s " % urllib.parse.urlparse(endpoint).netloc).encode()
+    assert r.headers["server"] == "Server"
+    r = raw(method="GET", body=b"", path="/elsewhere", headers={"Content-Type": None, "Authorization": None})
+    assert 400 <= r.status < 500
 
 
 def test_writer_stats_count_group_commits(raw, hash_table, key):
@@ -57,6 +61,7 @@ def test_success_headers_and_crc(raw):
     r = raw("ListTables", {})
     assert r.status == 200
     assert r.headers["x-amzn-requestid"]
+    assert r.headers["server"] == "Server"
     assert_crc(r)
     assert r.headers["content-type"] == "application/x-amz-json-1.0"
     assert int(r.headers["content-length"]) == len(r.body)
