@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include "server/http_compression.h"
+
 #include <zlib.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -283,8 +285,17 @@ class Session : public std::enable_shared_from_this<Session> {
     head_.append(reason.data(), reason.size());
     head_ += "\r\n";
     if (!r.content_type.empty()) AddHeader("Content-Type", r.content_type);
+    if (gzip_answer_ && r.body.size() >= kCompressMinBytes) {
+      std::string gzipped;
+      if (Gzip(r.body, &gzipped)) {
+        r.body = std::move(gzipped);
+        AddHeader("Content-Encoding", "gzip");
+      }
+    }
     if (r.api_headers) {
       AddHeader("x-amzn-RequestId", NewRequestId());
+      // Of the bytes sent, compressed or not, as DynamoDB's (the SDKs check it before they
+      // decompress).
       uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(r.body.data()),
                         static_cast<uInt>(r.body.size()));
       AddHeader("x-amz-crc32", std::to_string(crc));
@@ -363,6 +374,19 @@ class Session : public std::enable_shared_from_this<Session> {
     Respond(request_seq_, std::move(r));
   }
 
+  // Answers a request whose body cannot be read (`status`, a plain-text reason); the
+  // connection stays usable, as the whole request was read.
+  void RefuseWith(unsigned status, std::string reason) {
+    phase_ = Phase::kHandling;
+    HttpResponse r;
+    r.status = status;
+    r.api_headers = false;
+    r.content_type = "text/plain";
+    r.body = std::move(reason);
+    gzip_answer_ = false;
+    Respond(request_seq_, std::move(r));
+  }
+
   void OnRead(beast::error_code ec) {
     ++request_seq_;
     if (ec == http::error::body_limit) return Refuse(413);
@@ -377,6 +401,17 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body>& req = parser_->get();
     keep_alive_ = req.keep_alive();
     std::string& body = req.body();
+    gzip_answer_ = AcceptsGzip(FieldOf(req, http::field::accept_encoding));
+    switch (DecodeBody(FieldOf(req, http::field::content_encoding), server_->options.body_limit, &body)) {
+      case InflateResult::kOk:
+        break;
+      case InflateResult::kUnsupported:
+        return RefuseWith(415, "Unsupported Content-Encoding: only gzip and deflate are accepted\n");
+      case InflateResult::kCorrupt:
+        return RefuseWith(400, "The request body is not valid data of its Content-Encoding\n");
+      case InflateResult::kTooLarge:
+        return Refuse(413);  // as a body past the limit
+    }
     body.reserve(body.size() + kJsonPadding);
 
     HttpRequest request;
@@ -426,6 +461,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string head_;  // the answer being written: head and body
   std::string body_;
+  bool gzip_answer_ = false;  // the request accepts a gzipped answer
   bool closing_ = false;  // close once it is written
   bool keep_alive_ = true;
   Phase phase_ = Phase::kIdle;

@@ -359,6 +359,60 @@ def test_body_just_under_16_mb_is_read(raw, hash_table):
     assert r.message == "Item size has exceeded the maximum allowed size"
 
 
+# --- Content codings ---------------------------------------------------------------------------
+
+
+def gzip_bytes(data, wbits=31):
+    c = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return c.compress(data) + c.flush()
+
+
+@pytest.mark.parametrize("coding,wbits", [("gzip", 31), ("deflate", 15), ("deflate", -15)])
+def test_compressed_request_bodies(raw, hash_table, coding, wbits):
+    pk = unique("gz")
+    body = json.dumps({"TableName": hash_table, "Item": {"pk": {"S": pk}, "v": {"S": "x" * 5000}}}).encode()
+    r = raw("PutItem", gzip_bytes(body, wbits), headers={"Content-Encoding": coding})
+    assert r.status == 200, r.body
+    r = raw("GetItem", {"TableName": hash_table, "Key": {"pk": {"S": pk}}})
+    assert r.json()["Item"]["v"]["S"] == "x" * 5000
+
+
+def test_bad_compressed_bodies_are_clear_errors(raw, hash_table):
+    r = raw("ListTables", b"this is not gzip", headers={"Content-Encoding": "gzip"})
+    assert r.status == 400 and b"Content-Encoding" in r.body
+    r = raw("ListTables", gzip_bytes(b"{}")[:-4], headers={"Content-Encoding": "gzip"})
+    assert r.status == 400
+    r = raw("ListTables", b"{}", headers={"Content-Encoding": "br"})
+    assert r.status == 415 and b"gzip" in r.body
+    assert_alive(raw)
+
+
+def test_compression_bomb_is_refused_without_inflating_it(raw):
+    # 64 MB of JSON whitespace in about 64 KB: past the 16 MB limit once inflated.
+    bomb = gzip_bytes(b"{" + b" " * (64 * 1024 * 1024) + b"}")
+    assert len(bomb) < 200 * 1024
+    r = raw("ListTables", bomb, headers={"Content-Encoding": "gzip"})
+    assert r.status == 413
+    assert_alive(raw)
+
+
+def test_responses_gzipped_when_accepted_and_large(raw, hash_table):
+    pk = unique("big")
+    raw("PutItem", {"TableName": hash_table, "Item": {"pk": {"S": pk}, "v": {"S": "abc" * 3000}}})
+    get = {"TableName": hash_table, "Key": {"pk": {"S": pk}}}
+    r = raw("GetItem", get, headers={"Accept-Encoding": "gzip"})
+    assert r.status == 200 and r.headers.get("content-encoding") == "gzip"
+    assert int(r.headers["content-length"]) == len(r.body) < 9000
+    assert_crc(r)  # of the bytes sent, as DynamoDB's
+    assert json.loads(zlib.decompress(r.body, 31))["Item"]["v"]["S"] == "abc" * 3000
+    r = raw("GetItem", get)  # no Accept-Encoding: as is
+    assert "content-encoding" not in r.headers and r.json()["Item"]["v"]["S"] == "abc" * 3000
+    r = raw("GetItem", get, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in r.headers
+    r = raw("ListTables", {"Limit": 1}, headers={"Accept-Encoding": "gzip"})  # small: as is
+    assert "content-encoding" not in r.headers
+
+
 def test_server_still_serving(raw, ddb):
     """After everything above: still up, still correct."""
     assert_alive(raw)
