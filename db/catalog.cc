@@ -42,6 +42,14 @@ enum Field : uint64_t {
   kFieldRecoveryEnabled = 27,
   kFieldRecoverySince = 28,
   kFieldRecoveryPeriod = 29,
+  kFieldRestoreInProgress = 30,
+  kFieldRestoreBackup = 31,
+  kFieldRestoreSourceTable = 32,
+  kFieldRestoreTime = 33,
+  kFieldMaxReadRequestUnits = 34,
+  kFieldMaxWriteRequestUnits = 35,
+  kFieldWarmReadUnits = 36,
+  kFieldWarmWriteUnits = 37,
 };
 
 // Fields of a stream record ("streams" B-tree). On disk: never renumber or reuse.
@@ -253,6 +261,16 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
     w.Int(kFieldRecoverySince, d.recovery.since_us);
     w.Int(kFieldRecoveryPeriod, d.recovery.period_days);
   }
+  if (d.max_read_request_units) w.Int(kFieldMaxReadRequestUnits, d.max_read_request_units);
+  if (d.max_write_request_units) w.Int(kFieldMaxWriteRequestUnits, d.max_write_request_units);
+  if (d.warm_read_units) w.Int(kFieldWarmReadUnits, d.warm_read_units);
+  if (d.warm_write_units) w.Int(kFieldWarmWriteUnits, d.warm_write_units);
+  if (d.restore != RestoreSettings()) {
+    w.Int(kFieldRestoreInProgress, d.restore.in_progress ? 1 : 0);
+    w.Bytes(kFieldRestoreBackup, d.restore.backup_id);
+    w.Bytes(kFieldRestoreSourceTable, d.restore.source_table_arn);
+    w.Int(kFieldRestoreTime, d.restore.restored_us);
+  }
   return out;
 }
 
@@ -274,6 +292,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldTableClass: d.table_class = std::string(bytes); break;
       case kFieldStreamLabel: d.stream.label = std::string(bytes); break;
       case kFieldTtlAttribute: d.ttl.attribute = std::string(bytes); break;
+      case kFieldRestoreBackup: d.restore.backup_id = std::string(bytes); break;
+      case kFieldRestoreSourceTable: d.restore.source_table_arn = std::string(bytes); break;
       case kFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
       case kFieldSortKey: {
         KeyAttribute a;
@@ -319,6 +339,12 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldRecoveryEnabled:
       case kFieldRecoverySince:
       case kFieldRecoveryPeriod:
+      case kFieldRestoreInProgress:
+      case kFieldRestoreTime:
+      case kFieldMaxReadRequestUnits:
+      case kFieldMaxWriteRequestUnits:
+      case kFieldWarmReadUnits:
+      case kFieldWarmWriteUnits:
         ok = ReadInt(bytes, &i);
         switch (field) {
           case kFieldStorageId: d.storage_id = static_cast<uint32_t>(i); break;
@@ -340,6 +366,12 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
           case kFieldRecoveryEnabled: d.recovery.enabled = i != 0; break;
           case kFieldRecoverySince: d.recovery.since_us = i; break;
           case kFieldRecoveryPeriod: d.recovery.period_days = i; break;
+          case kFieldRestoreInProgress: d.restore.in_progress = i != 0; break;
+          case kFieldRestoreTime: d.restore.restored_us = i; break;
+          case kFieldMaxReadRequestUnits: d.max_read_request_units = i; break;
+          case kFieldMaxWriteRequestUnits: d.max_write_request_units = i; break;
+          case kFieldWarmReadUnits: d.warm_read_units = i; break;
+          case kFieldWarmWriteUnits: d.warm_write_units = i; break;
         }
         break;
       default:

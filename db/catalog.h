@@ -77,6 +77,16 @@ struct RecoverySettings {
   friend bool operator==(const RecoverySettings&, const RecoverySettings&) = default;
 };
 
+// A table restored from a backup (RestoreTableFromBackup): where from, and whether its items
+// are still being written (the table is CREATING until they are).
+struct RestoreSettings {
+  bool in_progress = false;
+  std::string backup_id;         // the backup's id (db/backup.h), empty: not restored
+  std::string source_table_arn;
+  int64_t restored_us = 0;       // the backup's creation time (RestoreDateTime)
+  friend bool operator==(const RestoreSettings&, const RestoreSettings&) = default;
+};
+
 // A table as the catalog B-tree stores it: what the storage engine needs (name, key schema,
 // partitions, storage id) and what DescribeTable reports. Times are epoch microseconds.
 struct TableDefinition {
@@ -92,11 +102,19 @@ struct TableDefinition {
   int64_t pay_per_request_since_us = 0;  // LastUpdateToPayPerRequestDateTime; 0 = unset
   bool deletion_protection = false;
   std::string table_class = "STANDARD";
+  // OnDemandThroughput's maximum request units per second (-1: no maximum; 0: never set) and
+  // WarmThroughput's asked-for units per second (0: the default). Recorded and described;
+  // nothing is throttled.
+  int64_t max_read_request_units = 0;
+  int64_t max_write_request_units = 0;
+  int64_t warm_read_units = 0;
+  int64_t warm_write_units = 0;
   std::vector<std::pair<std::string, std::string>> tags;
   std::vector<IndexDefinition> indexes;
   StreamSettings stream;
   TimeToLiveSettings ttl;
   RecoverySettings recovery;
+  RestoreSettings restore;
 
   const IndexDefinition* FindIndex(std::string_view index_name) const;
   // Makes attribute_definitions the key attributes of the table and its indexes, each once,

@@ -21,6 +21,11 @@ TEST(CatalogTest, TableDefinitionRoundTrips) {
   d.tags = {{"env", "dev"}, {"team", ""}};
   d.ttl = {"expiresAt", true, 1704067200999999};
   d.recovery = {true, 1704067200555555, 7};
+  d.max_read_request_units = -1;
+  d.max_write_request_units = 500;
+  d.warm_read_units = 15000;
+  d.warm_write_units = 5000;
+  d.restore = {true, "01704067200555-0a1b2c3d", "arn:aws:dynamodb:us-east-1:123456789012:table/src", 1704067200000000};
   IndexDefinition gsi;
   gsi.name = "byStatus";
   gsi.kind = IndexKind::kGlobal;

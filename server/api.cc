@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "server/backups.h"
 #include "server/lambda_api.h"
 #include "server/ops/transaction_conflicts.h"
 #include "server/ops/transaction_tokens.h"
@@ -186,8 +187,17 @@ Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
       ctx_{db, &config_,
            std::make_shared<TransactionTokens>(
                db, TransactionTokens::Options{.max_tokens = config_.max_transaction_tokens}),
-           std::make_shared<TransactionConflicts>(config_.transaction_conflict_rate)},
-      triggers_(triggers) {}
+           std::make_shared<TransactionConflicts>(config_.transaction_conflict_rate), nullptr},
+      triggers_(triggers) {
+  if (!config_.backup_dir.empty()) {
+    auto backups = std::make_shared<Backups>(db, config_.backup_dir, config_.max_backup_jobs);
+    if (Status s = backups->Start(); s.ok()) {
+      ctx_.backups = std::move(backups);
+    } else {
+      std::fprintf(stderr, "cirrusd: backups are off: %s\n", s.message().c_str());
+    }
+  }
+}
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   // The Lambda paths are never served to browsers (lambda_api.h), so they come first.

@@ -117,6 +117,11 @@ int main(int argc, char** argv) {
                  "Seconds a table's time to live setting must keep before it can change again")
       ->check(CLI::Range(int64_t{0}, int64_t{86400}))
       ->capture_default_str();
+  app.add_option("--max-backup-jobs", config.max_backup_jobs,
+                 "On-demand backups and restores queued or running at once; past it CreateBackup "
+                 "and RestoreTableFromBackup answer LimitExceededException")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   int64_t stream_retention_s = 24 * 3600;
   app.add_option("--stream-retention", stream_retention_s,
                  "Seconds a stream record is kept (DynamoDB: 24 hours); older ones are removed in the background")
@@ -216,6 +221,7 @@ int main(int argc, char** argv) {
   }
 
   if (failure_dir.empty()) failure_dir = data_dir + "/failures";
+  config.backup_dir = data_dir + "/backups";
   {
     std::error_code ec;
     std::filesystem::path absolute = std::filesystem::absolute(failure_dir, ec);

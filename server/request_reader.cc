@@ -86,6 +86,16 @@ std::optional<int64_t> RequestReader::Long(std::string_view member) {
   return static_cast<int64_t>(d);
 }
 
+std::optional<double> RequestReader::Timestamp(std::string_view member) {
+  std::optional<JsonValue> v = Member(member);
+  if (!v) return std::nullopt;
+  if (!v->is(JsonValue::Type::kNumber)) {
+    errors_->serialization = wire::TypeMismatch(*v, "Timestamp");
+    return std::nullopt;
+  }
+  return v->number();
+}
+
 std::optional<bool> RequestReader::Bool(std::string_view member) {
   std::optional<JsonValue> v = Member(member);
   if (!v) return std::nullopt;

@@ -28,6 +28,8 @@ class RequestReader {
   std::optional<std::string_view> String(std::string_view member);
   std::optional<int64_t> Long(std::string_view member);
   std::optional<bool> Bool(std::string_view member);
+  // A timestamp as the JSON 1.0 protocol sends one: epoch seconds, a number.
+  std::optional<double> Timestamp(std::string_view member);
   std::optional<wire::JsonValue> Object(std::string_view member);  // a structure or a map
   std::optional<std::vector<wire::JsonValue>> List(std::string_view member);
   // A list of strings; a non-string element is a violation ("Member must be a list of

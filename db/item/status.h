@@ -33,6 +33,11 @@ enum class ErrorKind : uint8_t {
   kRequestTooLarge,  // HTTP 413, empty body (as DynamoDB)
   kExpiredIterator,     // DynamoDB Streams
   kTrimmedDataAccess,
+  kBackupNotFound,      // on-demand backups and restores
+  kBackupInUse,
+  kTableAlreadyExists,
+  kTableInUse,
+  kPointInTimeRecoveryUnavailable,
   kInternal,
 };
 

@@ -1,5 +1,6 @@
 #include "server/ops/common.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -37,7 +38,10 @@ std::optional<std::string> ReadTableName(RequestReader& r, std::string_view memb
 
 Result<std::shared_ptr<const db::Table>> FindTable(OperationContext& ctx, std::string_view name) {
   std::shared_ptr<const db::Table> table = ctx.db->FindTable(name);
-  if (!table) return Status(ErrorKind::kResourceNotFound, "Requested resource not found");
+  // A table being restored is CREATING: not there yet for items, as in DynamoDB.
+  if (!table || table->definition().restore.in_progress) {
+    return Status(ErrorKind::kResourceNotFound, "Requested resource not found");
+  }
   return table;
 }
 
@@ -46,11 +50,7 @@ std::string TableArn(const ServerConfig& config, std::string_view table_name) {
          std::string(table_name);
 }
 
-namespace {
-
-double Seconds(int64_t micros) { return static_cast<double>(micros / 1000) / 1000.0; }
-
-}  // namespace
+double EpochSeconds(int64_t micros) { return static_cast<double>(micros / 1000) / 1000.0; }
 
 void WriteTableDescription(const db::Table& table, std::string_view status,
                            const ServerConfig& config, JsonWriter& w) {
@@ -72,18 +72,18 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
   w.Key("KeySchema");
   WriteKeySchema(d.key_schema, w);
   w.Key("TableStatus");
-  w.String(status);
+  w.String(d.restore.in_progress ? "CREATING" : status);
   w.Key("CreationDateTime");
-  w.Double(Seconds(d.creation_time_us));
+  w.Double(EpochSeconds(d.creation_time_us));
   w.Key("ProvisionedThroughput");
   w.BeginObject();
   if (d.throughput.last_increase_us) {
     w.Key("LastIncreaseDateTime");
-    w.Double(Seconds(d.throughput.last_increase_us));
+    w.Double(EpochSeconds(d.throughput.last_increase_us));
   }
   if (d.throughput.last_decrease_us) {
     w.Key("LastDecreaseDateTime");
-    w.Double(Seconds(d.throughput.last_decrease_us));
+    w.Double(EpochSeconds(d.throughput.last_decrease_us));
   }
   w.Key("NumberOfDecreasesToday");
   w.Int(d.throughput.decreases_today);
@@ -106,7 +106,7 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
     w.Key("BillingMode");
     w.String(d.billing_mode == db::BillingMode::kPayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED");
     w.Key("LastUpdateToPayPerRequestDateTime");
-    w.Double(Seconds(d.pay_per_request_since_us));
+    w.Double(EpochSeconds(d.pay_per_request_since_us));
     w.EndObject();
   }
   if (d.table_class != "STANDARD") {
@@ -132,9 +132,77 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
     w.Key("LatestStreamArn");
     w.String(streams::StreamArn(config.region, config.account_id, d.name, d.stream.label));
   }
+  if (d.max_read_request_units || d.max_write_request_units) {
+    w.Key("OnDemandThroughput");
+    w.BeginObject();
+    w.Key("MaxReadRequestUnits");
+    w.Int(d.max_read_request_units ? d.max_read_request_units : -1);
+    w.Key("MaxWriteRequestUnits");
+    w.Int(d.max_write_request_units ? d.max_write_request_units : -1);
+    w.EndObject();
+  }
+  // DynamoDB describes every table's warm throughput: at least its defaults (12,000 reads
+  // and 4,000 writes a second), more when asked for.
+  w.Key("WarmThroughput");
+  w.BeginObject();
+  w.Key("ReadUnitsPerSecond");
+  w.Int(std::max<int64_t>(d.warm_read_units, 12000));
+  w.Key("WriteUnitsPerSecond");
+  w.Int(std::max<int64_t>(d.warm_write_units, 4000));
+  w.Key("Status");
+  w.String("ACTIVE");
+  w.EndObject();
+  if (!d.restore.backup_id.empty()) {
+    w.Key("RestoreSummary");
+    w.BeginObject();
+    w.Key("SourceBackupArn");
+    w.String(d.restore.source_table_arn + "/backup/" + d.restore.backup_id);
+    w.Key("SourceTableArn");
+    w.String(d.restore.source_table_arn);
+    w.Key("RestoreDateTime");
+    w.Double(EpochSeconds(d.restore.restored_us));
+    w.Key("RestoreInProgress");
+    w.Bool(d.restore.in_progress);
+    w.EndObject();
+  }
   w.Key("DeletionProtectionEnabled");
   w.Bool(d.deletion_protection);
   w.EndObject();
+}
+
+bool ReadThroughputSettings(RequestReader& r, db::TableDefinition* d) {
+  bool given = false;
+  if (std::optional<JsonValue> od = r.Object("OnDemandThroughput")) {
+    given = true;
+    RequestReader o = r.Nested(*od, "onDemandThroughput");
+    std::optional<int64_t> read = o.Long("MaxReadRequestUnits");
+    std::optional<int64_t> write = o.Long("MaxWriteRequestUnits");
+    for (auto [member, value] : {std::pair{"MaxReadRequestUnits", read}, {"MaxWriteRequestUnits", write}}) {
+      if (value && *value != -1 && *value < 1) {
+        o.Violation(member, std::to_string(*value), "Member must be -1 or greater than or equal to 1");
+      }
+    }
+    if (read) d->max_read_request_units = *read;
+    if (write) d->max_write_request_units = *write;
+  }
+  if (std::optional<JsonValue> warm = r.Object("WarmThroughput")) {
+    given = true;
+    RequestReader o = r.Nested(*warm, "warmThroughput");
+    std::optional<int64_t> read = o.Long("ReadUnitsPerSecond");
+    std::optional<int64_t> write = o.Long("WriteUnitsPerSecond");
+    o.Minimum("ReadUnitsPerSecond", read, 1);
+    o.Minimum("WriteUnitsPerSecond", write, 1);
+    if (read) d->warm_read_units = *read;
+    if (write) d->warm_write_units = *write;
+  }
+  return given;
+}
+
+Status TableBeingRestored(const db::Table& table) {
+  if (!table.definition().restore.in_progress) return Status();
+  return Status(ErrorKind::kResourceInUse,
+                "Attempt to change a resource which is still in use: Table is being created: " +
+                    table.name());
 }
 
 std::string TableDescriptionResponse(std::string_view member, const db::Table& table,

@@ -26,6 +26,9 @@ Result<std::shared_ptr<const db::Table>> FindTable(OperationContext& ctx, std::s
 
 std::string TableArn(const ServerConfig& config, std::string_view table_name);
 
+// A timestamp as DynamoDB's JSON answers carry one: epoch seconds with milliseconds.
+double EpochSeconds(int64_t micros);
+
 // Writes a stored item (db/item_codec.h) as DynamoDB JSON without decoding it into an Item.
 Status WriteStoredItem(std::string_view stored, wire::JsonWriter& w);
 
@@ -35,6 +38,9 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
 // {"<member>": TableDescription}: a control-plane operation's whole response.
 std::string TableDescriptionResponse(std::string_view member, const db::Table& table,
                                      std::string_view status, const ServerConfig& config);
+// ResourceInUseException while the table is being restored from a backup (UpdateTable,
+// DeleteTable, ...), else OK.
+Status TableBeingRestored(const db::Table& table);
 // ResourceNotFoundException as the control plane words it.
 Status TableNotFound(std::string_view name);
 
@@ -94,6 +100,11 @@ struct SseRequest {
 };
 SseRequest ReadSseSpecification(RequestReader& r);
 Status SseRefused();
+
+// OnDemandThroughput (MaxReadRequestUnits, MaxWriteRequestUnits: -1 for no maximum, or >= 1)
+// and WarmThroughput (ReadUnitsPerSecond, WriteUnitsPerSecond >= 1) of CreateTable and
+// UpdateTable, read into `d` (members given only); true if either was given.
+bool ReadThroughputSettings(RequestReader& r, db::TableDefinition* d);
 
 // Reads a DynamoDB JSON item member (Item, Key, ExclusiveStartKey).
 Result<Item> ReadItem(const wire::JsonValue& json);

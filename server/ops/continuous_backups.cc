@@ -14,8 +14,6 @@ namespace {
 constexpr int64_t kDayUs = int64_t{24} * 3600 * 1000000;
 constexpr int64_t kLatestLagUs = int64_t{5} * 60 * 1000000;  // DynamoDB: about 5 minutes
 
-double Seconds(int64_t us) { return static_cast<double>(us / 1000) / 1000.0; }
-
 Result<std::shared_ptr<const db::Table>> Find(OperationContext& ctx, const std::string& name) {
   std::shared_ptr<const db::Table> table = ctx.db->FindTable(name);
   if (!table) return Status(ErrorKind::kTableNotFound, "Table not found: " + name);
@@ -40,9 +38,9 @@ std::string Describe(const db::RecoverySettings& recovery) {
     w.Key("RecoveryPeriodInDays");
     w.Int(recovery.period_days);
     w.Key("EarliestRestorableDateTime");
-    w.Double(Seconds(earliest));
+    w.Double(EpochSeconds(earliest));
     w.Key("LatestRestorableDateTime");
-    w.Double(Seconds(std::max(earliest, now - kLatestLagUs)));
+    w.Double(EpochSeconds(std::max(earliest, now - kLatestLagUs)));
   }
   w.EndObject();
   w.EndObject();

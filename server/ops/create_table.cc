@@ -65,6 +65,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::string_view> table_class = r.String("TableClass");
   r.Enum("TableClass", table_class, {"STANDARD", "STANDARD_INFREQUENT_ACCESS"});
   std::optional<bool> deletion_protection = r.Bool("DeletionProtectionEnabled");
+  db::TableDefinition def;
+  ReadThroughputSettings(r, &def);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   CIRRUS_RETURN_IF_ERROR(tag_rules);
 
@@ -135,7 +137,6 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
                   "allowed: " + std::to_string(kMaxTables));
   }
 
-  db::TableDefinition def;
   def.name = *table_name;
   def.table_id = db::NewTableId();
   auto defined_as = [&](const std::string& name) {

@@ -11,6 +11,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   std::shared_ptr<const db::Table> current = ctx.db->FindTable(*name);
   if (!current) return TableNotFound(*name);
+  CIRRUS_RETURN_IF_ERROR(TableBeingRestored(*current));
   if (current->definition().deletion_protection) {
     return ValidationError(
         "Resource cannot be deleted as it is currently protected against deletion. Disable "

@@ -9,21 +9,27 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 23> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 29> kOperations = {{
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
+      {"CreateBackup", &CreateBackup},
       {"CreateTable", &CreateTable},
+      {"DeleteBackup", &DeleteBackup},
       {"DeleteItem", &DeleteItem},
       {"DeleteTable", &DeleteTable},
+      {"DescribeBackup", &DescribeBackup},
       {"DescribeContinuousBackups", &DescribeContinuousBackups},
       {"DescribeLimits", &DescribeLimits},
       {"DescribeTable", &DescribeTable},
       {"DescribeTimeToLive", &DescribeTimeToLive},
       {"GetItem", &GetItem},
+      {"ListBackups", &ListBackups},
       {"ListTables", &ListTables},
       {"ListTagsOfResource", &ListTagsOfResource},
       {"PutItem", &PutItem},
       {"Query", &Query},
+      {"RestoreTableFromBackup", &RestoreTableFromBackup},
+      {"RestoreTableToPointInTime", &RestoreTableToPointInTime},
       {"Scan", &Scan},
       {"TagResource", &TagResource},
       {"TransactGetItems", &TransactGetItems},

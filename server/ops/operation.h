@@ -30,10 +30,15 @@ struct ServerConfig {
   // The least time between two UpdateTimeToLive changes of a table (--ttl-cooldown); DynamoDB
   // allows about one an hour.
   int64_t ttl_cooldown_s = 3600;
+  // Where on-demand backups are kept (DATA_DIR/backups); empty: backups are not served.
+  std::string backup_dir;
+  // Backups and restores queued or running at most (--max-backup-jobs).
+  size_t max_backup_jobs = 4;
 };
 
 class TransactionTokens;
 class TransactionConflicts;
+class Backups;
 
 // What every operation works with. Thread-safe; shared by all requests.
 struct OperationContext {
@@ -44,6 +49,8 @@ struct OperationContext {
   std::shared_ptr<TransactionTokens> tokens;
   // --transaction-conflict-rate's simulation (shared for the same reason).
   std::shared_ptr<TransactionConflicts> conflicts;
+  // On-demand backups and restores (server/backups.h).
+  std::shared_ptr<Backups> backups;
 };
 
 // What an operation answers: a JSON body, or an error whose body may carry extra members

@@ -26,6 +26,12 @@ void TagResource(OperationContext& ctx, const wire::JsonValue& request, Done don
 void UntagResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void ListTagsOfResource(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void DescribeLimits(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void CreateBackup(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DescribeBackup(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void ListBackups(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void DeleteBackup(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void RestoreTableFromBackup(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void RestoreTableToPointInTime(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void DescribeContinuousBackups(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void UpdateContinuousBackups(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void UpdateTimeToLive(OperationContext& ctx, const wire::JsonValue& request, Done done);

@@ -152,6 +152,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   const bool has_definitions = defined.has_value();
   std::vector<db::KeyAttribute> definitions = defined.value_or(std::vector<db::KeyAttribute>());
   const SseRequest sse = ReadSseSpecification(r);
+  db::TableDefinition settings;
+  const bool has_settings = ReadThroughputSettings(r, &settings);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   if (sse.asks_for_kms) return SseRefused();
 
@@ -166,7 +168,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         "StreamViewType specified when StreamEnabled is false");
   }
   if (!billing && !has_throughput && !deletion_protection && !table_class && !sse.present && !stream_enabled &&
-      !has_definitions && gsi_updates.empty()) {
+      !has_definitions && gsi_updates.empty() && !has_settings) {
     return ValidationError(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
@@ -189,6 +191,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   }
   std::shared_ptr<const db::Table> current = ctx.db->FindTable(*name);
   if (!current) return TableNotFound(*name);
+  CIRRUS_RETURN_IF_ERROR(TableBeingRestored(*current));
 
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -258,6 +261,10 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     if (deletion_protection) d.deletion_protection = *deletion_protection;
     if (table_class) d.table_class = std::string(*table_class);
+    if (settings.max_read_request_units) d.max_read_request_units = settings.max_read_request_units;
+    if (settings.max_write_request_units) d.max_write_request_units = settings.max_write_request_units;
+    if (settings.warm_read_units) d.warm_read_units = settings.warm_read_units;
+    if (settings.warm_write_units) d.warm_write_units = settings.warm_write_units;
     for (const IndexUpdate& u : gsi_updates) {
       if (!u.update) continue;
       db::IndexDefinition* x = FindGlobalIndex(d, u.index_name);
@@ -273,6 +280,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     return Status();
   };
   const bool table_change = billing || has_throughput || deletion_protection || table_class || stream_enabled ||
+                            has_settings ||
                             std::any_of(gsi_updates.begin(), gsi_updates.end(),
                                         [](const IndexUpdate& u) { return u.update.has_value(); });
   std::shared_ptr<const db::Table> table = current;

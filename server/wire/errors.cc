@@ -49,6 +49,17 @@ ErrorShape ShapeOf(ErrorKind kind) {
       return {400, "com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", false};
     case ErrorKind::kTrimmedDataAccess:
       return {400, "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", false};
+    case ErrorKind::kBackupNotFound:
+      return {400, "com.amazonaws.dynamodb.v20120810#BackupNotFoundException", false};
+    case ErrorKind::kBackupInUse:
+      return {400, "com.amazonaws.dynamodb.v20120810#BackupInUseException", false};
+    case ErrorKind::kTableAlreadyExists:
+      return {400, "com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException", false};
+    case ErrorKind::kTableInUse:
+      return {400, "com.amazonaws.dynamodb.v20120810#TableInUseException", false};
+    case ErrorKind::kPointInTimeRecoveryUnavailable:
+      return {400, "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException",
+              false};
     case ErrorKind::kRequestTooLarge:
       return {413, "", false};
     case ErrorKind::kInternal:

@@ -135,3 +135,34 @@ def test_continuous_backups_record_point_in_time_recovery(ddb, raw):
         "PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
     code, message = call_error(ddb.describe_continuous_backups, TableName=unique("missing"))
     assert code == "TableNotFoundException" and "Table not found" in message
+
+
+def test_on_demand_and_warm_throughput_are_kept_and_described(raw):
+    """Raw requests: Debian's boto3 predates both members (2024)."""
+    def describe(table):
+        return raw("DescribeTable", {"TableName": table}).json()["Table"]
+    table = unique("warm")
+    r = raw("CreateTable", {
+        "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "OnDemandThroughput": {"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": -1},
+        "WarmThroughput": {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000}})
+    assert r.status == 200, r.body
+    described = describe(table)
+    assert described["OnDemandThroughput"] == {"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": -1}
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000,
+                                           "Status": "ACTIVE"}
+    r = raw("UpdateTable", {"TableName": table, "OnDemandThroughput": {"MaxWriteRequestUnits": 100}})
+    assert r.status == 200, r.body
+    assert describe(table)["OnDemandThroughput"] == {"MaxReadRequestUnits": 500, "MaxWriteRequestUnits": 100}
+    plain = unique("plain")
+    raw("CreateTable", {"TableName": plain, "BillingMode": "PAY_PER_REQUEST",
+                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+    described = describe(plain)
+    assert "OnDemandThroughput" not in described
+    assert described["WarmThroughput"]["ReadUnitsPerSecond"] == 12000  # DynamoDB's default
+    r = raw("UpdateTable", {"TableName": plain, "OnDemandThroughput": {"MaxReadRequestUnits": 0}})
+    assert r.status == 400 and r.error_type == "ValidationException"
+    assert "onDemandThroughput.maxReadRequestUnits" in r.message
