@@ -1,6 +1,7 @@
 #include "db/ttl.h"
 
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ Result<ExpiryPass> ExpireTable(Database& db, const std::string& name, int64_t no
   std::shared_ptr<const Table> table = db.FindTable(name);
   if (!table || !table->definition().ttl.enabled) return pass;
   const std::string attribute = table->definition().ttl.attribute;
+  const std::set<std::string, std::less<>> wanted = {attribute};
   for (uint32_t partition = 0; partition < table->partition_count(); ++partition) {
     std::string after;  // the last key read; empty: from the start
     for (bool more = true; more && !(cancel && *cancel);) {
@@ -30,7 +32,8 @@ Result<ExpiryPass> ExpireTable(Database& db, const std::string& name, int64_t no
         size_t read = 0;
         for (; valid && read < chunk; valid = cursor.Next(), ++read) {
           after = std::string(cursor.key());
-          CIRRUS_ASSIGN_OR_RETURN(Item item, DecodeItem(cursor.value()));
+          // Only the TTL attribute is decoded: the others' bytes are skipped.
+          CIRRUS_ASSIGN_OR_RETURN(Item item, DecodeItemAttributes(cursor.value(), wanted));
           if (HasExpired(item, attribute, now_s)) expired.push_back(after);
         }
         CIRRUS_RETURN_IF_ERROR(cursor.status());
