@@ -100,12 +100,28 @@ Status Backups::Start() {
   }
   if (!forget.empty()) CIRRUS_RETURN_IF_ERROR(db_->WriteSettings(std::move(forget)));
   std::lock_guard lock(mu_);
+  std::set<std::string> restoring;
   for (const std::string& name : db_->TableNames()) {
     std::shared_ptr<const db::Table> table = db_->FindTable(name);
     if (!table || !table->definition().restore.in_progress) continue;
     const std::string id = table->definition().restore.backup_id;
+    restoring.insert(id);
     in_use_.insert(id);
-    jobs_.push_back([this, name, id] { Fill(name, id); });
+    jobs_.push_back([this, name, id] {
+      Fill(name, id);
+      if (id.rfind("pitr-", 0) == 0) {  // a point-in-time restore's own copy
+        std::error_code ignored;
+        std::filesystem::remove(PathOf(id), ignored);
+      }
+    });
+  }
+  // Files a stop left behind: partly written ones, and copies no restore needs any more.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string file = entry.path().filename().string();
+    const bool partial = file.size() > 4 && file.substr(file.size() - 4) == ".tmp";
+    const bool unused_copy = file.rfind("pitr-", 0) == 0 &&
+                             !restoring.count(file.substr(0, file.find('.')));
+    if (partial || unused_copy) std::filesystem::remove(entry.path(), ec);
   }
   started_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -271,6 +287,57 @@ Result<std::shared_ptr<const db::Table>> Backups::Restore(const BackupRecord& ba
     in_use_.erase(in_use_.find(backup.id));
     lock.unlock();
     if (table.ok()) (void)db_->DeleteTable(name);
+    return queued;
+  }
+  return table;
+}
+
+Result<std::shared_ptr<const db::Table>> Backups::RestoreLatest(
+    std::shared_ptr<const db::Table> source, db::TableDefinition target) {
+  const std::string id = "pitr-" + NewBackupId(NowMicros());
+  std::unique_lock lock(mu_);
+  CIRRUS_RETURN_IF_ERROR(Admit());
+  in_use_.insert(id);
+  lock.unlock();
+  auto release = [&] {
+    std::lock_guard relock(mu_);
+    in_use_.erase(in_use_.find(id));
+  };
+  // The snapshot first: the new table is the source as of this request.
+  Result<db::ReadView> view = db_->Read();
+  if (!view.ok()) {
+    release();
+    return view.status();
+  }
+  auto snapshot = std::make_shared<db::ReadView>(std::move(*view));
+  const std::string name = target.name;
+  target.restore.backup_id = id;
+  Result<std::shared_ptr<const db::Table>> table = db_->CreateTable(std::move(target));
+  if (!table.ok()) {
+    release();
+    return table;
+  }
+  lock.lock();
+  db::TableDefinition definition = source->definition();
+  Status queued = Queue([this, name, id, source, definition, snapshot]() mutable {
+    Result<db::BackupStats> written =
+        db::WriteBackupFile(*snapshot, *source, definition, PathOf(id), &stop_);
+    snapshot.reset();  // before the writes that fill the table
+    {
+      std::lock_guard relock(mu_);
+      in_use_.insert(id);  // Fill releases one
+    }
+    Fill(name, id);
+    std::error_code ec;
+    std::filesystem::remove(PathOf(id), ec);
+    std::lock_guard relock(mu_);
+    in_use_.erase(in_use_.find(id));
+  });
+  if (!queued.ok()) {
+    in_use_.erase(in_use_.find(id));
+    lock.unlock();
+    snapshot.reset();
+    (void)db_->DeleteTable(name);
     return queued;
   }
   return table;

@@ -68,6 +68,12 @@ class Backups {
   Result<std::shared_ptr<const db::Table>> Restore(const BackupRecord& backup,
                                                    db::TableDefinition target);
 
+  // Creates `target` (restore settings filled in, backup_id left empty) and queues filling it
+  // with `source` as it is now: a snapshot taken here, written to a file of its own (removed
+  // afterwards), then restored as a backup is (RestoreTableToPointInTime's latest time).
+  Result<std::shared_ptr<const db::Table>> RestoreLatest(std::shared_ptr<const db::Table> source,
+                                                         db::TableDefinition target);
+
   // Waits until no job is queued or running (tests).
   void WaitIdle();
 

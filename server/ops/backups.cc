@@ -1,6 +1,6 @@
 // On-demand backups: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
-// RestoreTableFromBackup (server/backups.h keeps them), and RestoreTableToPointInTime, which
-// is refused with a clear error (point-in-time recovery is recorded, not served).
+// RestoreTableFromBackup (server/backups.h keeps them), and RestoreTableToPointInTime to the
+// latest restorable time (a copy of the table now; earlier times are refused).
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateBackup.html
 #include <algorithm>
 
@@ -335,16 +335,19 @@ Status ApplyIndexOverride(RequestReader& r, std::string_view member, bool global
   return Status();
 }
 
-Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& request) {
-  RequestReader r(request);
-  std::optional<std::string> target = ReadTableName(r, "TargetTableName");
-  std::optional<std::string_view> arn = ReadBackupArn(r, "BackupArn");
-  std::optional<std::string_view> billing = r.String("BillingModeOverride");
-  r.Enum("BillingModeOverride", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
+// What RestoreTableFromBackup and RestoreTableToPointInTime may change of the source table.
+struct RestoreOverrides {
+  std::optional<std::string_view> billing;
   std::optional<Throughput> throughput;
+  SseRequest sse;
+};
+
+RestoreOverrides ReadRestoreOverrides(RequestReader& r, const wire::JsonValue& request) {
+  RestoreOverrides o;
+  o.billing = r.String("BillingModeOverride");
+  r.Enum("BillingModeOverride", o.billing, {"PROVISIONED", "PAY_PER_REQUEST"});
   if (request.Find("ProvisionedThroughputOverride")) {
-    std::optional<wire::JsonValue> t = r.Object("ProvisionedThroughputOverride");
-    if (t) {
+    if (std::optional<wire::JsonValue> t = r.Object("ProvisionedThroughputOverride")) {
       RequestReader p = r.Nested(*t, "provisionedThroughputOverride");
       std::optional<int64_t> read = p.Long("ReadCapacityUnits");
       std::optional<int64_t> write = p.Long("WriteCapacityUnits");
@@ -352,45 +355,39 @@ Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& req
       p.Required("WriteCapacityUnits", write.has_value());
       p.Minimum("ReadCapacityUnits", read, 1);
       p.Minimum("WriteCapacityUnits", write, 1);
-      if (read && write) throughput = Throughput{*read, *write};
+      if (read && write) o.throughput = Throughput{*read, *write};
     }
   }
   r.Object("OnDemandThroughputOverride");  // accepted: nothing is throttled here
-  const SseRequest sse = [&] {
-    if (!request.Find("SSESpecificationOverride")) return SseRequest();
-    std::optional<wire::JsonValue> spec = r.Object("SSESpecificationOverride");
-    if (!spec) return SseRequest();
-    RequestReader s = r.Nested(*spec, "sSESpecificationOverride");
-    std::optional<bool> enabled = s.Bool("Enabled");
-    std::optional<std::string_view> type = s.String("SSEType");
-    s.Enum("SSEType", type, {"AES256", "KMS"});
-    std::optional<std::string_view> key = s.String("KMSMasterKeyId");
-    return SseRequest{true, enabled.value_or(false) && (type == "KMS" || key.has_value())};
-  }();
-  // The backup's definition, for the index overrides to pick from.
-  if (r.failed()) return r.Finish();
-  CIRRUS_ASSIGN_OR_RETURN(BackupRecord backup, FindBackup(ctx, *arn));
-  CIRRUS_ASSIGN_OR_RETURN(db::TableDefinition d, db::DecodeTableDefinition(backup.definition));
-  Status overrides = ApplyIndexOverride(r, "GlobalSecondaryIndexOverride", true, d);
-  if (overrides.ok()) overrides = ApplyIndexOverride(r, "LocalSecondaryIndexOverride", false, d);
-  CIRRUS_RETURN_IF_ERROR(r.Finish());
-  CIRRUS_RETURN_IF_ERROR(overrides);
-  if (sse.asks_for_kms) return SseRefused();
-  if (!backup.available) {
-    return Status(ErrorKind::kBackupInUse, "Backup is being created: " + std::string(*arn));
+  if (request.Find("SSESpecificationOverride")) {
+    if (std::optional<wire::JsonValue> spec = r.Object("SSESpecificationOverride")) {
+      RequestReader s = r.Nested(*spec, "sSESpecificationOverride");
+      std::optional<bool> enabled = s.Bool("Enabled");
+      std::optional<std::string_view> type = s.String("SSEType");
+      s.Enum("SSEType", type, {"AES256", "KMS"});
+      std::optional<std::string_view> key = s.String("KMSMasterKeyId");
+      o.sse = SseRequest{true, enabled.value_or(false) && (type == "KMS" || key.has_value())};
+    }
   }
-  if (ctx.db->FindTable(*target)) {
-    return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + *target);
+  return o;
+}
+
+// Turns the source table's definition `d` into the restored table's: a new name and id, new
+// storage, and what a restore does not carry over (DynamoDB: tags, stream, TTL and PITR are
+// set again on the new table) dropped; then the overrides.
+Status MakeRestoredDefinition(OperationContext& ctx, const std::string& target,
+                              const RestoreOverrides& o, db::TableDefinition& d) {
+  if (o.sse.asks_for_kms) return SseRefused();
+  if (ctx.db->FindTable(target)) {
+    return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + target);
   }
   if (ctx.db->TableNames().size() >= kMaxTables) {
     return Status(ErrorKind::kLimitExceeded,
                   "Subscriber limit exceeded: You have exceeded the maximum number of tables "
                   "allowed: " + std::to_string(kMaxTables));
   }
-
   const int64_t now = NowMicros();
-  const std::string source_arn = TableArn(*ctx.config, backup.table_name);
-  d.name = *target;
+  d.name = target;
   d.table_id = db::NewTableId();
   d.storage_id = 0;
   d.creation_time_us = now;
@@ -398,31 +395,31 @@ Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& req
     x.storage_id = 0;
     x.status = db::IndexStatus::kActive;
   }
-  // What a restore does not carry over (DynamoDB: set them again on the new table).
   d.tags.clear();
   d.stream = db::StreamSettings();
   d.ttl = db::TimeToLiveSettings();
   d.recovery = db::RecoverySettings();
+  d.restore = db::RestoreSettings();
   d.deletion_protection = false;
   d.throughput.last_increase_us = d.throughput.last_decrease_us = 0;
   d.throughput.decreases_today = 0;
-  if (billing == "PAY_PER_REQUEST") {
+  if (o.billing == "PAY_PER_REQUEST") {
     d.billing_mode = db::BillingMode::kPayPerRequest;
     d.pay_per_request_since_us = now;
     d.throughput.read_capacity_units = d.throughput.write_capacity_units = 0;
     for (db::IndexDefinition& x : d.indexes) x.read_capacity_units = x.write_capacity_units = 0;
-  } else if (billing == "PROVISIONED") {
+  } else if (o.billing == "PROVISIONED") {
     d.billing_mode = db::BillingMode::kProvisioned;
   }
   if (d.billing_mode == db::BillingMode::kProvisioned) {
-    if (throughput) {
-      d.throughput.read_capacity_units = throughput->read;
-      d.throughput.write_capacity_units = throughput->write;
+    if (o.throughput) {
+      d.throughput.read_capacity_units = o.throughput->read;
+      d.throughput.write_capacity_units = o.throughput->write;
     }
     if (d.throughput.read_capacity_units < 1 || d.throughput.write_capacity_units < 1) {
       return ValidationError(
           "One or more parameter values were invalid: ProvisionedThroughputOverride is required "
-          "when restoring a PAY_PER_REQUEST backup with BillingModeOverride PROVISIONED");
+          "when restoring a PAY_PER_REQUEST table with BillingModeOverride PROVISIONED");
     }
     for (db::IndexDefinition& x : d.indexes) {
       if (x.kind == db::IndexKind::kGlobal && x.read_capacity_units < 1) {
@@ -435,18 +432,45 @@ Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& req
   }
   d.SyncAttributeDefinitions();
   d.restore.in_progress = true;
-  d.restore.backup_id = backup.id;
-  d.restore.source_table_arn = source_arn;
-  d.restore.restored_us = backup.created_us;
-  CIRRUS_ASSIGN_OR_RETURN(Backups * backups, Service(ctx));
-  Result<std::shared_ptr<const db::Table>> table = backups->Restore(backup, std::move(d));
+  return Status();
+}
+
+Result<std::string> RestoredTableResponse(OperationContext& ctx, const std::string& target,
+                                          Result<std::shared_ptr<const db::Table>> table) {
   if (!table.ok() && table.status().kind() == ErrorKind::kResourceInUse) {
-    return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + *target);
+    return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + target);
   }
   CIRRUS_RETURN_IF_ERROR(table.status());
   return TableDescriptionResponse("TableDescription", **table, "CREATING", *ctx.config);
 }
 
+Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& request) {
+  RequestReader r(request);
+  std::optional<std::string> target = ReadTableName(r, "TargetTableName");
+  std::optional<std::string_view> arn = ReadBackupArn(r, "BackupArn");
+  const RestoreOverrides overrides = ReadRestoreOverrides(r, request);
+  // The backup's definition, for the index overrides to pick from.
+  if (r.failed()) return r.Finish();
+  CIRRUS_ASSIGN_OR_RETURN(BackupRecord backup, FindBackup(ctx, *arn));
+  CIRRUS_ASSIGN_OR_RETURN(db::TableDefinition d, db::DecodeTableDefinition(backup.definition));
+  Status indexes = ApplyIndexOverride(r, "GlobalSecondaryIndexOverride", true, d);
+  if (indexes.ok()) indexes = ApplyIndexOverride(r, "LocalSecondaryIndexOverride", false, d);
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+  CIRRUS_RETURN_IF_ERROR(indexes);
+  if (!backup.available) {
+    return Status(ErrorKind::kBackupInUse, "Backup is being created: " + std::string(*arn));
+  }
+  CIRRUS_RETURN_IF_ERROR(MakeRestoredDefinition(ctx, *target, overrides, d));
+  d.restore.backup_id = backup.id;
+  d.restore.source_table_arn = TableArn(*ctx.config, backup.table_name);
+  d.restore.restored_us = backup.created_us;
+  CIRRUS_ASSIGN_OR_RETURN(Backups * backups, Service(ctx));
+  return RestoredTableResponse(ctx, *target, backups->Restore(backup, std::move(d)));
+}
+
+// RestoreTableToPointInTime to the latest restorable time: the table as it is now, copied
+// through a snapshot as a backup is. No history of past versions is kept, so an earlier
+// RestoreDateTime is refused with a clear error.
 Result<std::string> RunRestoreToPointInTime(OperationContext& ctx, const wire::JsonValue& request) {
   RequestReader r(request);
   std::optional<std::string_view> source_arn = r.String("SourceTableArn");
@@ -456,9 +480,8 @@ Result<std::string> RunRestoreToPointInTime(OperationContext& ctx, const wire::J
   std::optional<std::string> target = ReadTableName(r, "TargetTableName");
   std::optional<bool> latest = r.Bool("UseLatestRestorableTime");
   std::optional<double> when = r.Timestamp("RestoreDateTime");
-  CIRRUS_RETURN_IF_ERROR(r.Finish());
-  (void)latest;
-  (void)when;
+  const RestoreOverrides overrides = ReadRestoreOverrides(r, request);
+  if (r.failed()) return r.Finish();
   std::string source;
   if (source_name) {
     source = *source_name;
@@ -471,17 +494,32 @@ Result<std::string> RunRestoreToPointInTime(OperationContext& ctx, const wire::J
   }
   std::shared_ptr<const db::Table> table = ctx.db->FindTable(source);
   if (!table) return Status(ErrorKind::kTableNotFound, "Table not found: " + source);
+  db::TableDefinition d = table->definition();
+  Status indexes = ApplyIndexOverride(r, "GlobalSecondaryIndexOverride", true, d);
+  if (indexes.ok()) indexes = ApplyIndexOverride(r, "LocalSecondaryIndexOverride", false, d);
+  CIRRUS_RETURN_IF_ERROR(r.Finish());
+  CIRRUS_RETURN_IF_ERROR(indexes);
   if (!table->definition().recovery.enabled) {
     return Status(ErrorKind::kPointInTimeRecoveryUnavailable,
                   "Point in time recovery is not enabled for table '" + source + "'");
   }
-  if (ctx.db->FindTable(*target)) {
-    return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + *target);
+  if (latest.value_or(false) && when) {
+    return ValidationError("Only one of RestoreDateTime or UseLatestRestorableTime may be specified");
   }
-  return ValidationError(
-      "RestoreTableToPointInTime is not supported by this version of CirrusDB: point-in-time "
-      "recovery is recorded but no history is kept to restore from. Use CreateBackup and "
-      "RestoreTableFromBackup instead");
+  if (!latest.value_or(false)) {
+    return ValidationError(
+        "RestoreTableToPointInTime serves only UseLatestRestorableTime in this version of "
+        "CirrusDB: no history of past versions is kept to restore an earlier RestoreDateTime "
+        "from. Use CreateBackup and RestoreTableFromBackup to keep a table as it was");
+  }
+  if (table->definition().restore.in_progress) {
+    return Status(ErrorKind::kTableInUse, "Table is being restored: " + source);
+  }
+  CIRRUS_RETURN_IF_ERROR(MakeRestoredDefinition(ctx, *target, overrides, d));
+  d.restore.source_table_arn = TableArn(*ctx.config, source);
+  d.restore.restored_us = NowMicros();
+  CIRRUS_ASSIGN_OR_RETURN(Backups * backups, Service(ctx));
+  return RestoredTableResponse(ctx, *target, backups->RestoreLatest(table, std::move(d)));
 }
 
 }  // namespace

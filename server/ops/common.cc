@@ -155,8 +155,10 @@ void WriteTableDescription(const db::Table& table, std::string_view status,
   if (!d.restore.backup_id.empty()) {
     w.Key("RestoreSummary");
     w.BeginObject();
-    w.Key("SourceBackupArn");
-    w.String(d.restore.source_table_arn + "/backup/" + d.restore.backup_id);
+    if (d.restore.backup_id.rfind("pitr-", 0) != 0) {  // not a point-in-time restore
+      w.Key("SourceBackupArn");
+      w.String(d.restore.source_table_arn + "/backup/" + d.restore.backup_id);
+    }
     w.Key("SourceTableArn");
     w.String(d.restore.source_table_arn);
     w.Key("RestoreDateTime");

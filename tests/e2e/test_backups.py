@@ -5,6 +5,7 @@ API: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateBa
 its siblings; what a restore carries over: developerguide/Restore.Tutorial.html (not tags,
 streams, TTL or point-in-time recovery)."""
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -182,17 +183,36 @@ def test_limit_validation(raw_ddb):
     assert code == "ValidationException" and "limit" in message
 
 
-def test_point_in_time_restore_is_refused_clearly(ddb):
+def test_point_in_time_restore_to_the_latest_time(ddb):
     source = make_source(ddb, unique("pitr"))
+    for i in range(40):
+        ddb.put_item(TableName=source, Item=item(i))
     code, message = call_error(ddb.restore_table_to_point_in_time, SourceTableName=source,
                                TargetTableName=unique("t"), UseLatestRestorableTime=True)
     assert (code, message) == ("PointInTimeRecoveryUnavailableException",
                                "Point in time recovery is not enabled for table '%s'" % source)
     ddb.update_continuous_backups(TableName=source,
                                   PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    target = unique("pitr-copy")
+    restored = ddb.restore_table_to_point_in_time(SourceTableName=source, TargetTableName=target,
+                                                  UseLatestRestorableTime=True)["TableDescription"]
+    assert restored["TableName"] == target and "SourceBackupArn" not in restored["RestoreSummary"]
+    ddb.put_item(TableName=source, Item=item(999))  # after the restore began: not copied
+    wait_active(ddb, target)
+    assert scan_all(ddb, target) == [x for x in scan_all(ddb, source) if x["sk"]["N"] != "999"]
+    assert len(ddb.query(TableName=target, IndexName="byColor", KeyConditionExpression="color = :c",
+                         ExpressionAttributeValues={":c": {"S": "blue"}})["Items"]) == 20
+    described = ddb.describe_table(TableName=target)["Table"]
+    assert described["RestoreSummary"]["SourceTableArn"].endswith(":table/" + source)
+    # No history is kept: an earlier time is refused, saying what to do instead.
+    earliest = ddb.describe_continuous_backups(TableName=source)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"]
     code, message = call_error(ddb.restore_table_to_point_in_time, SourceTableName=source,
-                               TargetTableName=unique("t"), UseLatestRestorableTime=True)
+                               TargetTableName=unique("t"), RestoreDateTime=earliest)
     assert code == "ValidationException" and "CreateBackup" in message
+    code, _ = call_error(ddb.restore_table_to_point_in_time, SourceTableName=source,
+                         TargetTableName=target, UseLatestRestorableTime=True)
+    assert code == "TableAlreadyExistsException"
 
 
 def test_backups_and_an_interrupted_restore_survive_a_restart():
@@ -205,9 +225,21 @@ def test_backups_and_an_interrupted_restore_survive_a_restart():
             arn = ddb.create_backup(TableName=source, BackupName="keep")["BackupDetails"]["BackupArn"]
             wait_available(ddb, arn)
             ddb.restore_table_from_backup(TargetTableName="restored-" + source, BackupArn=arn)
-            # Stopped at once: the restore may be cut short; the next start finishes it.
+            ddb.update_continuous_backups(TableName=source,
+                                          PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+            ddb.restore_table_to_point_in_time(SourceTableName=source, TargetTableName="copy-" + source,
+                                               UseLatestRestorableTime=True)
+            # Stopped at once: the restores may be cut short; the next start finishes them (a
+            # point-in-time copy cut before its snapshot was written is dropped, as a failed restore).
         with Server(data_dir=data_dir) as server:
             ddb = make_client(server.url)
             assert ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"] == "AVAILABLE"
             wait_active(ddb, "restored-" + source)
             assert scan_all(ddb, "restored-" + source) == scan_all(ddb, source)
+            wait_for(lambda: "copy-" + source not in ddb.list_tables()["TableNames"]
+                     or ddb.describe_table(TableName="copy-" + source)["Table"]["TableStatus"] == "ACTIVE",
+                     what="the point-in-time copy finished or dropped")
+            if "copy-" + source in ddb.list_tables()["TableNames"]:
+                assert scan_all(ddb, "copy-" + source) == scan_all(ddb, source)
+            # Only the backup's own file is left.
+            assert os.listdir(os.path.join(data_dir, "backups")) == [arn.split("/")[-1] + ".cbk"]
