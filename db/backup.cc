@@ -19,6 +19,7 @@ namespace {
 constexpr std::string_view kMagic = "CIRRUSDB BACKUP1";
 constexpr size_t kBufferBytes = size_t{1} << 20;
 constexpr uint64_t kMaxRecordBytes = uint64_t{64} << 20;  // far above an item's 400 KB
+constexpr size_t kRestoreBatchBytes = size_t{8} << 20;    // per write transaction, at most
 
 Status IoError(const std::string& what, const std::string& path) {
   return InternalError(what + " " + path + ": " + std::strerror(errno));
@@ -223,7 +224,8 @@ Result<TableDefinition> VerifyBackupFile(const std::string& path, BackupStats* s
       !in->AtEnd() || in->failed()) {
     return corrupt;
   }
-  counted.file_bytes = static_cast<uint64_t>(std::filesystem::file_size(path));
+  std::error_code ec;
+  counted.file_bytes = static_cast<uint64_t>(std::filesystem::file_size(path, ec));
   if (stats) *stats = counted;
   return definition;
 }
@@ -236,6 +238,7 @@ Status RestoreBackupFile(Database& db, const std::string& path,
   CIRRUS_RETURN_IF_ERROR(OpenFile(path, &fd, &in).status());
   Status corrupt = InternalError("backup file " + path + " is damaged");
   WriteBatch batch;
+  size_t batch_bytes = 0;  // stored bytes in `batch`: one write transaction stays small
   std::string stored;
   for (;;) {
     uint64_t length = 0;
@@ -249,11 +252,14 @@ Status RestoreBackupFile(Database& db, const std::string& path,
       CIRRUS_RETURN_IF_ERROR(table->StoredKeyOf(*item, &w.key));
       w.mutation = Mutation::Put(std::move(*item), StoredItemSize(stored));
       batch.writes.push_back(std::move(w));
+      batch_bytes += stored.size();
     }
-    if (!batch.writes.empty() && (length == 0 || batch.writes.size() >= batch_items)) {
+    if (!batch.writes.empty() &&
+        (length == 0 || batch.writes.size() >= batch_items || batch_bytes >= kRestoreBatchBytes)) {
       if (cancel && cancel->load()) return InternalError("the restore was cancelled");
       CIRRUS_RETURN_IF_ERROR(db.WriteSync(&batch));
       batch.writes.clear();
+      batch_bytes = 0;
     }
     if (length == 0) return Status();
   }

@@ -37,7 +37,7 @@ Result<BackupStats> WriteBackupFile(ReadView& view, const Table& table,
 // Reads a whole backup file and checks it; its definition, and its counts in *stats.
 Result<TableDefinition> VerifyBackupFile(const std::string& path, BackupStats* stats = nullptr);
 
-// Puts every item of a (verified) backup file into `table`, `batch_items` per write. Items
+// Puts every item of a (verified) backup file into `table`, `batch_items` (or 8 MB) per write. Items
 // already there under the same key are replaced, so a restore cut short may be run again.
 Status RestoreBackupFile(Database& db, const std::string& path,
                          const std::shared_ptr<const Table>& table, size_t batch_items = 1000,

@@ -449,6 +449,42 @@ TEST_F(DatabaseTest, MapGrowsUnderConcurrentReadsUpToItsLimit) {
   EXPECT_EQ(db_->FindTable("grow")->item_count(), 1 + written * 10);
 }
 
+// A long snapshot (a backup being written) holds up map growth, but not the reads that
+// come meanwhile: the writer steps aside for them, and grows the map once it ends.
+TEST_F(DatabaseTest, LongSnapshotDelaysGrowthButNotOtherReads) {
+  Options options = db_.Defaults();
+  options.initial_map_size = size_t{1} << 20;
+  options.map_size = size_t{64} << 20;
+  db_.Reopen(options);
+  auto table = Create("long");
+  ASSERT_TRUE(Put(table, MakeItem("first", 0)).ok());
+  std::optional<Result<ReadView>> held(db_->Read());  // the long snapshot
+  ASSERT_TRUE(held->ok());
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    const std::string payload(4000, 'x');
+    for (int i = 0; i < 100; ++i) {  // 4 MB: past the first megabyte
+      WriteBatch batch;
+      for (int k = 0; k < 10; ++k) batch.writes.push_back(PutWrite(table, MakeItem("p", i * 10 + k, payload)));
+      ASSERT_TRUE(db_->WriteSync(&batch).ok());
+    }
+    written = true;
+  });
+  // Reads go on while the writer waits for the held snapshot.
+  int reads = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_TRUE(Get(*table, {{"pk", AttributeValue::String("first")}, {"sk", AttributeValue::Number("0")}}));
+    ++reads;
+  }
+  EXPECT_GT(reads, 10);
+  EXPECT_FALSE(written.load());  // still waiting to grow
+  held.reset();
+  writer.join();
+  EXPECT_TRUE(written.load());
+  EXPECT_EQ(table->item_count(), 1001);
+}
+
 TEST_F(DatabaseTest, SecondWriterOnTheSameDirectoryIsRefused) {
   Options options = db_.Defaults();
   Result<std::unique_ptr<Database>> second = Database::Open(options);

@@ -72,10 +72,12 @@ Backups::~Backups() {
   stop_ = true;
   {
     std::lock_guard lock(mu_);
-    jobs_.clear();  // their snapshots end here
+    jobs_.clear();
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard lock(threads_mu_);
+  for (auto& [thread, done] : copy_threads_) thread.join();
 }
 
 std::string Backups::PathOf(std::string_view id) const {
@@ -88,24 +90,26 @@ Status Backups::Start() {
   if (ec) return InternalError("cannot create " + dir_ + ": " + ec.message());
   // A backup left CREATING lost its snapshot with the process that took it.
   std::vector<std::pair<std::string, std::optional<std::string>>> forget;
+  std::set<std::string> keep;  // files still needed: available backups, restores to finish
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
     CIRRUS_ASSIGN_OR_RETURN(auto records, view.ListSettings(kPrefix));
     for (const auto& [key, value] : records) {
       Result<BackupRecord> r = DecodeBackupRecord(value);
-      if (r.ok() && r->available) continue;
-      forget.emplace_back(key, std::nullopt);
-      if (r.ok()) std::filesystem::remove(PathOf(r->id) + ".tmp", ec);
+      if (r.ok() && r->available) {
+        keep.insert(r->id + ".cbk");
+      } else {
+        forget.emplace_back(key, std::nullopt);
+      }
     }
   }
   if (!forget.empty()) CIRRUS_RETURN_IF_ERROR(db_->WriteSettings(std::move(forget)));
   std::lock_guard lock(mu_);
-  std::set<std::string> restoring;
   for (const std::string& name : db_->TableNames()) {
     std::shared_ptr<const db::Table> table = db_->FindTable(name);
     if (!table || !table->definition().restore.in_progress) continue;
     const std::string id = table->definition().restore.backup_id;
-    restoring.insert(id);
+    keep.insert(id + ".cbk");
     in_use_.insert(id);
     jobs_.push_back([this, name, id] {
       Fill(name, id);
@@ -115,22 +119,23 @@ Status Backups::Start() {
       }
     });
   }
-  // Files a stop left behind: partly written ones, and copies no restore needs any more.
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const std::string file = entry.path().filename().string();
-    const bool partial = file.size() > 4 && file.substr(file.size() - 4) == ".tmp";
-    const bool unused_copy = file.rfind("pitr-", 0) == 0 &&
-                             !restoring.count(file.substr(0, file.find('.')));
-    if (partial || unused_copy) std::filesystem::remove(entry.path(), ec);
+  // Files a stop left behind: partly written ones, and those of forgotten backups and of
+  // finished point-in-time copies.
+  std::filesystem::directory_iterator it(dir_, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (!keep.count(it->path().filename().string())) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
   }
   started_ = true;
-  thread_ = std::thread([this] { Run(); });
+  worker_ = std::thread([this] { RunWorker(); });
   return Status();
 }
 
 Status Backups::Admit() const {
   if (!started_) return InternalError("backups are not available on this server");
-  if (jobs_.size() + running_ >= max_jobs_) {
+  if (jobs_.size() + running_ + copies_ >= max_jobs_) {
     return Status(ErrorKind::kLimitExceeded,
                   "Too many backup and restore operations in progress: at most " +
                       std::to_string(max_jobs_) + " at once (--max-backup-jobs)");
@@ -138,14 +143,7 @@ Status Backups::Admit() const {
   return Status();
 }
 
-Status Backups::Queue(Job job) {
-  CIRRUS_RETURN_IF_ERROR(Admit());
-  jobs_.push_back(std::move(job));
-  cv_.notify_all();
-  return Status();
-}
-
-void Backups::Run() {
+void Backups::RunWorker() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (jobs_.empty()) {
@@ -164,9 +162,37 @@ void Backups::Run() {
   }
 }
 
+void Backups::StartCopy(std::function<void()> copy) {
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard lock(threads_mu_);
+  for (auto it = copy_threads_.begin(); it != copy_threads_.end();) {
+    if (it->second->load()) {
+      it->first.join();
+      it = copy_threads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  copy_threads_.emplace_back(std::thread([this, copy = std::move(copy), done] {
+    copy();
+    {
+      std::lock_guard relock(mu_);
+      --copies_;
+    }
+    cv_.notify_all();
+    *done = true;
+  }), done);
+}
+
+void Backups::Release(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = in_use_.find(id);
+  if (it != in_use_.end()) in_use_.erase(it);
+}
+
 void Backups::WaitIdle() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stop_ || (jobs_.empty() && running_ == 0); });
+  cv_.wait(lock, [&] { return stop_ || (jobs_.empty() && running_ == 0 && copies_ == 0); });
 }
 
 Result<BackupRecord> Backups::Create(std::shared_ptr<const db::Table> table, std::string name) {
@@ -179,29 +205,27 @@ Result<BackupRecord> Backups::Create(std::shared_ptr<const db::Table> table, std
   record.definition = db::EncodeTableDefinition(table->definition());
   record.table_size_bytes = table->size_bytes();
   record.table_item_count = table->item_count();
-  std::unique_lock lock(mu_);
-  CIRRUS_RETURN_IF_ERROR(Admit());
-  // The record first, so a backup is never written without one; the snapshot right after
-  // (nothing the request was acknowledged before is missed).
-  lock.unlock();
-  CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{KeyOf(record.id), EncodeBackupRecord(record)}}));
+  {
+    std::lock_guard lock(mu_);
+    CIRRUS_RETURN_IF_ERROR(Admit());
+    // The record first, so that a file is never written without one.
+    CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{KeyOf(record.id), EncodeBackupRecord(record)}}));
+    ++copies_;
+    in_use_.insert(record.id);
+  }
+  // The snapshot now: everything acknowledged before the request is in the backup.
   Result<db::ReadView> view = db_->Read();
   if (!view.ok()) {
     (void)db_->WriteSettings({{KeyOf(record.id), std::nullopt}});
+    Release(record.id);
+    std::lock_guard lock(mu_);
+    --copies_;
     return view.status();
   }
-  auto shared = std::make_shared<db::ReadView>(std::move(*view));
-  lock.lock();
-  in_use_.insert(record.id);
-  Status queued = Queue([this, record, table, shared]() mutable {
-    WriteFile(std::move(record), std::move(table), std::move(shared));
+  auto snapshot = std::make_shared<db::ReadView>(std::move(*view));
+  StartCopy([this, record, table, snapshot = std::move(snapshot)]() mutable {
+    WriteFile(record, table, std::move(snapshot));  // the copy's is the last reference
   });
-  if (!queued.ok()) {
-    in_use_.erase(in_use_.find(record.id));
-    lock.unlock();
-    (void)db_->WriteSettings({{KeyOf(record.id), std::nullopt}});
-    return queued;
-  }
   return record;
 }
 
@@ -218,17 +242,14 @@ void Backups::WriteFile(BackupRecord record, std::shared_ptr<const db::Table> ta
     Status s = db_->WriteSettings({{KeyOf(record.id), EncodeBackupRecord(record)}});
     if (!s.ok()) stats = s;
   }
-  if (!stats.ok()) {
-    if (!stop_) {
-      std::fprintf(stderr, "cirrusd: backup %s of table %s failed: %s\n", record.id.c_str(),
-                   record.table_name.c_str(), stats.status().message().c_str());
-      std::error_code ec;
-      std::filesystem::remove(PathOf(record.id), ec);
-      (void)db_->WriteSettings({{KeyOf(record.id), std::nullopt}});
-    }
+  if (!stats.ok() && !stop_) {  // at a stop, the next start forgets it
+    std::fprintf(stderr, "cirrusd: backup %s of table %s failed: %s\n", record.id.c_str(),
+                 record.table_name.c_str(), stats.status().message().c_str());
+    std::error_code ec;
+    std::filesystem::remove(PathOf(record.id), ec);
+    (void)db_->WriteSettings({{KeyOf(record.id), std::nullopt}});
   }
-  std::lock_guard lock(mu_);
-  in_use_.erase(in_use_.find(record.id));
+  Release(record.id);
 }
 
 Result<std::optional<BackupRecord>> Backups::Find(std::string_view id) {
@@ -258,14 +279,13 @@ Result<std::vector<BackupRecord>> Backups::List(
 }
 
 Result<BackupRecord> Backups::Delete(std::string_view id) {
+  // Under mu_ throughout, so that no restore of it can start meanwhile.
+  std::lock_guard lock(mu_);
   CIRRUS_ASSIGN_OR_RETURN(std::optional<BackupRecord> record, Find(id));
   if (!record) return Status(ErrorKind::kBackupNotFound, "");  // the caller words it
-  {
-    std::lock_guard lock(mu_);
-    if (in_use_.count(id)) {
-      return Status(ErrorKind::kBackupInUse,
-                    record->available ? "Backup is being restored: " : "Backup is being created: ");
-    }
+  if (in_use_.count(id)) {
+    return Status(ErrorKind::kBackupInUse,
+                  record->available ? "Backup is being restored: " : "Backup is being created: ");
   }
   CIRRUS_RETURN_IF_ERROR(db_->WriteSettings({{KeyOf(id), std::nullopt}}));
   std::error_code ec;
@@ -275,71 +295,57 @@ Result<BackupRecord> Backups::Delete(std::string_view id) {
 
 Result<std::shared_ptr<const db::Table>> Backups::Restore(const BackupRecord& backup,
                                                          db::TableDefinition target) {
-  std::unique_lock lock(mu_);
+  // Under mu_ throughout: the slot and the backup (Delete waits) stay ours.
+  std::lock_guard lock(mu_);
   CIRRUS_RETURN_IF_ERROR(Admit());
-  in_use_.insert(backup.id);
-  lock.unlock();
+  CIRRUS_ASSIGN_OR_RETURN(std::optional<BackupRecord> still, Find(backup.id));
+  if (!still) return Status(ErrorKind::kBackupNotFound, "");
   const std::string name = target.name;
-  Result<std::shared_ptr<const db::Table>> table = db_->CreateTable(std::move(target));
-  lock.lock();
-  Status queued = table.ok() ? Queue([this, name, id = backup.id] { Fill(name, id); }) : table.status();
-  if (!queued.ok()) {
-    in_use_.erase(in_use_.find(backup.id));
-    lock.unlock();
-    if (table.ok()) (void)db_->DeleteTable(name);
-    return queued;
-  }
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, db_->CreateTable(std::move(target)));
+  in_use_.insert(backup.id);
+  jobs_.push_back([this, name, id = backup.id] { Fill(name, id); });
+  cv_.notify_all();
   return table;
 }
 
 Result<std::shared_ptr<const db::Table>> Backups::RestoreLatest(
     std::shared_ptr<const db::Table> source, db::TableDefinition target) {
   const std::string id = "pitr-" + NewBackupId(NowMicros());
-  std::unique_lock lock(mu_);
-  CIRRUS_RETURN_IF_ERROR(Admit());
-  in_use_.insert(id);
-  lock.unlock();
-  auto release = [&] {
-    std::lock_guard relock(mu_);
-    in_use_.erase(in_use_.find(id));
-  };
-  // The snapshot first: the new table is the source as of this request.
+  const std::string name = target.name;
+  target.restore.backup_id = id;
+  std::shared_ptr<const db::Table> table;
+  {
+    std::lock_guard lock(mu_);
+    CIRRUS_RETURN_IF_ERROR(Admit());
+    CIRRUS_ASSIGN_OR_RETURN(table, db_->CreateTable(std::move(target)));
+    ++copies_;
+    in_use_.insert(id);
+  }
+  // The snapshot after the table exists (creating it may wait for the writer), before
+  // answering: the copy is the source as of this request.
   Result<db::ReadView> view = db_->Read();
   if (!view.ok()) {
-    release();
+    (void)db_->DeleteTable(name);
+    Release(id);
+    std::lock_guard lock(mu_);
+    --copies_;
     return view.status();
   }
   auto snapshot = std::make_shared<db::ReadView>(std::move(*view));
-  const std::string name = target.name;
-  target.restore.backup_id = id;
-  Result<std::shared_ptr<const db::Table>> table = db_->CreateTable(std::move(target));
-  if (!table.ok()) {
-    release();
-    return table;
-  }
-  lock.lock();
   db::TableDefinition definition = source->definition();
-  Status queued = Queue([this, name, id, source, definition, snapshot]() mutable {
+  StartCopy([this, name, id, source, definition, snapshot = std::move(snapshot)]() mutable {
     Result<db::BackupStats> written =
         db::WriteBackupFile(*snapshot, *source, definition, PathOf(id), &stop_);
     snapshot.reset();  // before the writes that fill the table
-    {
-      std::lock_guard relock(mu_);
-      in_use_.insert(id);  // Fill releases one
+    if (!written.ok() && !stop_) {
+      std::fprintf(stderr, "cirrusd: copying table %s for a point-in-time restore failed: %s\n",
+                   source->name().c_str(), written.status().message().c_str());
     }
-    Fill(name, id);
+    if (!stop_) Fill(name, id);  // releases id; a failed copy fails the restore
+    else Release(id);
     std::error_code ec;
     std::filesystem::remove(PathOf(id), ec);
-    std::lock_guard relock(mu_);
-    in_use_.erase(in_use_.find(id));
   });
-  if (!queued.ok()) {
-    in_use_.erase(in_use_.find(id));
-    lock.unlock();
-    snapshot.reset();
-    (void)db_->DeleteTable(name);
-    return queued;
-  }
   return table;
 }
 
@@ -364,8 +370,7 @@ void Backups::Fill(std::string name, std::string backup_id) {
       (void)db_->DeleteTable(name);
     }
   }
-  std::lock_guard lock(mu_);
-  in_use_.erase(in_use_.find(backup_id));
+  Release(backup_id);
 }
 
 }  // namespace cirrus::server

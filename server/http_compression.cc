@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 
 namespace cirrus::server {
 namespace {
@@ -76,6 +77,8 @@ InflateResult DecodeBody(std::string_view content_encoding, size_t limit, std::s
 }
 
 bool AcceptsGzip(std::string_view header) {
+  // An entry naming gzip decides; otherwise "*" does.
+  std::optional<bool> gzip, any;
   while (!header.empty()) {
     size_t comma = header.find(',');
     std::string_view item = header.substr(0, comma);
@@ -83,14 +86,16 @@ bool AcceptsGzip(std::string_view header) {
     size_t semi = item.find(';');
     const std::string coding = Lower(Trim(item.substr(0, semi)));
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string params = Lower(item.substr(semi + 1));
-    params.erase(std::remove_if(params.begin(), params.end(), [](char c) { return c == ' ' || c == '\t'; }),
-                 params.end());
-    if (params.rfind("q=", 0) != 0) return true;
-    if (std::strtod(params.c_str() + 2, nullptr) > 0) return true;
+    bool accepted = true;
+    if (semi != std::string_view::npos) {
+      std::string params = Lower(item.substr(semi + 1));
+      params.erase(std::remove_if(params.begin(), params.end(), [](char c) { return c == ' ' || c == '\t'; }),
+                   params.end());
+      if (params.rfind("q=", 0) == 0) accepted = std::strtod(params.c_str() + 2, nullptr) > 0;
+    }
+    (coding == "*" ? any : gzip) = accepted;
   }
-  return false;
+  return gzip.value_or(any.value_or(false));
 }
 
 bool Gzip(std::string_view body, std::string* out) {

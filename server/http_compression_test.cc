@@ -67,6 +67,9 @@ TEST(AcceptsGzipTest, Header) {
   EXPECT_FALSE(AcceptsGzip("identity"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(AcceptsGzip("br, deflate"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));  // the explicit entry wins
+  EXPECT_FALSE(AcceptsGzip("*;q=0"));
+  EXPECT_TRUE(AcceptsGzip("br, *;q=0.1"));
 }
 
 TEST(GzipTest, RoundTripsAndSkipsWhatDoesNotShrink) {

@@ -290,6 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (Gzip(r.body, &gzipped)) {
         r.body = std::move(gzipped);
         AddHeader("Content-Encoding", "gzip");
+        AddHeader("Vary", "Accept-Encoding");
       }
     }
     if (r.api_headers) {

@@ -1,5 +1,7 @@
 // The writer thread: the job queue, group commit, and growing the memory map.
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "db/bytes.h"
 #include "db/lmdb/engine.h"
@@ -145,11 +147,24 @@ bool LmdbDatabase::GrowMap() {
   return ResizeMap(std::min(options_.map_size, current_map_size_ * 2));
 }
 
-// Writer thread only (so no write transaction is open); waits until no snapshot is.
+// Writer thread only (so no write transaction is open); waits until no snapshot is. New
+// snapshots wait meanwhile, but never longer than a moment: a long one (a backup being
+// written) would otherwise stall every read behind it, so the writer steps aside now and
+// then to let them in, and tries again.
 bool LmdbDatabase::ResizeMap(size_t size) {
   std::unique_lock lock(readers_mu_);
-  resizing_ = true;
-  readers_cv_.wait(lock, [&] { return active_readers_ == 0; });
+  for (;;) {
+    resizing_ = true;
+    if (readers_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                             [&] { return active_readers_ == 0; })) {
+      break;
+    }
+    resizing_ = false;
+    readers_cv_.notify_all();
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    lock.lock();
+  }
   int rc = mdb_env_set_mapsize(env_, size);
   resizing_ = false;
   readers_cv_.notify_all();

@@ -339,6 +339,7 @@ Status ApplyIndexOverride(RequestReader& r, std::string_view member, bool global
 struct RestoreOverrides {
   std::optional<std::string_view> billing;
   std::optional<Throughput> throughput;
+  std::optional<int64_t> max_read, max_write;  // OnDemandThroughputOverride
   SseRequest sse;
 };
 
@@ -358,7 +359,11 @@ RestoreOverrides ReadRestoreOverrides(RequestReader& r, const wire::JsonValue& r
       if (read && write) o.throughput = Throughput{*read, *write};
     }
   }
-  r.Object("OnDemandThroughputOverride");  // accepted: nothing is throttled here
+  if (std::optional<wire::JsonValue> od = r.Object("OnDemandThroughputOverride")) {
+    RequestReader p = r.Nested(*od, "onDemandThroughputOverride");
+    o.max_read = p.Long("MaxReadRequestUnits");
+    o.max_write = p.Long("MaxWriteRequestUnits");
+  }
   if (request.Find("SSESpecificationOverride")) {
     if (std::optional<wire::JsonValue> spec = r.Object("SSESpecificationOverride")) {
       RequestReader s = r.Nested(*spec, "sSESpecificationOverride");
@@ -403,6 +408,13 @@ Status MakeRestoredDefinition(OperationContext& ctx, const std::string& target,
   d.deletion_protection = false;
   d.throughput.last_increase_us = d.throughput.last_decrease_us = 0;
   d.throughput.decreases_today = 0;
+  if (o.max_read) d.max_read_request_units = *o.max_read;
+  if (o.max_write) d.max_write_request_units = *o.max_write;
+  if (o.billing == "PAY_PER_REQUEST" && o.throughput) {
+    return ValidationError(
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+  }
   if (o.billing == "PAY_PER_REQUEST") {
     d.billing_mode = db::BillingMode::kPayPerRequest;
     d.pay_per_request_since_us = now;
@@ -465,7 +477,9 @@ Result<std::string> RunRestore(OperationContext& ctx, const wire::JsonValue& req
   d.restore.source_table_arn = TableArn(*ctx.config, backup.table_name);
   d.restore.restored_us = backup.created_us;
   CIRRUS_ASSIGN_OR_RETURN(Backups * backups, Service(ctx));
-  return RestoredTableResponse(ctx, *target, backups->Restore(backup, std::move(d)));
+  Result<std::shared_ptr<const db::Table>> table = backups->Restore(backup, std::move(d));
+  if (!table.ok() && table.status().kind() == ErrorKind::kBackupNotFound) return BackupNotFound(*arn);
+  return RestoredTableResponse(ctx, *target, std::move(table));
 }
 
 // RestoreTableToPointInTime to the latest restorable time: the table as it is now, copied
