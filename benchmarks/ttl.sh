@@ -5,7 +5,7 @@
 #   - the same while 100,000 expired items (~200 bytes, "exp" an hour ago) of table "expiring"
 #     are deleted, from the moment TTL is enabled on it; prints how long the deletion took.
 # Each point 3 runs of SECS seconds, medians, as core.sh.
-# Usage: [TTL_ARGS="more cirrusd flags"] benchmarks/ttl.sh [seconds per run, default 10] [rate, default 1000]
+# Usage: [TTL_SYNC=none] [TTL_ARGS="more cirrusd flags"] benchmarks/ttl.sh [seconds per run, default 10] [rate, default 1000]
 # The output also goes to benchmarks/results/ttl.txt (the latest run, committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ run_point() {  # run_point LABEL: with or without expiry, RUNS runs; the expiry 
   local label=$1 expire=$2 i files=()
   for i in $(seq $RUNS); do
     read -r PID PORT _ < <(start_cirrusd taskset -c $SERVER_CPU $BIN/cirrusd --port 0 --data-dir "$WORK/data-$expire-$i" \
-      --sync=full --ttl-interval 1 ${TTL_ARGS:-})
+      --sync=${TTL_SYNC:-full} --ttl-interval 1 ${TTL_ARGS:-})
     PIDS+=("$PID")
     $BIN/cirrus-load --port "$PORT" --preload --table live --items 10000 --duration 0 2>/dev/null
     if [ "$expire" = 1 ]; then
