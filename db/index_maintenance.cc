@@ -18,7 +18,8 @@ struct Entry {
 
 Status MaintainIndex(ItemTransaction& txn, const Index& index, std::string_view table_key,
                      const Item* old_item, size_t old_size, const Item* new_item, size_t new_size,
-                     std::string_view new_encoded, int64_t* lsi_delta) {
+                     std::string_view new_encoded, int64_t* lsi_delta,
+                     std::vector<int64_t>* charged) {
   auto entry_of = [&](const Item* item, size_t item_size) -> std::optional<Entry> {
     if (!item) return std::nullopt;
     std::optional<std::string> key = index.EntryKey(*item, table_key);
@@ -42,6 +43,17 @@ Status MaintainIndex(ItemTransaction& txn, const Index& index, std::string_view 
   if (moved) {
     CIRRUS_RETURN_IF_ERROR(txn.Delete(index, before->key));
     txn.AddDelta(index, -1, -before->size);
+    if (charged) charged->push_back(before->size);
+  }
+  if (charged && after) {
+    const bool replaced = before && !moved;
+    bool changed = !replaced;
+    if (replaced) {
+      changed = index.definition().projection == ProjectionType::kAll
+                    ? !(*old_item == *new_item)
+                    : !(index.Project(*old_item) == index.Project(*new_item));
+    }
+    if (changed) charged->push_back(after->size);
   }
   if (after) {
     std::string projected;

@@ -94,6 +94,7 @@ Status Write(ItemTransaction& txn, ItemWrite& w, const WriteRules& rules,
              std::string& encoded) {
   const Table& table = *w.table;
   const Mutation& m = w.decide ? w.applied : w.mutation;
+  w.index_writes.clear();  // a retried group applies the write again
   if (m.kind() == Mutation::Kind::kKeep) {
     w.new_size = w.old_size;
     return Status();
@@ -117,8 +118,13 @@ Status Write(ItemTransaction& txn, ItemWrite& w, const WriteRules& rules,
   const Item* old_item = current ? &*current : nullptr;
   for (const auto& index : table.indexes()) {
     if (!index->maintained()) continue;
+    std::vector<int64_t> charged;
     CIRRUS_RETURN_IF_ERROR(MaintainIndex(txn, *index, w.key, old_item, w.old_size, new_item,
-                                         w.new_size, encoded, &lsi_delta));
+                                         w.new_size, encoded, &lsi_delta, &charged));
+    if (!charged.empty()) {
+      w.index_writes.push_back({index->definition().name,
+                                index->definition().kind == IndexKind::kGlobal, std::move(charged)});
+    }
   }
   if (table.has_local_indexes()) {
     std::string collection = CollectionKey(table, w.key);

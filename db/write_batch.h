@@ -69,6 +69,14 @@ struct ItemWrite {
   // Tables with local secondary indexes: the size of the item collection (the items with
   // this partition key, with their LSI entries) after the write.
   std::optional<int64_t> collection_size;
+  // The index entries the write put or deleted, as DynamoDB charges them
+  // (ReturnConsumedCapacity INDEXES): per index touched, each entry's size.
+  struct IndexWrites {
+    std::string index;
+    bool global = true;
+    std::vector<int64_t> entry_sizes;
+  };
+  std::vector<IndexWrites> index_writes;
 };
 
 // The writes of one request: applied atomically, all or none, in one write transaction.

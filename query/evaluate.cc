@@ -50,7 +50,8 @@ OperandValue Evaluate(const Operand& operand, const Values& values, const Item& 
     case Operand::Kind::kValue:
       return OperandValue(values[operand.slot]);
     case Operand::Kind::kSize: {
-      const AttributeValue* v = Resolve(item, operand.path);
+      const AttributeValue* v =
+          operand.args.empty() ? Resolve(item, operand.path) : values[operand.args[0].slot];
       std::optional<size_t> size = v ? SizeOf(*v) : std::nullopt;
       if (!size) return OperandValue();
       return OperandValue(AttributeValue::NumberFromNormalized(std::to_string(*size)));
@@ -113,9 +114,9 @@ bool EvaluateFunction(const Condition& c, const Values& values, const Item& item
       return Resolve(item, c.operands[0].path) != nullptr;
     case Function::kAttributeNotExists:
       return Resolve(item, c.operands[0].path) == nullptr;
-    case Function::kAttributeType: {
-      const AttributeValue* v = Resolve(item, c.operands[0].path);
-      return v && TypeName(v->type()) == values[c.operands[1].slot]->scalar();
+    case Function::kAttributeType: {  // of a path, or of a literal (conformance fact E1)
+      OperandValue v = Evaluate(c.operands[0], values, item);
+      return v.get() && TypeName(v.get()->type()) == values[c.operands[1].slot]->scalar();
     }
     case Function::kBeginsWith: {
       OperandValue a = Evaluate(c.operands[0], values, item), b = Evaluate(c.operands[1], values, item);
@@ -373,7 +374,8 @@ bool Matches(const Condition& c, const Values& values, const Item& item) {
   return false;
 }
 
-Status ApplyUpdate(const UpdateExpression& update, const Values& values, Item* item) {
+namespace {
+Status ApplyActions(const UpdateExpression& update, const Values& values, Item* item) {
   const Item original = *item;
   // SET right-hand sides all read the original item.
   std::vector<std::pair<const UpdateAction*, AttributeValue>> sets;
@@ -418,6 +420,17 @@ Status ApplyUpdate(const UpdateExpression& update, const Values& values, Item* i
   }
   for (const UpdateAction* a : removes) CIRRUS_RETURN_IF_ERROR(RemoveAt(item, a->path));
   return Status();
+}
+
+}  // namespace
+
+Status ApplyUpdate(const UpdateExpression& update, const Values& values, Item* item) {
+  Status s = ApplyActions(update, values, item);
+  // AttributeUpdates words a type error its own way (conformance fact L6).
+  if (!s.ok() && update.legacy && s.message() == WrongType().message()) {
+    return ValidationError("Type mismatch for attribute to update");
+  }
+  return s;
 }
 
 Item Project(const Item& item, const std::vector<Path>& paths) {

@@ -76,16 +76,14 @@ TEST_F(EvaluateTest, ComparisonsNeedTheSameType) {
   EXPECT_FALSE(Eval("absent < :n"));
   EXPECT_TRUE(Eval("s > :s"));  // bytes: "abcdef" > "abc"
   EXPECT_TRUE(Eval("b > :b"));
-  EXPECT_FALSE(Eval("tags < :set"));  // sets are not ordered
+  EXPECT_FALSE(Eval("tags < :t"));  // a set in the item has no order (a literal one is an error)
   EXPECT_TRUE(Eval("n BETWEEN :one AND :n2"));
   EXPECT_TRUE(Eval("n BETWEEN :n AND :n"));
   EXPECT_FALSE(Eval("s BETWEEN :one AND :n2"));
   EXPECT_TRUE(Eval("n IN (:one, :n)"));
   EXPECT_FALSE(Eval("n IN (:one, :n2)"));
-  EXPECT_TRUE(Eval("addr.city = addr.city"));
   EXPECT_TRUE(Eval("arr[0] = :one"));
   EXPECT_FALSE(Eval("arr[9] = :one"));
-  EXPECT_TRUE(Eval("arr[2].deep = arr[2].deep"));
 }
 
 TEST_F(EvaluateTest, Functions) {
@@ -148,8 +146,10 @@ TEST_F(EvaluateTest, ArithmeticIsExact) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->at("n").scalar(), "4");
   EXPECT_EQ(r->at("fresh").scalar(), "11");
+  // An exact result past 38 digits is an overflow to DynamoDB (conformance fact E8).
   EXPECT_EQ(Update("SET n = :big + :big", item_).status().message(),
-            "Attempting to store more than 38 significant digits in a Number");
+            "Number overflow. Attempting to store a number with magnitude larger than supported "
+            "range");
   EXPECT_EQ(Update("SET x = s + :one", item_).status().message(),
             "An operand in the update expression has an incorrect data type");
   EXPECT_EQ(Update("SET x = absent + :one", item_).status().message(),

@@ -252,6 +252,13 @@ class ConditionParser {
         c.comparator = comparator;
         CIRRUS_ASSIGN_OR_RETURN(Operand right, ParseOperand());
         c.operands.push_back(std::move(right));
+        // A path compared with itself (conformance fact E10, DynamoDB Local's text).
+        if (c.operands[0].kind == Operand::Kind::kPath && c.operands[1].kind == Operand::Kind::kPath &&
+            c.operands[0].path == c.operands[1].path) {
+          return t_.Error("The first operand must be distinct from the remaining operands for "
+                          "this operator or function; operator: " + std::string(text) +
+                          ", first operand: [" + c.operands[0].path.ToString() + "]");
+        }
         return c;
       }
     }
@@ -279,7 +286,7 @@ class ConditionParser {
           return t_.Error("The function is not allowed to be used this way in an expression; "
                           "function: " + std::string(t.text));
         }
-        return t_.Error("Invalid function name; function: " + std::string(t.text));
+        return UnknownFunction(t.text);
       }
       t_.Next();
       t_.Next();
@@ -291,7 +298,7 @@ class ConditionParser {
                         "function: size, number of operands: " + std::to_string(args.size()));
       }
       if (args[0].kind == Operand::Kind::kValue) {
-        operand.args.push_back(std::move(args[0]));  // an error once its type is known
+        operand.args.push_back(std::move(args[0]));  // its size, or an error (by its type)
       } else if (args[0].kind != Operand::Kind::kPath) {
         return t_.Error(
             "Incorrect operand type for operator or function; operator or function: size, "
@@ -340,7 +347,7 @@ class ConditionParser {
     } else if (name == "contains") {
       c.function = Function::kContains, arity = 2;
     } else {
-      return t_.Error("Invalid function name; function: " + std::string(name));
+      return UnknownFunction(name);
     }
     CIRRUS_ASSIGN_OR_RETURN(c.operands, ParseArguments());
     if (c.operands.size() != arity) {
@@ -348,10 +355,13 @@ class ConditionParser {
                       "function: " + std::string(name) + ", number of operands: " +
                       std::to_string(c.operands.size()));
     }
+    // attribute_type's first operand may also be a literal (its type is tested).
     const bool needs_path = c.function == Function::kAttributeExists ||
-                            c.function == Function::kAttributeNotExists ||
-                            c.function == Function::kAttributeType;
-    if (needs_path && c.operands[0].kind != Operand::Kind::kPath) {
+                            c.function == Function::kAttributeNotExists;
+    const bool path_or_value = c.function == Function::kAttributeType &&
+                               c.operands[0].kind == Operand::Kind::kValue;
+    if ((needs_path || c.function == Function::kAttributeType) && !path_or_value &&
+        c.operands[0].kind != Operand::Kind::kPath) {
       return t_.Error("Operator or function requires a document path; operator or function: " +
                       std::string(name));
     }
@@ -384,6 +394,16 @@ class ConditionParser {
     return c;
   }
 
+  // A name before "(" that no condition function has: the update-only functions are "not
+  // allowed" (conformance fact E4), anything else is not a function at all.
+  Status UnknownFunction(std::string_view name) {
+    if (name == "if_not_exists" || name == "list_append") {
+      return t_.Error("The function is not allowed in a condition expression; function: " +
+                      std::string(name));
+    }
+    return t_.Error("Invalid function name; function: " + std::string(name));
+  }
+
   TokenStream& t_;
   Placeholders& placeholders_;
   std::vector<std::pair<size_t, size_t>> parenthesized_;  // token positions of ( and ) pairs
@@ -413,9 +433,29 @@ Status CheckValuesIn(const Condition& c, const Values& values, ExpressionKind ki
     return o.kind == Operand::Kind::kValue ? values[o.slot] : nullptr;
   };
   for (const Operand& o : c.operands) {
+    // size() of a literal is the literal's size (conformance fact E3), if it has one.
     if (o.kind == Operand::Kind::kSize && !o.args.empty()) {
-      return error("Incorrect operand type for operator or function; operator or function: "
-                   "size, operand type: " + std::string(TypeName(value_of(o.args[0])->type())));
+      const ValueType t = value_of(o.args[0])->type();
+      if (t == ValueType::kN || t == ValueType::kBool || t == ValueType::kNull) {
+        return error("Incorrect operand type for operator or function; operator or function: "
+                     "size, operand type: " + std::string(TypeName(t)));
+      }
+    }
+  }
+  // Ordering comparisons of a literal that has no order (L, M, sets, BOOL, NULL) fail the
+  // request before anything is evaluated; the same type read from the item is only false.
+  const bool ordering = (c.kind == Condition::Kind::kCompare && c.comparator != Comparator::kEq &&
+                         c.comparator != Comparator::kNe) ||
+                        c.kind == Condition::Kind::kBetween;
+  if (ordering) {
+    for (const Operand& o : c.operands) {
+      const AttributeValue* v = value_of(o);
+      if (v && !v->is(ValueType::kS) && !v->is(ValueType::kN) && !v->is(ValueType::kB)) {
+        return error("Incorrect operand type for operator or function; operator or function: " +
+                     std::string(c.kind == Condition::Kind::kBetween ? "BETWEEN"
+                                                                     : ComparatorText(c.comparator)) +
+                     ", operand type: " + std::string(TypeName(v->type())));
+      }
     }
   }
   if (c.kind == Condition::Kind::kFunction && c.function == Function::kAttributeType) {

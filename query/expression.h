@@ -101,6 +101,9 @@ struct UpdateAction {
 };
 struct UpdateExpression {
   std::vector<UpdateAction> actions;
+  // Translated from AttributeUpdates: an ADD or DELETE of the wrong type says "Type mismatch
+  // for attribute to update", as DynamoDB words it for that parameter.
+  bool legacy = false;
 };
 
 using ParsedCondition = Parsed<Condition>;

@@ -29,9 +29,26 @@ class ExpressionTest : public ::testing::Test {
   Item values_{{":v", AttributeValue::String("x")},
                {":one", AttributeValue::Number("1")},
                {":five", AttributeValue::Number("5")},
-               {":t", AttributeValue::String("SS")}};
+               {":t", AttributeValue::String("SS")},
+               {":l", AttributeValue::List({})},
+               {":yes", AttributeValue::Bool(true)}};
   Placeholders placeholders_;
 };
+
+// Conformance fact E2: a literal without an order in <, <=, >, >= or BETWEEN fails the
+// request; = and <> compare anything.
+TEST_F(ExpressionTest, OrderingALiteralWithoutAnOrderIsRefused) {
+  EXPECT_EQ(Error("a < :l"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: <, operand type: L");
+  EXPECT_EQ(Error(":yes >= a"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: >=, operand type: BOOL");
+  EXPECT_EQ(Error("a BETWEEN :one AND :l", ExpressionKind::kFilter),
+            "Invalid FilterExpression: Incorrect operand type for operator or function; "
+            "operator or function: BETWEEN, operand type: L");
+  EXPECT_TRUE(Parse("a = :l AND a <> :yes AND a < :v AND a BETWEEN :one AND :five").ok());
+}
 
 TEST_F(ExpressionTest, ParsesPrecedenceNotOverAndOverOr) {
   Result<Condition> c = Parse("a = :v OR NOT b = :v AND c = :v");
@@ -70,8 +87,11 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
   EXPECT_EQ(Error("a = :v :v"),
             "Invalid ConditionExpression: Syntax error; token: \":v\", near: \":v :v\"");
   EXPECT_EQ(Error("_a = :v"), "Invalid ConditionExpression: Syntax error; token: \"_\", near: \"_a\"");
-  EXPECT_EQ(Error("a = @"),
-            "Invalid ConditionExpression: Invalid character encountered; character: \"@\"");
+  EXPECT_EQ(Error("a = @"), "Invalid ConditionExpression: Syntax error; token: \"@\", near: \"= @\"");
+  // Conformance fact E5: '!' is an ordinary syntax error.
+  EXPECT_EQ(Error("i != :v", ExpressionKind::kFilter),
+            "Invalid FilterExpression: Syntax error; token: \"!\", near: \"i !=\"");
+  EXPECT_EQ(Error("a = \xc3\xa9"), "Invalid ConditionExpression: Syntax error; token: \"\xc3\xa9\", near: \"= \xc3\xa9\"");
   EXPECT_EQ(Error("a BETWEEN :five AND :one"),
             "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater "
             "than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, upper "
@@ -81,6 +101,13 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
             "and upper bounds; lower bound operand: AttributeValue: {S:x}, upper bound operand: "
             "AttributeValue: {N:1}");
   EXPECT_EQ(Error("foo(a)"), "Invalid ConditionExpression: Invalid function name; function: foo");
+  // The update-only functions are known, but not allowed here (conformance fact E4).
+  EXPECT_EQ(Error("if_not_exists(a, :v)"),
+            "Invalid ConditionExpression: The function is not allowed in a condition expression; "
+            "function: if_not_exists");
+  EXPECT_EQ(Error("a = list_append(a, :v)", ExpressionKind::kFilter),
+            "Invalid FilterExpression: The function is not allowed in a condition expression; "
+            "function: list_append");
   EXPECT_EQ(Error("size(a)"),
             "Invalid ConditionExpression: The function is not allowed to be used this way in an "
             "expression; function: size");
@@ -106,6 +133,13 @@ TEST_F(ExpressionTest, RejectsAsDynamoDbDoes) {
   EXPECT_EQ(Error("attribute_type(a, :v)"),
             "Invalid ConditionExpression: Invalid attribute type name found; type: x, valid "
             "types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+  EXPECT_EQ(Error("n = n"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: =, first operand: [n]");
+  EXPECT_EQ(Error("a.b <> a.b"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: <>, first operand: [a.b]");
+  EXPECT_TRUE(Parse("a = b AND a.b = a.c").ok());
   EXPECT_EQ(Error("contains(a, a)"),
             "Invalid ConditionExpression: The first operand must be distinct from the remaining "
             "operands for this operator or function; operator: contains, first operand: [a]");
@@ -135,7 +169,7 @@ TEST_F(ExpressionTest, ReportsUnusedPlaceholders) {
   ASSERT_TRUE(Parse("#n = :v").ok());
   Status s = placeholders_.CheckAllUsed();
   EXPECT_EQ(s.message(), "Value provided in ExpressionAttributeNames unused in expressions: keys: {#dot}");
-  ASSERT_TRUE(Parse("#n = :v AND #dot = :one AND c IN (:five, :t)").ok());
+  ASSERT_TRUE(Parse("#n = :v AND #dot = :one AND c IN (:five, :t) AND d = :l AND e = :yes").ok());
   EXPECT_TRUE(placeholders_.CheckAllUsed().ok());
 }
 
@@ -163,10 +197,14 @@ TEST(ExpressionNestingTest, DeepNestingIsAnErrorNotACrash) {
   Result<ParsedCondition> c = ParseCondition(parens.substr(0, 4096), ExpressionKind::kCondition, p);
   EXPECT_EQ(c.status().kind(), ErrorKind::kValidation);
   std::string nots;
-  for (int i = 0; i < 200; ++i) nots += "NOT ";
+  for (int i = 0; i < 400; ++i) nots += "(";
   EXPECT_EQ(ParseCondition(nots + "a = :v", ExpressionKind::kCondition, p).status().message(),
-            "Invalid ConditionExpression: The expression is nested too deeply; nesting levels: 101");
-  std::string deep = "SET a = " + std::string(150, '(') + ":v" + std::string(150, ')');
+            "Invalid ConditionExpression: The expression is nested too deeply; nesting levels: 301");
+  // DynamoDB accepts 149 nested ORs (299 operators): conformance fact E6.
+  std::string ors = "a = :v";
+  for (int i = 0; i < 149; ++i) ors = "a = :v OR (" + ors + ")";
+  EXPECT_TRUE(ParseCondition(ors, ExpressionKind::kCondition, p).ok());
+  std::string deep = "SET a = " + std::string(400, '(') + ":v" + std::string(400, ')');
   EXPECT_EQ(ParseUpdate(deep, p).status().kind(), ErrorKind::kValidation);
   std::string chain = "a = :v";
   for (int i = 0; i < 50; ++i) chain = "(a = :v AND " + chain + ")";

@@ -49,6 +49,7 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
 
   const Condition* pk_condition = nullptr;
   const Condition* sk_condition = nullptr;
+  bool non_key = false;  // a condition on an attribute of neither key
   for (const Condition* leaf : leaves) {
     // Exactly one operand names an attribute (a top-level one); the others are :values.
     const Path* path = nullptr;
@@ -75,7 +76,8 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
     } else if (sort_key && name == sort_key->name) {
       slot = &sk_condition;
     } else {
-      return ValidationError("Query key condition not supported");
+      non_key = true;  // reported after a missing partition key (conformance fact M9)
+      continue;
     }
     if (*slot) {
       return KeyConditionError("KeyConditionExpressions must only contain one condition per key");
@@ -85,6 +87,7 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
   if (!pk_condition) {
     return ValidationError("Query condition missed key schema element: " + partition_key.name);
   }
+  if (non_key) return ValidationError("Query key condition not supported");
   // Equality is the only condition a partition key takes ("pk = :v" or ":v = pk").
   if (pk_condition->kind != Condition::Kind::kCompare ||
       pk_condition->comparator != Comparator::kEq) {

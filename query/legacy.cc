@@ -112,11 +112,22 @@ Result<Condition> Translate(const LegacyCondition& e, std::vector<AttributeValue
     }
     Condition c = FunctionCondition(op == "BEGINS_WITH" ? Function::kBeginsWith : Function::kContains,
                                     {PathOperand(e.attribute), ValueOperand(values[0], slots)});
-    return op == "NOT_CONTAINS" ? Not(std::move(c)) : c;
+    if (op != "NOT_CONTAINS") return c;
+    // NOT_CONTAINS is false on a missing attribute, as CONTAINS is (conformance fact L4).
+    Condition both;
+    both.kind = Condition::Kind::kAnd;
+    both.children.push_back(FunctionCondition(Function::kAttributeExists, {PathOperand(e.attribute)}));
+    both.children.push_back(Not(std::move(c)));
+    return both;
   }
   if (op == "IN") {
     if (values.empty()) return Invalid("Invalid number of argument(s) for the IN ComparisonOperator");
     CIRRUS_RETURN_IF_ERROR(scalar_only());
+    for (const AttributeValue& v : values) {  // conformance fact L3 (probable text)
+      if (v.type() != values[0].type()) {
+        return Invalid("AttributeValues inside AttributeValueList must be of same type");
+      }
+    }
     Condition c;
     c.kind = Condition::Kind::kIn;
     c.operands.push_back(PathOperand(e.attribute));
@@ -195,6 +206,7 @@ Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& 
 Result<Translated<UpdateExpression>> TranslateAttributeUpdates(
     const std::vector<LegacyUpdate>& updates, const std::vector<std::string>& key_attributes) {
   UpdateExpression update;
+  update.legacy = true;
   std::vector<AttributeValue> slots;
   for (const LegacyUpdate& u : updates) {
     if (std::find(key_attributes.begin(), key_attributes.end(), u.attribute) != key_attributes.end()) {

@@ -33,6 +33,7 @@ TEST(LegacyTest, ComparisonOperatorsMatchTheirExpressions) {
   EXPECT_TRUE(Eval({Cond("s", "BEGINS_WITH", {AttributeValue::String("he")})}));
   EXPECT_TRUE(Eval({Cond("tags", "CONTAINS", {AttributeValue::String("a")})}));
   EXPECT_TRUE(Eval({Cond("tags", "NOT_CONTAINS", {AttributeValue::String("z")})}));
+  EXPECT_FALSE(Eval({Cond("absent", "NOT_CONTAINS", {AttributeValue::String("z")})}));  // fact L4
   EXPECT_TRUE(Eval({Cond("s", "NOT_NULL")}));
   EXPECT_TRUE(Eval({Cond("missing", "NULL")}));
   EXPECT_TRUE(Eval({Cond("n", "IN", {AttributeValue::Number("1"), AttributeValue::Number("5")})}));

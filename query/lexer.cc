@@ -55,14 +55,15 @@ Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind) 
                (text[i + 1] == '=' || (c == '<' && text[i + 1] == '>'))) {
       i += 2;
       add(Token::Type::kPunct, start);
-    } else if (std::string_view("=<>()[],.+-_").find(c) != std::string_view::npos) {
-      // '_' is no token of the grammar: as one here it makes a syntax error at its place.
-      ++i;
-      add(Token::Type::kPunct, start);
     } else {
-      return ValidationError("Invalid " + std::string(ExpressionKindName(kind)) +
-                             ": Invalid character encountered; character: \"" +
-                             std::string(1, c) + "\"");
+      // Punctuation, and any other character as a token of its own: one the grammar has no
+      // place for ('_', '!', '@') is a syntax error at its place, with DynamoDB's "near"
+      // context (conformance fact E5). A multi-byte UTF-8 character stays whole.
+      ++i;
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+      }
+      add(Token::Type::kPunct, start);
     }
   }
   tokens.push_back(Token{Token::Type::kEnd, {}, text.size()});

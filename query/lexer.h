@@ -82,8 +82,9 @@ class TokenStream {
 
   // Recursive descent depth (parentheses, NOT, nested functions), bounded so that no input
   // exhausts the stack: Enter fails past kMaxNesting; every Enter that succeeded is paired
-  // with a Leave.
-  static constexpr int kMaxNesting = 100;
+  // with a Leave. DynamoDB itself limits only size (4 KB) and operators (300), and accepts
+  // 149 nested parenthesized ORs; 300 levels is more than 300 operators can nest.
+  static constexpr int kMaxNesting = 300;
   Status Enter();
   void Leave() { --depth_; }
 

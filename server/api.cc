@@ -249,6 +249,13 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
              ",\"WriterBatches\":" + std::to_string(w.batches) + "}";
     return reply->Send(std::move(r));
   }
+  if (request.method == "POST" && request.path != "/") {
+    // The path is signed: DynamoDB serves only "/" (conformance fact P4).
+    HttpResponse r;
+    r.status = 404;
+    r.api_headers = false;
+    return reply->Send(std::move(r));
+  }
   const std::string media = MediaType(request.content_type);
   if (request.method != "POST" || (media != kAmzJson && media != kJson)) {
     return reply->Send(UnknownOperationPage());

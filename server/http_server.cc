@@ -391,7 +391,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec) {
     ++request_seq_;
     if (ec == http::error::body_limit) return Refuse(413);
-    if (ec == http::error::header_limit) return Refuse(431);
+    // A head (request line and headers) past the limit: 400, as DynamoDB answers it
+    // (conformance fact P3), sent before closing.
+    if (ec == http::error::header_limit) return Refuse(400);
     if (ec && ec.category() == http::make_error_code(http::error::bad_method).category() &&
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return Refuse(400);  // not HTTP/1.1 as we read it

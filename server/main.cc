@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   app.add_option("--max-header-bytes", http.header_limit,
-                 "Largest request head (request line and headers); larger ones get HTTP 431")
+                 "Largest request head (request line and headers); larger ones get HTTP 400")
       ->check(CLI::Range(1024, 1 << 20))
       ->capture_default_str();
   double idle_timeout_s = 60, header_timeout_s = 10, io_timeout_s = 60, shutdown_grace_s = 10;

@@ -26,7 +26,8 @@ std::optional<std::vector<std::string>> RequestReader::StringList(std::string_vi
   std::vector<std::string> strings;
   for (const JsonValue& v : *list) {
     if (!v.is(JsonValue::Type::kString)) {
-      Violation(member, "'[...]'", "Member must be a list of strings");
+      // A JSON type error like any other (conformance fact T4); JSON null is one too.
+      if (errors_->serialization.ok()) errors_->serialization = wire::TypeMismatch(v, "String");
       break;
     }
     strings.emplace_back(v.string());
@@ -131,6 +132,8 @@ void RequestReader::Violation(std::string_view member, std::string_view printed_
   errors_->violations.push_back("Value " + std::string(printed_value) + " at '" + PathOf(member) +
                                 "' failed to satisfy constraint: " + std::string(constraint));
 }
+
+void RequestReader::RawViolation(std::string text) { errors_->violations.push_back(std::move(text)); }
 
 namespace {
 std::string Quoted(std::string_view v) { return "'" + std::string(v) + "'"; }

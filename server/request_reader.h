@@ -32,8 +32,8 @@ class RequestReader {
   std::optional<double> Timestamp(std::string_view member);
   std::optional<wire::JsonValue> Object(std::string_view member);  // a structure or a map
   std::optional<std::vector<wire::JsonValue>> List(std::string_view member);
-  // A list of strings; a non-string element is a violation ("Member must be a list of
-  // strings") and ends the list there.
+  // A list of strings; a non-string element is a SerializationException, as DynamoDB's
+  // ("NUMBER_VALUE cannot be converted to String"), and ends the list there.
   std::optional<std::vector<std::string>> StringList(std::string_view member);
 
   // Reads a nested structure with the same error lists; `path` is its message path.
@@ -60,6 +60,8 @@ class RequestReader {
   // A custom constraint text for `member` holding the printed `value`.
   void Violation(std::string_view member, std::string_view printed_value,
                  std::string_view constraint);
+  // A violation worded entirely by the caller ("Value at 'Limit' failed to satisfy ...").
+  void RawViolation(std::string text);
 
   // OK, the first serialization error, or the collected violations (at most 10 listed).
   Status Finish() const;

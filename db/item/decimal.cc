@@ -215,9 +215,17 @@ Result<Decimal> Decimal::Add(const Decimal& a, const Decimal& b) {
     sum = c > 0 ? SubtractDigits(x, y) : SubtractDigits(y, x);
     negative = c > 0 ? a.negative_ : b.negative_;
   }
-  // sum * 10^scale, as text Parse understands: reuse its checks and messages.
+  // sum * 10^scale, as text Parse understands: reuse its checks and messages, except that a
+  // result needing more than 38 digits is an overflow to DynamoDB (1e50 + 1), not the text
+  // it gives for a stored number with too many digits.
   std::string text = (negative ? "-" : "") + sum + "e" + std::to_string(scale);
-  return Parse(text);
+  Result<Decimal> result = Parse(text);
+  if (!result.ok() && result.status().message().rfind("Attempting to store more than 38", 0) == 0) {
+    return ValidationError(
+        "Number overflow. Attempting to store a number with magnitude larger than supported "
+        "range");
+  }
+  return result;
 }
 
 Result<Decimal> Decimal::Subtract(const Decimal& a, const Decimal& b) { return Add(a, b.Negated()); }

@@ -149,8 +149,13 @@ TEST(DecimalArithmeticTest, AddsAndSubtractsExactly) {
 TEST(DecimalArithmeticTest, RejectsResultsDynamoDbCannotStore) {
   EXPECT_EQ(Sum("99999999999999999999999999999999999999", "1"),
             "100000000000000000000000000000000000000");  // 39 digits, but one significant
+  // An exact result past 38 digits: DynamoDB calls it an overflow (conformance fact E8).
   EXPECT_EQ(Sum("99999999999999999999999999999999999999", "0.1"),
-            "error: Attempting to store more than 38 significant digits in a Number");
+            "error: Number overflow. Attempting to store a number with magnitude larger than "
+            "supported range");
+  EXPECT_EQ(Sum("1e50", "1"),
+            "error: Number overflow. Attempting to store a number with magnitude larger than "
+            "supported range");
   EXPECT_EQ(Sum("9.9999999999999999999999999999999999999e125", "1e88"),
             "error: Number overflow. Attempting to store a number with magnitude larger than "
             "supported range");

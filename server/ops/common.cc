@@ -18,6 +18,10 @@ std::optional<std::string> ReadTableName(RequestReader& r, std::string_view memb
   std::optional<std::string_view> value = r.String(member);
   r.Required(member, value.has_value());
   if (!value) return std::nullopt;
+  if (value->empty()) {  // one error, the ARN form's length (conformance fact M8)
+    r.Length(member, value, 1, 1024);
+    return std::nullopt;
+  }
   // A table ARN: arn:aws:dynamodb:<region>:<account>:table/<name>
   constexpr std::string_view kArnPrefix = "arn:";
   if (value->substr(0, kArnPrefix.size()) == kArnPrefix) {
@@ -287,6 +291,54 @@ void WriteConsumedCapacity(JsonWriter& w, CapacityReport report, std::string_vie
     write_units();
     w.EndObject();
     if (index) w.EndObject();
+  }
+  w.EndObject();
+}
+
+void TableWriteUnits::Add(const db::ItemWrite& write, double factor) {
+  table += factor * WriteUnits(std::max(write.old_size, write.new_size));
+  for (const db::ItemWrite::IndexWrites& x : write.index_writes) {
+    double& part = (x.global ? global : local)[x.index];
+    for (int64_t size : x.entry_sizes) part += factor * WriteUnits(static_cast<size_t>(size));
+  }
+}
+
+double TableWriteUnits::total() const {
+  double sum = table;
+  for (const auto& [name, units] : global) sum += units;
+  for (const auto& [name, units] : local) sum += units;
+  return sum;
+}
+
+void WriteWriteCapacity(JsonWriter& w, CapacityReport report, std::string_view table,
+                        const TableWriteUnits& units) {
+  auto write_units = [&](double u) {
+    w.Key("CapacityUnits");
+    w.Double(u);
+    w.Key("WriteCapacityUnits");
+    w.Double(u);
+  };
+  w.BeginObject();
+  w.Key("TableName");
+  w.String(table);
+  write_units(units.total());
+  if (report == CapacityReport::kIndexes) {
+    w.Key("Table");
+    w.BeginObject();
+    write_units(units.table);
+    w.EndObject();
+    for (const auto* part : {&units.global, &units.local}) {
+      if (part->empty()) continue;
+      w.Key(part == &units.global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+      w.BeginObject();
+      for (const auto& [name, u] : *part) {
+        w.Key(name);
+        w.BeginObject();
+        write_units(u);
+        w.EndObject();
+      }
+      w.EndObject();
+    }
   }
   w.EndObject();
 }

@@ -66,6 +66,20 @@ double WriteUnits(size_t bytes);
 void WriteConsumedCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,
                            double units, bool read, const db::IndexDefinition* index = nullptr);
 
+// The write units of one table's writes by part: the table's and each index's (an index
+// is charged for each entry a write puts or deletes, db::ItemWrite::index_writes).
+struct TableWriteUnits {
+  double table = 0;
+  std::map<std::string, double> global, local;  // by index name
+  // Adds a committed write, `factor` times (transactions: 2).
+  void Add(const db::ItemWrite& write, double factor = 1);
+  double total() const;
+};
+// A ConsumedCapacity object for writes: TOTAL counts the indexes' units too; INDEXES also
+// gives "Table" and the "GlobalSecondaryIndexes" / "LocalSecondaryIndexes" written.
+void WriteWriteCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,
+                        const TableWriteUnits& units);
+
 // An ItemCollectionMetrics object (tables with LSIs): the write's partition key and its item
 // collection's size in GB as a [lower, upper] estimate. REQUIRES: write.collection_size.
 void WriteItemCollectionMetrics(const db::ItemWrite& write, wire::JsonWriter& w);

@@ -19,6 +19,12 @@ std::string NameList(const std::vector<std::string>& names) {
 }
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
+  // CreateTable words a missing name its own way (conformance fact M4); the data plane
+  // keeps the model's "Member must not be null".
+  std::optional<wire::JsonValue> given_name = request.Find("TableName");
+  if (!given_name || given_name->is(wire::JsonValue::Type::kNull)) {
+    return ValidationError("The parameter 'TableName' is required but was not present in the request");
+  }
   RequestReader r(request);
   std::optional<std::string> table_name = ReadTableName(r);
   std::optional<std::string> empty_index_list;
@@ -72,6 +78,11 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   // Semantic checks, in DynamoDB's order.
   if (empty_index_list) return ValidationError(*empty_index_list);
+  // [pk HASH, pk RANGE] with only one definition trips this (sic) first (conformance fact M5).
+  if (key_elements.size() == 2 && key_elements[0].name == key_elements[1].name &&
+      definitions.size() < 2) {
+    return ValidationError("Invalid KeySchema: Some index key attribute have no definition");
+  }
   CIRRUS_RETURN_IF_ERROR(CheckKeySchema(key_elements));
   if (stream_enabled && !view_type) {
     return ValidationError(
@@ -86,7 +97,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   for (size_t i = 0; i < definitions.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (definitions[i].name == definitions[j].name) {
-        return ValidationError("Cannot have two attributes with the same name");
+        return ValidationError("Attribute Name is duplicated: " + definitions[i].name);  // fact T1
       }
     }
   }

@@ -180,11 +180,18 @@ std::optional<std::vector<query::LegacyCondition>> ReadLegacyConditions(RequestR
   if (!map) return std::nullopt;
   std::vector<query::LegacyCondition> out;
   for (const auto& [attribute, spec] : map->members()) {
-    std::optional<RequestReader> e = r.Element(member, 0, spec);
-    if (!e) break;
+    if (!r.Element(member, 0, spec)) break;  // not a structure
+    // A map entry's path in messages: "keyConditions.<attribute>.member.comparisonOperator".
+    std::optional<RequestReader> e =
+        r.Nested(spec, r.PathOf(member) + "." + std::string(attribute) + ".member");
     query::LegacyCondition c;
     c.attribute = std::string(attribute);
     if (std::optional<std::string_view> op = e->String("ComparisonOperator")) {
+      // The model's enum first (case sensitive), then the operator's own rules (conformance
+      // fact L5).
+      e->Enum("ComparisonOperator", op,
+              {"IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
+               "BEGINS_WITH", "GE", "CONTAINS"});
       c.comparison_operator = std::string(*op);
     }
     c.exists = e->Bool("Exists");
@@ -213,7 +220,7 @@ std::optional<std::vector<query::LegacyCondition>> ReadLegacyConditions(RequestR
 
 bool ReadConditionalOperator(RequestReader& r) {
   std::optional<std::string_view> op = r.String("ConditionalOperator");
-  r.Enum("ConditionalOperator", op, {"AND", "OR"});
+  r.Enum("ConditionalOperator", op, {"OR", "AND"});  // probable order (fact M7)
   return op == "OR";
 }
 

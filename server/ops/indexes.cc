@@ -46,7 +46,7 @@ std::optional<std::vector<db::KeyAttribute>> ReadAttributeDefinitions(RequestRea
     e->Required("AttributeName", name.has_value());
     e->Length("AttributeName", name, 1, 255);
     e->Required("AttributeType", type.has_value());
-    e->Enum("AttributeType", type, {"S", "N", "B"});
+    e->Enum("AttributeType", type, {"B", "N", "S"});  // the service's order (fact M7)
     if (name && type) {
       db::ScalarType t = *type == "N"   ? db::ScalarType::kN
                          : *type == "B" ? db::ScalarType::kB
@@ -106,8 +106,8 @@ IndexRequest ReadIndexRequest(RequestReader& e, bool global) {
   if (projection) {
     RequestReader p = e.Nested(*projection, e.PathOf("Projection"));
     std::optional<std::string_view> type = p.String("ProjectionType");
-    p.Enum("ProjectionType", type, {"ALL", "KEYS_ONLY", "INCLUDE"});
-    if (type) x.projection_type = std::string(*type);
+    p.Enum("ProjectionType", type, {"ALL", "INCLUDE", "KEYS_ONLY"});  // probable order (M7)
+    x.projection_type = type ? std::string(*type) : std::string();  // empty: none given
     x.non_key_attributes = p.StringList("NonKeyAttributes");
     if (x.non_key_attributes) {
       p.Count("NonKeyAttributes", x.non_key_attributes->size(), 1, 20);
@@ -155,6 +155,9 @@ Result<db::IndexDefinition> MakeIndexDefinition(const IndexRequest& x,
           "One or more parameter values were invalid: Index KeySchema does not have a range key "
           "for index: " + x.name);
     }
+  }
+  if (x.projection_type.empty()) {  // `Projection: {}` (conformance fact T3)
+    return ValidationError("One or more parameter values were invalid: Unknown ProjectionType: null");
   }
   if (x.projection_type == "INCLUDE") {
     if (!x.non_key_attributes) {

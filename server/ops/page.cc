@@ -219,10 +219,17 @@ PageRequest ReadPageRequest(RequestReader& r, std::string_view legacy_filter_mem
   p.index = r.String("IndexName");
   r.Name("IndexName", p.index);
   p.select = r.String("Select");
-  r.Enum("Select", p.select, {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"});
+  // The enum lists are in the service's order, not the SDK model's (conformance fact M7).
+  r.Enum("Select", p.select, {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"});
   p.attributes_to_get = ReadAttributesToGet(r);
   p.limit = r.Long("Limit");
-  r.Minimum("Limit", p.limit, 1);
+  if (legacy_filter_member == "QueryFilter" && p.limit && *p.limit < 1) {
+    // Query words it without the value and with the member's own name (conformance fact M10).
+    r.RawViolation("Value at 'Limit' failed to satisfy constraint: Member must have value greater "
+                   "than or equal to 1");
+  } else {
+    r.Minimum("Limit", p.limit, 1);
+  }
   p.consistent = r.Bool("ConsistentRead").value_or(false);
   p.legacy_filter = ReadLegacyConditions(r, legacy_filter_member, &p.legacy_status);
   p.has_conditional_operator = r.String("ConditionalOperator").has_value();

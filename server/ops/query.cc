@@ -71,9 +71,11 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   CIRRUS_RETURN_IF_ERROR(page_request.legacy_status);
   const PageRequest& params = page_request;
 
+  // KeyConditions counts as a legacy parameter only beside KeyConditionExpression: DynamoDB
+  // runs KeyConditions with a FilterExpression or ProjectionExpression.
   CIRRUS_RETURN_IF_ERROR(CheckNotMixed(
       {{"AttributesToGet", params.attributes_to_get.has_value()},
-       {"KeyConditions", key_conditions.has_value()},
+       {"KeyConditions", key_conditions.has_value() && key_condition.has_value()},
        {"QueryFilter", params.legacy_filter.has_value()},
        {"ConditionalOperator", params.has_conditional_operator}},
       {{"ProjectionExpression", params.projection.has_value()},

@@ -40,7 +40,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   if (segment && !total_segments) {
     return ValidationError(
         "The TotalSegments parameter is required but was not present in the request when "
-        "parameter Segment is present");
+        "Segment parameter is present");  // sic: the service's word order (fact M11)
   }
   if (total_segments && !segment) {
     return ValidationError(

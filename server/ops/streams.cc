@@ -28,9 +28,15 @@ Status StreamNotFound(std::string_view arn) {
 }
 
 // The stream an ARN names.
+// A StreamArn that is no stream ARN at all: ValidationException (conformance fact S1; the
+// service's exact text is not known). A well-formed one naming no stream is not found.
+Status InvalidStreamArn(std::string_view arn) {
+  return ValidationError("Invalid StreamArn: " + std::string(arn));
+}
+
 Result<db::StreamDefinition> FindStream(db::ReadView& view, std::string_view arn) {
   std::optional<std::pair<std::string, std::string>> parts = streams::ParseStreamArn(arn);
-  if (!parts) return StreamNotFound(arn);
+  if (!parts) return InvalidStreamArn(arn);
   CIRRUS_ASSIGN_OR_RETURN(std::vector<db::StreamDefinition> all, view.Streams());
   for (db::StreamDefinition& s : all) {
     if (s.table_name == parts->first && s.label == parts->second) return std::move(s);
@@ -54,6 +60,7 @@ Result<std::string> RunListStreams(OperationContext& ctx, const wire::JsonValue&
   std::optional<std::string_view> start = r.String("ExclusiveStartStreamArn");
   r.Length("ExclusiveStartStreamArn", start, 37, 1024);
   CIRRUS_RETURN_IF_ERROR(r.Finish());
+  if (start && !streams::ParseStreamArn(*start)) return InvalidStreamArn(*start);
   const bool table_exists = table && ctx.db->FindTable(*table);
   std::vector<db::StreamDefinition> all;
   {
@@ -107,6 +114,15 @@ Result<std::string> RunDescribeStream(OperationContext& ctx, const wire::JsonVal
   std::optional<std::string_view> start = r.String("ExclusiveStartShardId");
   r.Length("ExclusiveStartShardId", start, 28, 65);
   std::optional<wire::JsonValue> filter = r.Object("ShardFilter");
+  if (filter) {  // validated as the model says (conformance fact S2)
+    RequestReader f = r.Nested(*filter, "shardFilter");
+    std::optional<std::string_view> type = f.String("Type");
+    f.Required("Type", type.has_value());
+    f.Enum("Type", type, {"CHILD_SHARDS"});
+    std::optional<std::string_view> parent = f.String("ShardId");
+    f.Required("ShardId", parent.has_value());
+    f.Length("ShardId", parent, 28, 65);
+  }
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
   CIRRUS_ASSIGN_OR_RETURN(db::StreamDefinition s, FindStream(view, *arn));

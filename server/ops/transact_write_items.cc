@@ -253,13 +253,18 @@ std::string Committed(const Transaction& t) {
   wire::JsonWriter w(&body);
   w.BeginObject();
   if (t.capacity != CapacityReport::kNone) {
-    std::vector<std::pair<std::string, double>> per_table;
+    std::vector<std::pair<std::string, TableWriteUnits>> per_table;  // in order of appearance
     for (size_t i = 0; i < t.batch.writes.size(); ++i) {
-      const db::ItemWrite& write = t.batch.writes[i];
-      AddUnits(per_table, t.actions[i].table_name,
-               2 * WriteUnits(std::max(write.old_size, write.new_size)));
+      const std::string& table = t.actions[i].table_name;
+      auto it = std::find_if(per_table.begin(), per_table.end(),
+                             [&](const auto& e) { return e.first == table; });
+      if (it == per_table.end()) it = per_table.insert(per_table.end(), {table, TableWriteUnits()});
+      it->second.Add(t.batch.writes[i], 2);
     }
-    WriteCapacity(w, t.capacity, per_table, false);
+    w.Key("ConsumedCapacity");
+    w.BeginArray();
+    for (const auto& [table, units] : per_table) WriteWriteCapacity(w, t.capacity, table, units);
+    w.EndArray();
   }
   if (t.collection_metrics) {  // tables with local secondary indexes only
     std::vector<std::string> tables;

@@ -97,9 +97,33 @@ Result<db::IndexDefinition> CheckCreate(const db::Table& table, const IndexReque
     if (it == definitions.end()) {
       definitions.push_back(a);
     } else if (it->type != a.type) {
+      // The service's text, with the attribute's role where it is used now and in the new
+      // index (conformance fact T2).
+      std::string existing_role = "HASH", new_role = "HASH";
+      auto role_in = [&](const db::KeySchema& k) -> std::optional<std::string> {
+        if (k.partition_key.name == a.name) return std::string("HASH");
+        if (k.sort_key && k.sort_key->name == a.name) return std::string("RANGE");
+        return std::nullopt;
+      };
+      if (auto r = role_in(d.key_schema)) {
+        existing_role = *r;
+      } else {
+        for (const db::IndexDefinition& index : d.indexes) {
+          if (auto ir = role_in(index.key_schema)) {
+            existing_role = *ir;
+            break;
+          }
+        }
+      }
+      for (const KeyElement& k : x.keys) {
+        if (k.name == a.name) new_role = k.type;
+      }
       return ValidationError(
-          "One or more parameter values were invalid: Cannot change the type of attribute " +
-          a.name + " (defined as " + std::string(db::TypeName(it->type)) + ")");
+          "One or more parameter values were invalid: Attributes cannot be redefined. Please "
+          "check that your attribute has the same type as previously defined. Existing schema: "
+          "Schema:[SchemaElement: key{" + a.name + ":" + std::string(db::TypeName(it->type)) + ":" +
+          existing_role + "}] New schema: Schema:[SchemaElement: key{" + a.name + ":" +
+          std::string(db::TypeName(a.type)) + ":" + new_role + "}]");
     }
   }
   for (const KeyElement& k : x.keys) {
@@ -217,8 +241,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     if (has_throughput) {
       db::ProvisionedThroughput& t = d.throughput;
+      // A BillingMode equal to the current one is no change (conformance fact T8).
       if (!was_on_demand && throughput->read == t.read_capacity_units && throughput->write == t.write_capacity_units &&
-          !billing && !deletion_protection && !table_class) {
+          (!billing || !on_demand) && !deletion_protection && !table_class) {
         return ValidationError(
             "The provisioned throughput for the table will not change. The requested value "
             "equals the current value. Current ReadCapacityUnits provisioned for the table: " +

@@ -251,3 +251,11 @@ def test_resource_batch_writer_overwrite_by_pkeys(resource, range_table, key):
         writer.put_item(Item={"pk": key, "sk": 1, "v": "first"})
         writer.put_item(Item={"pk": key, "sk": 1, "v": "second"})
     assert table.get_item(Key={"pk": key, "sk": Decimal(1)})["Item"]["v"] == "second"
+
+
+def test_empty_request_items_have_their_own_text(raw_ddb):
+    """Conformance fact M1 (exact texts of the service)."""
+    code, message = call_error(raw_ddb.batch_get_item, RequestItems={})
+    assert (code, message) == ("ValidationException", "The requestItems parameter is required for BatchGetItem")
+    code, message = call_error(raw_ddb.batch_write_item, RequestItems={})
+    assert (code, message) == ("ValidationException", "The requestItems parameter is required for BatchWriteItem")

@@ -204,8 +204,8 @@ def sample(ddb, hash_table, key):
     ("ss = :v", {"SS": ["a"]}, False),
     ("ns = :v", {"NS": ["2.50", "1"]}, True),
     ("bs = :v", {"BS": [b"\x02", b"\x01"]}, True),
-    ("ss < :v", {"SS": ["z"]}, False),        # no ordering for sets
-    ("t < :v", {"BOOL": True}, False),        # nor for BOOL
+    ("ss < :v", S("z"), False),               # a set in the item has no order: false
+    ("t < :v", S("z"), False),                # nor a BOOL (a literal one is an error, below)
     ("absent = :v", N(5), False),
     ("absent <> :v", N(5), True),
     ("absent < :v", N(5), False),
@@ -305,6 +305,10 @@ def test_between_in_and_path_operands(ddb, hash_table, sample, condition, values
     ("contains(n, :v)", {":v": N(5)}, False),
     ("contains(str, s)", {}, False),                          # second operand a path: "m"
     ("contains(l, n)", {}, False),
+    ("size(:v) = :three", {":v": S("abc"), ":three": N(3)}, True),   # of a literal (fact E3)
+    ("size(:v) = :two", {":v": {"SS": ["a", "b"]}, ":two": N(2)}, True),
+    ("attribute_type(:n, :t)", {":n": N(1), ":t": S("N")}, True),   # of a literal (fact E1)
+    ("attribute_type(:n, :t)", {":n": {"L": []}, ":t": S("N")}, False),
     ("size(str) = :v", {":v": N(11)}, True),
     ("size(emptys) = :v", {":v": N(0)}, True),
     ("size(uni) = :v", {":v": N(3)}, True),                   # UTF-16 code units
@@ -709,10 +713,37 @@ def _error(ddb, hash_table, key, condition, values=None, names=None):
     ("size(:v) > :v", {":v": N(1)}, None,
      "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
      "function: size, operand type: N"),
+    ("size(:v) > :n", {":v": {"BOOL": True}, ":n": N(1)}, None,
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: size, operand type: BOOL"),
+    ("size(size(a)) > :n", {":n": N(1)}, None,
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: size, operand type: N"),
     ("a BETWEEN :lo AND :hi", {":lo": N(1), ":hi": S("x")}, None,
      "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and "
      "upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: "
      "AttributeValue: {S:x}"),
+    # A path compared with itself (conformance fact E10, probable text: DynamoDB Local's).
+    ("n = n", None, None,
+     "Invalid ConditionExpression: The first operand must be distinct from the remaining operands "
+     "for this operator or function; operator: =, first operand: [n]"),
+    # Update-only functions are "not allowed" in a condition (conformance fact E4).
+    ("if_not_exists(a, :v)", {":v": N(1)}, None,
+     "Invalid ConditionExpression: The function is not allowed in a condition expression; "
+     "function: if_not_exists"),
+    ("a = list_append(a, :v)", {":v": {"L": []}}, None,
+     "Invalid ConditionExpression: The function is not allowed in a condition expression; "
+     "function: list_append"),
+    # A literal without an order in an ordering comparison (conformance fact E2).
+    ("a < :v", {":v": {"SS": ["z"]}}, None,
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: <, operand type: SS"),
+    (":v >= a", {":v": {"BOOL": True}}, None,
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: >=, operand type: BOOL"),
+    ("a BETWEEN :lo AND :hi", {":lo": {"L": []}, ":hi": {"L": []}}, None,
+     "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or "
+     "function: BETWEEN, operand type: L"),
     ("a = :v", {":v": N("abc")}, None,
      "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a "
      "numeric value: abc for key :v"),
@@ -778,6 +809,15 @@ def test_condition_operator_limit(ddb, hash_table, key):
                                "operators; operator count: 301")
 
 
+def test_149_nested_ors_are_accepted(ddb, hash_table, key):
+    """DynamoDB limits 4 KB and 300 operators, not nesting as such (conformance fact E6)."""
+    condition = "a = :v"
+    for _ in range(149):
+        condition = "a = :v OR (" + condition + ")"
+    code, _ = _error(ddb, hash_table, key, condition, {":v": N(1)})
+    assert code == FAILED  # evaluated: no item has a
+
+
 @pytest.mark.parametrize("condition", [
     "(" * 2000 + "a = :v" + ")" * 2000,
     "NOT " * 1000 + "a = :v",
@@ -816,3 +856,14 @@ def test_names_shared_between_condition_and_update(ddb, hash_table, key):
                     ExpressionAttributeNames={"#c": "count"},
                     ExpressionAttributeValues={":one": N(1), ":max": N(10)})
     assert get(ddb, hash_table, {"pk": S(key)})["count"] == N(2)
+
+
+def test_characters_outside_the_grammar_are_syntax_errors(ddb, hash_table, key):
+    """Conformance fact E5, the service's exact text for a ProjectionExpression."""
+    code, message = call_error(ddb.get_item, TableName=hash_table, Key={"pk": S(key)},
+                               ProjectionExpression="!!! INVALID !!!")
+    assert (code, message) == ("ValidationException",
+                               'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"')
+    code, message = _error(ddb, hash_table, key, "i != :v", {":v": N(1)})
+    assert (code, message) == ("ValidationException",
+                               'Invalid ConditionExpression: Syntax error; token: "!", near: "i !="')

@@ -1393,3 +1393,38 @@ def test_randomized_model(ddb):
         assert rejected > 0 and failed_conditions > 0
     finally:
         ddb.delete_table(TableName=table)
+
+
+def test_write_capacity_counts_the_indexes_written(ddb):
+    """Conformance fact C1: INDEXES reports the table and every index a write changed; an index
+    is charged per entry put or deleted, and only when the write changes it."""
+    g = Spec("byG", "g", kind="KEYS_ONLY")
+    l = Spec("byL", "pk", "l", local=True)
+    table = make_table(ddb, ("pk", "sk"), (("pk", "S"), ("sk", "S"), ("g", "S"), ("l", "S")),
+                       gsis=[g], lsis=[l])
+
+    def put(item, **kwargs):
+        return ddb.put_item(TableName=table, Item=item, ReturnConsumedCapacity="INDEXES", **kwargs)["ConsumedCapacity"]
+
+    c = put({"pk": S("a"), "sk": S("1"), "g": S("x"), "l": S("y")})
+    assert c["Table"]["CapacityUnits"] == 1.0
+    assert c["GlobalSecondaryIndexes"] == {"byG": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}
+    assert c["LocalSecondaryIndexes"]["byL"]["CapacityUnits"] == 1.0
+    assert c["CapacityUnits"] == 3.0
+    # The GSI key moves: its old entry deleted and a new one put; the LSI entry changes too.
+    c = put({"pk": S("a"), "sk": S("1"), "g": S("z"), "l": S("y"), "more": S("m")})
+    assert c["GlobalSecondaryIndexes"]["byG"]["CapacityUnits"] == 2.0
+    assert c["LocalSecondaryIndexes"]["byL"]["CapacityUnits"] == 1.0
+    # A KEYS_ONLY index whose entry does not change is not charged.
+    c = put({"pk": S("a"), "sk": S("1"), "g": S("z"), "l": S("y"), "more": S("n")})
+    assert "GlobalSecondaryIndexes" not in c and c["LocalSecondaryIndexes"]["byL"]["CapacityUnits"] == 1.0
+    # Without the index keys before and after: the table alone.
+    c = put({"pk": S("b"), "sk": S("1")})
+    assert c == {"TableName": table, "CapacityUnits": 1.0, "WriteCapacityUnits": 1.0,
+                 "Table": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}
+    # TOTAL counts the indexes too; a delete charges each entry removed.
+    r = ddb.delete_item(TableName=table, Key={"pk": S("a"), "sk": S("1")}, ReturnConsumedCapacity="TOTAL")
+    assert r["ConsumedCapacity"]["CapacityUnits"] == 3.0
+    # Reads report the table only.
+    r = ddb.get_item(TableName=table, Key={"pk": S("b"), "sk": S("1")}, ReturnConsumedCapacity="INDEXES")
+    assert set(r["ConsumedCapacity"]) - {"TableName", "CapacityUnits", "ReadCapacityUnits"} == {"Table"}

@@ -103,6 +103,7 @@ def stored(ddb, hash_table, key):
     ("l", "CONTAINS", [S("x")], True),
     ("s", "NOT_CONTAINS", [S("xyz")], True),
     ("ss", "NOT_CONTAINS", [S("a")], False),
+    ("absent", "NOT_CONTAINS", [S("a")], False),   # false on a missing attribute (fact L4)
     ("n", "NOT_NULL", [], True),
     ("absent", "NOT_NULL", [], False),
     ("absent", "NULL", [], True),
@@ -194,6 +195,10 @@ def test_expected_failure_returns_all_old_item(raw, ddb, hash_table, stored):
     ({"a": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [N(1)]}},
      "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N "
      "AttributeValue type"),
+    # Conformance fact L3 (probable text).
+    ({"a": {"ComparisonOperator": "IN", "AttributeValueList": [N(3), S("dog")]}},
+     "One or more parameter values were invalid: AttributeValues inside AttributeValueList must be "
+     "of same type"),
 ])
 def test_expected_validation(raw_ddb, hash_table, key, expected, message):
     code, got = call_error(raw_ddb.put_item, TableName=hash_table, Item={"pk": S(key)},
@@ -295,12 +300,23 @@ def test_attribute_updates_validation(raw_ddb, hash_table, key, updates):
     assert get(raw_ddb, hash_table, {"pk": S(key)}) is None
 
 
-def test_attribute_updates_runtime_type_error(ddb, hash_table, key):
-    ddb.put_item(TableName=hash_table, Item={"pk": S(key), "s": S("x")})
+@pytest.mark.parametrize("stored,action,value", [
+    (S("x"), "ADD", N(1)),
+    ({"SS": ["a"]}, "ADD", N(1)),             # number onto a set
+    ({"SS": ["a"]}, "ADD", {"L": [S("b")]}),  # list onto a set
+    ({"L": [S("a")]}, "ADD", {"SS": ["b"]}),  # set onto a list
+    ({"L": [S("a")]}, "ADD", N(1)),           # number onto a list
+    (N(1), "ADD", {"L": [N(1)]}),             # list onto a number
+    ({"L": [S("a")]}, "DELETE", {"SS": ["a"]}),  # a set from what is no set
+    ({"NS": ["1"]}, "DELETE", {"SS": ["a"]}),    # a set of another type
+])
+def test_attribute_updates_runtime_type_error(ddb, hash_table, key, stored, action, value):
+    """AttributeUpdates words it differently from UpdateExpression (conformance fact L6)."""
+    ddb.put_item(TableName=hash_table, Item={"pk": S(key), "s": stored})
     code, message = call_error(ddb.update_item, TableName=hash_table, Key={"pk": S(key)},
-                               AttributeUpdates={"s": {"Value": N(1), "Action": "ADD"}})
-    assert (code, message) == ("ValidationException",
-                               "An operand in the update expression has an incorrect data type")
+                               AttributeUpdates={"s": {"Value": value, "Action": action}})
+    assert (code, message) == ("ValidationException", "Type mismatch for attribute to update")
+    assert get(ddb, hash_table, {"pk": S(key)})["s"] == stored
 
 
 # --- KeyConditions, QueryFilter, ScanFilter -------------------------------------------------
@@ -367,6 +383,13 @@ def test_key_conditions_descending_with_limit(ddb, string_range_table, collectio
     ({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [N(1)]}},
      "One or more parameter values were invalid: Condition parameter type does not match "
      "schema type"),
+    # The model's enum comes first, case sensitive (conformance fact L5).
+    ({"pk": {"ComparisonOperator": "DOG", "AttributeValueList": [S("a")]}},
+     "1 validation error detected: Value 'DOG' at 'keyConditions.pk.member.comparisonOperator' "
+     "failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, "
+     "NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"),
+    ({"pk": {"ComparisonOperator": "eq", "AttributeValueList": [S("a")]}},
+     "1 validation error detected: Value 'eq' at 'keyConditions.pk.member.comparisonOperator'"),
 ])
 def test_key_conditions_errors(raw_ddb, string_range_table, conditions, message):
     """The texts of legacy key-condition errors are not in the spec (dynalite's differ in
@@ -567,6 +590,26 @@ def test_mixing_on_query(raw_ddb, string_range_table, legacy, expression, kwargs
     assert (code, message) == ("ValidationException", _mixed(legacy, expression))
 
 
+def test_key_conditions_with_filter_and_projection_expressions(raw_ddb, string_range_table):
+    """KeyConditions is legacy only beside KeyConditionExpression (conformance fact L1)."""
+    pk = "kc-" + str(id(raw_ddb))
+    for i, n in enumerate(["1", "5", "9"]):
+        raw_ddb.put_item(TableName=string_range_table, Item={"pk": S(pk), "sk": S("s%d" % i), "n": N(n), "x": S("y")})
+    kc = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S(pk)]}}
+    r = raw_ddb.query(TableName=string_range_table, KeyConditions=kc, FilterExpression="n > :min",
+                      ProjectionExpression="sk, #n", ExpressionAttributeNames={"#n": "n"},
+                      ExpressionAttributeValues={":min": N(3)})
+    assert r["Items"] == [{"sk": S("s1"), "n": N(5)}, {"sk": S("s2"), "n": N(9)}]
+    assert r["ScannedCount"] == 3
+    r = raw_ddb.query(TableName=string_range_table, KeyConditions=kc, ProjectionExpression="x")
+    assert r["Items"] == [{"x": S("y")}] * 3
+    # ConditionalOperator is still legacy beside an expression.
+    code, message = call_error(raw_ddb.query, TableName=string_range_table, KeyConditions=kc,
+                               ConditionalOperator="OR", FilterExpression="n > :min",
+                               ExpressionAttributeValues={":min": N(3)})
+    assert (code, message) == ("ValidationException", _mixed("ConditionalOperator", "FilterExpression"))
+
+
 @pytest.mark.parametrize("legacy,expression,kwargs", [
     ("ScanFilter", "FilterExpression",
      dict(ScanFilter={"n": {"ComparisonOperator": "NOT_NULL"}},
@@ -623,3 +666,19 @@ def test_values_with_legacy_parameters_only(raw_ddb, hash_table, key, operation,
     code, got = call_error(getattr(raw_ddb, operation), TableName=hash_table,
                            ExpressionAttributeValues={":v": N(1)}, **kwargs)
     assert (code, got) == ("ValidationException", message)
+
+
+def test_conditional_operator_needs_expected(raw_ddb, hash_table, key):
+    """Conformance fact L2: ConditionalOperator without Expected (or with an empty one) is
+    refused; an empty Expected alone is no condition."""
+    for extra in ({}, {"Expected": {}}):
+        code, message = call_error(raw_ddb.update_item, TableName=hash_table, Key={"pk": S(key)},
+                                   AttributeUpdates={"a": {"Value": N(1), "Action": "PUT"}},
+                                   ConditionalOperator="OR", **extra)
+        assert code == "ValidationException" and "ConditionalOperator" in message, message
+        code, _ = call_error(raw_ddb.put_item, TableName=hash_table, Item={"pk": S(key)},
+                             ConditionalOperator="AND", **extra)
+        assert code == "ValidationException"
+    assert get(raw_ddb, hash_table, {"pk": S(key)}) is None
+    raw_ddb.put_item(TableName=hash_table, Item={"pk": S(key)}, Expected={})
+    assert get(raw_ddb, hash_table, {"pk": S(key)}) == {"pk": S(key)}

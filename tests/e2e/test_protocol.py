@@ -266,6 +266,14 @@ def test_malformed_json_is_serialization_exception(raw, body):
     assert_alive(raw)
 
 
+@pytest.mark.parametrize("body", ["", '{"Limit": ', "{bad}", "{} {}"])
+def test_invalid_json_has_no_message(raw, body):
+    """Conformance fact P1: as DynamoDB, the SerializationException carries no message."""
+    r = raw("ListTables", body)
+    assert (r.status, r.error_type) == (400, "SerializationException")
+    assert r.message is None
+
+
 @pytest.mark.parametrize("operation,body,message", [
     ("DescribeTable", {"TableName": 5}, "NUMBER_VALUE cannot be converted to String"),
     ("DescribeTable", {"TableName": True}, "TRUE_VALUE cannot be converted to String"),
@@ -273,6 +281,9 @@ def test_malformed_json_is_serialization_exception(raw, body):
     ("ListTables", {"Limit": "5"}, "STRING_VALUE cannot be converted to Long"),
     ("GetItem", {"TableName": "abc", "Key": []}, "Start of list found where not expected"),
     ("GetItem", {"TableName": "abc", "Key": {"pk": {"S": 1}}},
+     "NUMBER_VALUE cannot be converted to String"),
+    # A non-string in a string list is a JSON type error too (conformance fact T4).
+    ("GetItem", {"TableName": "abc", "Key": {"pk": {"S": "a"}}, "AttributesToGet": ["a", 123]},
      "NUMBER_VALUE cannot be converted to String"),
 ])
 def test_wrong_json_types(raw, operation, body, message):
@@ -297,6 +308,14 @@ def test_missing_table_name(raw):
     assert r.error_type == "ValidationException"
     assert r.message == ("1 validation error detected: Value null at 'tableName' failed to "
                          "satisfy constraint: Member must not be null")
+
+
+def test_empty_table_name_is_one_error(raw):
+    """Conformance fact M8: only the length-1 error, not the 3..255 length and pattern too."""
+    r = raw("PutItem", {"TableName": "", "Item": {"pk": {"S": "a"}}})
+    assert (r.status, r.error_type) == (400, "ValidationException")
+    assert r.message == ("1 validation error detected: Value '' at 'tableName' failed to satisfy "
+                         "constraint: Member must have length greater than or equal to 1")
 
 
 # --- Body size limit ------------------------------------------------------------------------
@@ -417,3 +436,10 @@ def test_server_still_serving(raw, ddb):
     """After everything above: still up, still correct."""
     assert_alive(raw)
     assert isinstance(ddb.list_tables()["TableNames"], list)
+
+
+def test_post_to_another_path_is_404(raw):
+    """Conformance fact P4: the path is signed and DynamoDB serves only "/"."""
+    r = raw("ListTables", {}, path="/garbage")
+    assert r.status == 404
+    assert raw("ListTables", {}).status == 200

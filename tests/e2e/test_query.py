@@ -426,6 +426,9 @@ def test_condition_on_non_key_attribute(ddb, range_table, key):
 def test_missing_partition_key_condition(ddb, range_table):
     assert query_error(ddb, range_table, "sk > :s", {":s": {"N": "1"}}) == \
         ("ValidationException", "Query condition missed key schema element: pk")
+    # Also when the only condition is on another attribute (conformance fact M9).
+    assert query_error(ddb, range_table, "attr1 = :v", {":v": {"S": "x"}}) == \
+        ("ValidationException", "Query condition missed key schema element: pk")
 
 
 @pytest.mark.parametrize("condition", ["pk > :p", "pk <= :p", "begins_with(pk, :p)",
@@ -571,7 +574,8 @@ def test_exclusive_start_key_outside_partition(ddb, range_table, key):
 def test_limit_zero(raw_ddb, range_table, key):
     code, message = query_error(raw_ddb, range_table, "pk = :p", {":p": {"S": key}}, Limit=0)
     assert code == "ValidationException"
-    assert message == ("1 validation error detected: Value '0' at 'limit' failed to satisfy "
+    # Query's own form: no value, the member's name as is (conformance fact M10).
+    assert message == ("1 validation error detected: Value at 'Limit' failed to satisfy "
                        "constraint: Member must have value greater than or equal to 1")
 
 

@@ -166,7 +166,7 @@ def test_segment_without_total_segments(raw_ddb, scan_table):
     assert call_error(raw_ddb.scan, TableName=scan_table, Segment=1) == (
         "ValidationException",
         "The TotalSegments parameter is required but was not present in the request when "
-        "parameter Segment is present")
+        "Segment parameter is present")  # sic, the service's word order (fact M11)
 
 
 def test_total_segments_without_segment(raw_ddb, scan_table):

@@ -2,6 +2,7 @@
 against the Streams API, and Lambda-style event source mappings driving real handlers (a
 Python command and a small HTTP server), including a kill -9 of the server under load."""
 
+import http.client
 import http.server
 import json
 import os
@@ -170,6 +171,76 @@ def test_writes_that_change_nothing_record_nothing(clients):
     records = read_all(streams, arn)
     assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [
         ("INSERT", "a"), ("INSERT", "b"), ("INSERT", "c")]
+
+
+def test_updates_that_only_remove_create_no_item(clients):
+    """An update of a missing item that only removes attributes creates nothing: no item, no
+    Attributes for ALL_NEW, no stream record (conformance fact I1). One without actions
+    still creates the key-only item."""
+    ddb, streams, _ = clients
+    name, arn = stream_table(ddb)
+    r = ddb.update_item(TableName=name, Key={"pk": {"S": "gone"}}, UpdateExpression="REMOVE a, b.c",
+                        ReturnValues="ALL_NEW")
+    assert "Attributes" not in r
+    r = ddb.update_item(TableName=name, Key={"pk": {"S": "legacy"}},
+                        AttributeUpdates={"a": {"Action": "DELETE"}}, ReturnValues="ALL_NEW")
+    assert "Attributes" not in r
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "gone"}})
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "legacy"}})
+    r = ddb.update_item(TableName=name, Key={"pk": {"S": "bare"}}, AttributeUpdates={}, ReturnValues="ALL_NEW")
+    assert r["Attributes"] == {"pk": {"S": "bare"}}
+    # An existing item: REMOVE of what is not there changes nothing and records nothing.
+    ddb.put_item(TableName=name, Item={"pk": {"S": "here"}, "x": {"N": "1"}})
+    r = ddb.update_item(TableName=name, Key={"pk": {"S": "here"}}, UpdateExpression="REMOVE y",
+                        ReturnValues="ALL_NEW")
+    assert r["Attributes"] == {"pk": {"S": "here"}, "x": {"N": "1"}}
+    assert ddb.describe_table(TableName=name)["Table"]["ItemCount"] == 2
+    records = read_all(streams, arn)
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [
+        ("INSERT", "bare"), ("INSERT", "here")]
+
+
+def test_shard_filter_is_validated(server, clients):
+    """Conformance fact S2: DescribeStream's ShardFilter is checked as the model says."""
+    ddb, streams, _ = clients
+    _, arn = stream_table(ddb)
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def describe(shard_filter):  # raw: Debian's boto3 predates ShardFilter
+        host, port = server.url.split("//")[1].split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("POST", "/", json.dumps({"StreamArn": arn, "ShardFilter": shard_filter}), {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDBStreams_20120810.DescribeStream", "X-Amz-Date": "20240101T000000Z",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/dynamodb/aws4_request, "
+                             "SignedHeaders=host, Signature=00"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+
+    for shard_filter, words in [({"Type": "PARENT", "ShardId": shard}, "shardFilter.type"),
+                                ({"ShardId": shard}, "shardFilter.type"),
+                                ({"Type": "CHILD_SHARDS"}, "shardFilter.shardId"),
+                                ({"Type": "CHILD_SHARDS", "ShardId": "qwerty"}, "shardFilter.shardId")]:
+        status, body = describe(shard_filter)
+        assert status == 400 and body["__type"].endswith("ValidationException"), body
+        assert words in body["message"], body
+    # A valid one: no shard here has children.
+    status, body = describe({"Type": "CHILD_SHARDS", "ShardId": shard})
+    assert status == 200 and body["StreamDescription"]["Shards"] == []
+
+
+def test_malformed_stream_arns_are_validation_errors(clients):
+    """Conformance fact S1: not a stream ARN at all is a ValidationException; a well-formed one
+    naming no stream stays ResourceNotFoundException (test_iterator_types_and_limits)."""
+    _, streams, _ = clients
+    junk = "x" * 50
+    for call in (lambda: streams.describe_stream(StreamArn=junk),
+                 lambda: streams.get_shard_iterator(StreamArn=junk, ShardId="shardId-" + "0" * 20 + "-00000000",
+                                                    ShardIteratorType="LATEST"),
+                 lambda: streams.list_streams(ExclusiveStartStreamArn=junk)):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "ValidationException"
 
 
 def test_describe_table_list_and_describe_stream(clients):

@@ -173,6 +173,12 @@ def test_delete_table_then_use_then_recreate(ddb):
     desc = ddb.delete_table(TableName=name)["TableDescription"]
     assert desc["TableName"] == name
     assert desc["TableStatus"] == "DELETING"
+    # A reduced description (conformance fact T7).
+    assert desc["ItemCount"] == 3 and desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert desc["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                             "WriteCapacityUnits": 0}
+    for absent in ("CreationDateTime", "KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes"):
+        assert absent not in desc
     ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
 
     assert call_error(ddb.get_item, TableName=name,
@@ -344,6 +350,10 @@ def test_update_same_throughput_will_not_change(ddb, new_table):
         "ReadCapacityUnits: 5. Current WriteCapacityUnits provisioned for the table: 7. "
         "Requested WriteCapacityUnits: 7. Refer to the Amazon DynamoDB Developer Guide for "
         "current limits and how to request higher limits.")
+    # The same BillingMode is no change either (conformance fact T8).
+    code, again = call_error(ddb.update_table, TableName=name, BillingMode="PROVISIONED",
+                             ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})
+    assert (code, again) == ("ValidationException", message)
 
 
 def test_update_nothing(ddb, hash_table):
@@ -421,7 +431,12 @@ def test_first_key_not_hash(raw_ddb):
 
 
 def test_same_hash_and_range_name(raw_ddb):
+    # With one definition the service says this first, sic (conformance fact M5).
     code, message = create_error(raw_ddb, KeySchema=key_schema("pk", "pk"))
+    assert (code, message) == ("ValidationException",
+                               "Invalid KeySchema: Some index key attribute have no definition")
+    code, message = create_error(raw_ddb, KeySchema=key_schema("pk", "pk"),
+                                 AttributeDefinitions=definitions(("pk", "S"), ("x", "S")))
     assert code == "ValidationException"
     assert message == ("Both the Hash Key and the Range Key element in the KeySchema have the "
                        "same name")
@@ -448,7 +463,7 @@ def test_key_attribute_type_must_be_scalar(raw_ddb):
     assert code == "ValidationException"
     assert message == ("1 validation error detected: Value 'BOOL' at "
                        "'attributeDefinitions.1.member.attributeType' failed to satisfy "
-                       "constraint: Member must satisfy enum value set: [S, N, B]")
+                       "constraint: Member must satisfy enum value set: [B, N, S]")
 
 
 def test_provisioned_without_throughput(raw_ddb):
@@ -503,3 +518,50 @@ def test_missing_required_members(raw):
             "be null") in r.message
     assert "Value null at 'keySchema' failed to satisfy constraint: Member must not be null" \
         in r.message
+    # A missing TableName has CreateTable's own text (conformance fact M4).
+    r = raw("CreateTable", {"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
+    assert (r.status, r.error_type) == (400, "ValidationException")
+    assert r.message == "The parameter 'TableName' is required but was not present in the request"
+
+
+def test_duplicated_attribute_definition_and_projection_without_type(raw_ddb):
+    """Conformance facts T1 and T3 (exact texts of the service)."""
+    code, message = call_error(
+        raw_ddb.create_table, TableName=unique("dup"), BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "xyz", "AttributeType": "S"},
+                              {"AttributeName": "xyz", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    assert (code, message) == ("ValidationException", "Attribute Name is duplicated: xyz")
+    code, message = call_error(
+        raw_ddb.create_table, TableName=unique("proj"), BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {}}])
+    assert (code, message) == ("ValidationException",
+                               "One or more parameter values were invalid: Unknown ProjectionType: null")
+
+
+def test_gsi_cannot_redefine_an_attribute_type(ddb):
+    """Conformance fact T2 (exact text of the service)."""
+    name = unique("redef")
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "xyz", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     GlobalSecondaryIndexes=[{"IndexName": "byXyz",
+                                              "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"}}])
+    code, message = call_error(
+        ddb.update_table, TableName=name,
+        AttributeDefinitions=[{"AttributeName": "xyz", "AttributeType": "N"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "byXyzN", "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}])
+    assert (code, message) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please check "
+        "that your attribute has the same type as previously defined. Existing schema: "
+        "Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{xyz:N:HASH}]")
