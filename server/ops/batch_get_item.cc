@@ -43,7 +43,14 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       tr.name = std::string(table_name);
       std::optional<std::vector<wire::JsonValue>> keys = t->List("Keys");
       t->Required("Keys", keys.has_value());
-      if (keys) t->Count("Keys", keys->size(), 1, 100);
+      if (keys && keys->size() > 100) {
+        // No value, the path in the service's own casing (conformance fact M2).
+        r.RawViolation("Value at 'RequestItems." + std::string(table_name) +
+                       ".member.Keys' failed to satisfy constraint: Member must have length less "
+                       "than or equal to 100");
+      } else if (keys) {
+        t->Count("Keys", keys->size(), 1, 100);
+      }
       tr.consistent = t->Bool("ConsistentRead").value_or(false);
       std::optional<std::string_view> projection = t->String("ProjectionExpression");
       tr.attributes_to_get = ReadAttributesToGet(*t);

@@ -43,7 +43,13 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, BatchState
       if (!list.is(wire::JsonValue::Type::kArray)) return wire::TypeMismatch(list, "List");
       std::vector<wire::JsonValue> requests = list.elements();
       if (requests.empty() || requests.size() > kMaxWrites) {
-        r.Count("RequestItems", requests.size(), 1, kMaxWrites);
+        // The map value printed as the service's Java does, in outline (conformance fact M3).
+        std::string dump;
+        for (size_t i = 0; i < requests.size(); ++i) dump += i ? ", WriteRequest" : "WriteRequest";
+        r.RawViolation("Value '{" + std::string(table_name) + "=[" + dump +
+                       "]}' at 'requestItems' failed to satisfy constraint: Map value must "
+                       "satisfy constraint: [Member must have length less than or equal to 25, "
+                       "Member must have length greater than or equal to 1]");
       }
       state->table_order.emplace_back(table_name);
       for (size_t i = 0; i < requests.size(); ++i) {

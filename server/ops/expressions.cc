@@ -47,6 +47,8 @@ ExpressionContext::ExpressionContext(RequestReader& r) {
         keep_first(ValidationError(
             "ExpressionAttributeNames contains invalid value: Empty attribute name for key " +
             std::string(key)));
+      } else if (Status name = wire::CheckAttributeName(value.string()); !name.ok()) {
+        keep_first(std::move(name));  // too long (conformance fact I2)
       }
       total += key.size() + value.string().size();
       names_->emplace(std::string(key), std::string(value.string()));
@@ -241,6 +243,9 @@ Result<std::optional<Projection>> ParseProjection(
     projection.emplace();
     projection->paths = parsed->tree;
   } else if (attributes_to_get) {
+    for (const std::string& name : *attributes_to_get) {  // conformance facts I2, I3
+      CIRRUS_RETURN_IF_ERROR(wire::CheckAttributeName(name));
+    }
     CIRRUS_ASSIGN_OR_RETURN(std::vector<query::Path> paths,
                             query::TranslateAttributesToGet(*attributes_to_get));
     projection.emplace();

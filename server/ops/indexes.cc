@@ -61,7 +61,22 @@ std::vector<KeyElement> ReadKeySchema(RequestReader& r, std::string_view member)
   std::vector<KeyElement> elements;
   std::optional<std::vector<JsonValue>> keys = r.List(member);
   r.Required(member, keys.has_value());
-  if (keys) r.Count(member, keys->size(), 1, 2);
+  if (keys && keys->size() > 2) {
+    // The service prints the list as Java does (conformance fact M6).
+    std::string printed;
+    for (const JsonValue& k : *keys) {
+      std::optional<JsonValue> name = k.is(JsonValue::Type::kObject) ? k.Find("AttributeName") : std::nullopt;
+      std::optional<JsonValue> type = k.is(JsonValue::Type::kObject) ? k.Find("KeyType") : std::nullopt;
+      auto text = [](const std::optional<JsonValue>& v) {
+        return v && v->is(JsonValue::Type::kString) ? std::string(v->string()) : std::string("null");
+      };
+      printed += (printed.empty() ? "" : ", ") + std::string("KeySchemaElement(attributeName=") +
+                 text(name) + ", keyType=" + text(type) + ")";
+    }
+    r.Violation(member, "'[" + printed + "]'", "Member must have length less than or equal to 2");
+  } else if (keys) {
+    r.Count(member, keys->size(), 1, 2);
+  }
   for (size_t i = 0; keys && i < keys->size() && i < 2; ++i) {
     std::optional<RequestReader> e = r.Element(member, i, (*keys)[i]);
     if (!e) break;

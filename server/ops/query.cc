@@ -5,6 +5,7 @@
 #include "server/ops/common.h"
 #include "server/ops/ops.h"
 #include "server/ops/page.h"
+#include "server/wire/base64.h"
 
 namespace cirrus::server {
 namespace {
@@ -48,6 +49,22 @@ KeyRange RangeOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
 }
 
 bool Below(std::string_view key, const std::string& upper) { return upper.empty() || key < upper; }
+
+// A key as the service's Java renders a map of AttributeValues: {pk=AttributeValue: {S:x}}.
+std::string JavaMapText(const Item& key) {
+  std::string out = "{";
+  for (const auto& [name, value] : key) {
+    if (out.size() > 1) out += ", ";
+    out += name + "=AttributeValue: {" + std::string(TypeName(value.type())) + ":";
+    if (value.is(ValueType::kB)) {
+      wire::AppendBase64(value.scalar(), &out);
+    } else {
+      out += value.scalar();
+    }
+    out += "}";
+  }
+  return out + "}";
+}
 
 // Query's key attributes as the expression layer names them.
 void KeyRefs(const db::KeySchema& schema, query::KeyAttributeRef* pk,
@@ -118,9 +135,20 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
 
   const KeyRange range = RangeOf(codec, condition);
   std::optional<std::string> start;
+  if (start_key && !target.index && !schema.sort_key) {
+    // A partition holds one item: there is nothing to restart (conformance fact T6).
+    CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem(*start_key));
+    return ValidationError("The provided exclusive start key is invalid: ExclusiveStartKey: " +
+                           JavaMapText(key));
+  }
   if (start_key) {
     CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(target, *start_key));
-    if (start->rfind(codec.PartitionPrefix(condition.partition_value), 0) != 0) {
+    // Inside the partition, and inside a sort key fixed by equality (conformance fact T5).
+    const bool outside =
+        start->rfind(codec.PartitionPrefix(condition.partition_value), 0) != 0 ||
+        (condition.sort_op == query::KeyCondition::SortOp::kEq &&
+         (*start < range.lower || !Below(*start, range.upper)));
+    if (outside) {
       return ValidationError(
           "The provided starting key is outside query boundaries based on provided conditions");
     }

@@ -19,6 +19,10 @@ std::optional<std::vector<query::LegacyUpdate>> ReadAttributeUpdates(RequestRead
     if (!e) break;
     query::LegacyUpdate u;
     u.attribute = std::string(attribute);
+    if (Status name = wire::CheckAttributeName(attribute); !name.ok()) {  // facts I2, I3
+      if (entry_status->ok()) *entry_status = std::move(name);
+      continue;
+    }
     if (std::optional<std::string_view> action = e->String("Action")) u.action = std::string(*action);
     if (std::optional<wire::JsonValue> value = e->Object("Value")) {
       Result<AttributeValue> v = wire::ParseAttributeValue(*value);

@@ -18,6 +18,9 @@ namespace cirrus::wire {
 Result<AttributeValue> ParseAttributeValue(const JsonValue& json);
 // An object of attribute name -> value (Item, Key, ExpressionAttributeValues...).
 Result<Item> ParseItem(const JsonValue& json);
+// DynamoDB's rule for an attribute name wherever one enters (an item, AttributesToGet,
+// AttributeUpdates, ExpressionAttributeNames): not empty, at most 65535 bytes.
+Status CheckAttributeName(std::string_view name);
 
 void WriteAttributeValue(const AttributeValue& value, JsonWriter& w);
 void WriteItem(const Item& item, JsonWriter& w);

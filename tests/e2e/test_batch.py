@@ -109,9 +109,22 @@ def test_batch_get_100_ok_101_rejected(ddb, hash_table, range_table, key):
 
 
 def test_batch_get_101_keys_in_one_table(raw_ddb, hash_table, key):
-    code, _ = call_error(raw_ddb.batch_get_item, RequestItems={
+    code, message = call_error(raw_ddb.batch_get_item, RequestItems={
         hash_table: {"Keys": [hkey("%s-%d" % (key, i)) for i in range(101)]}})
-    assert code == "ValidationException"
+    assert (code, message) == (  # conformance fact M2 (exact text of the service)
+        "ValidationException",
+        "1 validation error detected: Value at 'RequestItems.%s.member.Keys' failed to satisfy "
+        "constraint: Member must have length less than or equal to 100" % hash_table)
+
+
+def test_batch_write_26_requests_in_one_table_message(raw_ddb, hash_table, key):
+    code, message = call_error(raw_ddb.batch_write_item, RequestItems={
+        hash_table: [put(hkey("%s-%d" % (key, i))) for i in range(26)]})
+    assert code == "ValidationException"  # conformance fact M3: the envelope is the service's
+    assert message.startswith("1 validation error detected: Value '{%s=[" % hash_table), message
+    assert message.endswith("]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy "
+                            "constraint: [Member must have length less than or equal to 25, Member must "
+                            "have length greater than or equal to 1]"), message
 
 
 def test_batch_get_duplicate_keys(ddb, hash_table, range_table, key):

@@ -546,10 +546,36 @@ def test_empty_attribute_name_rejected(raw_ddb, hash_table, key):
     assert get(raw_ddb, hash_table, {"pk": {"S": key}}) is None
 
 
+TOO_LARGE = "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
+
+
 def test_attribute_name_over_64_kb_rejected(raw_ddb, hash_table, key):
-    code, _ = call_error(raw_ddb.put_item, TableName=hash_table,
-                         Item={"pk": {"S": key}, "n" * 65536: {"S": "x"}})
-    assert code == "ValidationException"
+    code, message = call_error(raw_ddb.put_item, TableName=hash_table,
+                               Item={"pk": {"S": key}, "n" * 65536: {"S": "x"}})
+    assert (code, message) == ("ValidationException", TOO_LARGE)
+    assert get(raw_ddb, hash_table, {"pk": {"S": key}}) is None
+
+
+def test_attribute_names_are_checked_wherever_they_enter(raw_ddb, hash_table, key):
+    """Conformance facts I2 and I3: ExpressionAttributeNames, AttributesToGet and
+    AttributeUpdates take the item's name rules."""
+    long = "n" * 65536
+    code, message = call_error(raw_ddb.update_item, TableName=hash_table, Key={"pk": {"S": key}},
+                               UpdateExpression="SET #n = :v", ExpressionAttributeNames={"#n": long},
+                               ExpressionAttributeValues={":v": {"S": "x"}})
+    assert (code, message) == ("ValidationException", TOO_LARGE)
+    code, message = call_error(raw_ddb.get_item, TableName=hash_table, Key={"pk": {"S": key}},
+                               AttributesToGet=[long])
+    assert (code, message) == ("ValidationException", TOO_LARGE)
+    code, message = call_error(raw_ddb.update_item, TableName=hash_table, Key={"pk": {"S": key}},
+                               AttributeUpdates={long: {"Value": {"S": "x"}, "Action": "PUT"}})
+    assert (code, message) == ("ValidationException", TOO_LARGE)
+    for call in (lambda: raw_ddb.get_item(TableName=hash_table, Key={"pk": {"S": key}}, AttributesToGet=[""]),
+                 lambda: raw_ddb.update_item(TableName=hash_table, Key={"pk": {"S": key}},
+                                             AttributeUpdates={"": {"Value": {"S": "x"}, "Action": "PUT"}}),
+                 lambda: raw_ddb.put_item(TableName=hash_table, Item={"pk": {"S": key}, "": {"S": "x"}})):
+        code, message = call_error(lambda **_: call())
+        assert code == "ValidationException" and "Empty attribute name" in message, message
     assert get(raw_ddb, hash_table, {"pk": {"S": key}}) is None
 
 

@@ -569,6 +569,23 @@ def test_exclusive_start_key_outside_partition(ddb, range_table, key):
     assert code == "ValidationException"
     assert message == ("The provided starting key is outside query boundaries based on provided "
                        "conditions")
+    # Also outside a sort key fixed by equality (conformance fact T5).
+    code, message = query_error(ddb, range_table, "pk = :p AND sk = :s", {":p": {"S": key}, ":s": {"N": "1"}},
+                                ExclusiveStartKey={"pk": {"S": key}, "sk": {"N": "2"}})
+    assert (code, message) == ("ValidationException", "The provided starting key is outside query "
+                                                      "boundaries based on provided conditions")
+
+
+def test_query_on_a_partition_only_table_cannot_restart(ddb, hash_table):
+    """Conformance fact T6: a partition holds one item, so no ExclusiveStartKey is valid."""
+    code, message = query_error(ddb, hash_table, "pk = :p", {":p": {"S": "KPQ4X3JE19"}},
+                                ExclusiveStartKey={"pk": {"S": "KPQ4X3JE19"}})
+    assert (code, message) == ("ValidationException", "The provided exclusive start key is invalid: "
+                                                      "ExclusiveStartKey: {pk=AttributeValue: {S:KPQ4X3JE19}}")
+    ddb.put_item(TableName=hash_table, Item={"pk": {"S": "KPQ4X3JE19"}})
+    page = ddb.query(TableName=hash_table, KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": "KPQ4X3JE19"}}, Limit=1)
+    assert len(page["Items"]) == 1 and "LastEvaluatedKey" not in page  # nothing to page through
 
 
 def test_limit_zero(raw_ddb, range_table, key):

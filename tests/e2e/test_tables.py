@@ -565,3 +565,16 @@ def test_gsi_cannot_redefine_an_attribute_type(ddb):
         "One or more parameter values were invalid: Attributes cannot be redefined. Please check "
         "that your attribute has the same type as previously defined. Existing schema: "
         "Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{xyz:N:HASH}]")
+
+
+def test_three_element_key_schema_is_printed_as_the_service_does(raw_ddb):
+    """Conformance fact M6: the list rendered as Java's toString."""
+    code, message = create_error(raw_ddb, KeySchema=[
+        {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"},
+        {"AttributeName": "extra", "KeyType": "RANGE"}])
+    assert (code, message) == (
+        "ValidationException",
+        "1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), "
+        "KeySchemaElement(attributeName=sk, keyType=RANGE), KeySchemaElement(attributeName=extra, "
+        "keyType=RANGE)]' at 'keySchema' failed to satisfy constraint: Member must have length less "
+        "than or equal to 2")
