@@ -451,7 +451,8 @@ Item Project(const Item& item, const std::vector<Path>& paths) {
 
 void AddAttributeNames(const Condition& c, std::set<std::string, std::less<>>* names) {
   for (const Operand& o : c.operands) {
-    if (o.kind == Operand::Kind::kPath || o.kind == Operand::Kind::kSize) {
+    // size() of a literal (args set) names no attribute.
+    if (o.kind == Operand::Kind::kPath || (o.kind == Operand::Kind::kSize && o.args.empty())) {
       names->insert(o.path.steps[0].name);
     }
   }

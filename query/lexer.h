@@ -17,7 +17,7 @@ struct Token {
     kNamePlaceholder,   // #name
     kValuePlaceholder,  // :value
     kNumber,       // digits, only meaningful inside [ ]
-    kPunct,        // = <> < <= > >= ( ) [ ] , . + -
+    kPunct,        // = <> < <= > >= ( ) [ ] , . + -, and any other character (a syntax error)
     kEnd,
   };
   Type type = Type::kEnd;
@@ -29,8 +29,8 @@ struct Token {
   bool IsKeyword(std::string_view keyword) const;
 };
 
-// Splits `text` into tokens ending with kEnd. kValidation on a character outside the
-// language.
+// Splits `text` into tokens ending with kEnd. A character outside the language is a token of
+// its own, which the parser reports as a syntax error at its place.
 Result<std::vector<Token>> Tokenize(std::string_view text, ExpressionKind kind);
 
 // A cursor over tokens with DynamoDB-style error messages.

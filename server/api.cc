@@ -279,7 +279,14 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
 
   thread_local wire::JsonParser parser;
   Result<wire::JsonValue> body = parser.Parse(request.body);
-  if (!body.ok()) return reply->Send(ErrorResponse(body.status(), content_type));
+  if (!body.ok()) {
+    Status error = body.status();
+    // A body that is not JSON gets no message, as DynamoDB answers it (conformance fact P1).
+    if (error.message().rfind(wire::JsonParser::kNotJson, 0) == 0) {
+      error = Status(ErrorKind::kSerialization, "");
+    }
+    return reply->Send(ErrorResponse(error, content_type));
+  }
   if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
 
   auto done = [reply, content_type](Outcome outcome) {

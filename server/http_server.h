@@ -22,7 +22,7 @@ class HttpServer {
     uint16_t port = 8000;  // 0: any free port
     int threads = 1;
     size_t body_limit = 16 * 1024 * 1024;  // larger bodies get HTTP 413
-    size_t header_limit = 16 * 1024;       // larger request heads get HTTP 431
+    size_t header_limit = 16 * 1024;       // larger request heads get HTTP 400
     // Connections open at once; one more is answered 503 and closed.
     size_t max_connections = 1024;
     // A keep-alive connection with no request under way is closed after idle_timeout; a request

@@ -62,9 +62,13 @@ std::function<Status(const Item* current)> ConditionCheck(std::optional<BoundCon
 std::function<Result<db::Mutation>(const Item* current)> UpdateDecision(
     std::optional<BoundCondition> condition, BoundUpdate update, Item key) {
   const std::vector<query::UpdateAction>& actions = update.tree->actions;
+  // AttributeUpdates' DELETE with a set Value removes too (the facts file: "should behave
+  // the same"; not observed on the service).
+  const bool legacy = update.tree->legacy;
   const bool only_removes =
-      !actions.empty() && std::all_of(actions.begin(), actions.end(), [](const query::UpdateAction& a) {
-        return a.kind == query::UpdateAction::Kind::kRemove;
+      !actions.empty() && std::all_of(actions.begin(), actions.end(), [&](const query::UpdateAction& a) {
+        return a.kind == query::UpdateAction::Kind::kRemove ||
+               (legacy && a.kind == query::UpdateAction::Kind::kDelete);
       });
   return [condition = std::move(condition), update = std::move(update), key = std::move(key),
           only_removes](const Item* current) -> Result<db::Mutation> {

@@ -241,9 +241,9 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
     if (has_throughput) {
       db::ProvisionedThroughput& t = d.throughput;
-      // A BillingMode equal to the current one is no change (conformance fact T8).
+      // A BillingMode equal to the current one is no change either (conformance fact T8).
       if (!was_on_demand && throughput->read == t.read_capacity_units && throughput->write == t.write_capacity_units &&
-          (!billing || !on_demand) && !deletion_protection && !table_class) {
+          !deletion_protection && !table_class) {
         return ValidationError(
             "The provisioned throughput for the table will not change. The requested value "
             "equals the current value. Current ReadCapacityUnits provisioned for the table: " +

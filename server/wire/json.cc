@@ -197,8 +197,8 @@ Result<JsonValue> JsonParser::Parse(std::string* body) {
     return Status(ErrorKind::kSerialization, "The request is nested too deeply");
   }
   if (error != simdjson::SUCCESS) {
-    // DynamoDB answers a body that is not JSON with no message at all (conformance fact P1).
-    return Status(ErrorKind::kSerialization, "");
+    return Status(ErrorKind::kSerialization,
+                  std::string(JsonParser::kNotJson) + simdjson::error_message(error));
   }
   if (root.type() != element_type::OBJECT) {
     return Status(ErrorKind::kSerialization, "Start of structure or map found where not expected.");

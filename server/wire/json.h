@@ -50,8 +50,10 @@ class JsonParser {
 
   // Parses `body`, which must be followed by kPadding readable bytes (body->reserve). The
   // whole document is validated (UTF-8, syntax, trailing bytes); nesting is limited to
-  // kMaxDepth. kSerialization when malformed.
+  // kMaxDepth. kSerialization when malformed; a body that is not JSON at all has a message
+  // starting with kNotJson (which the API leaves out, as DynamoDB does).
   Result<JsonValue> Parse(std::string* body);
+  static constexpr std::string_view kNotJson = "Could not parse request body into json: ";
 
   static constexpr size_t kPadding = 64;  // SIMDJSON_PADDING, checked in json.cc
   static constexpr size_t kMaxDepth = 128;  // > 2 levels per item nesting level (32) + request

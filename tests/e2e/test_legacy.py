@@ -682,3 +682,13 @@ def test_conditional_operator_needs_expected(raw_ddb, hash_table, key):
     assert get(raw_ddb, hash_table, {"pk": S(key)}) is None
     raw_ddb.put_item(TableName=hash_table, Item={"pk": S(key)}, Expected={})
     assert get(raw_ddb, hash_table, {"pk": S(key)}) == {"pk": S(key)}
+
+
+def test_attribute_updates_delete_of_a_set_on_a_missing_item_creates_nothing(raw_ddb, hash_table, key):
+    """Conformance fact I1's legacy form: only removals, so no item."""
+    r = raw_ddb.update_item(TableName=hash_table, Key={"pk": S(key)}, ReturnValues="ALL_NEW",
+                            AttributeUpdates={"ss": {"Value": {"SS": ["a"]}, "Action": "DELETE"},
+                                              "b": {"Action": "DELETE"}})
+    assert "Attributes" not in r
+    assert get(raw_ddb, hash_table, {"pk": S(key)}) is None
+

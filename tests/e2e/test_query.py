@@ -599,3 +599,11 @@ def test_limit_zero(raw_ddb, range_table, key):
 def test_missing_table(ddb):
     assert query_error(ddb, unique("missing"), "pk = :p", {":p": {"S": "a"}}) == \
         ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_query_filter_with_size_of_a_literal(ddb, range_table, key):
+    ddb.put_item(TableName=range_table, Item={"pk": {"S": key}, "sk": {"N": "1"}})
+    items = ddb.query(TableName=range_table, KeyConditionExpression="pk = :p", FilterExpression="size(:v) = :n",
+                      ExpressionAttributeValues={":p": {"S": key}, ":v": {"SS": ["a", "b"]}, ":n": {"N": "2"}})["Items"]
+    assert items == [{"pk": {"S": key}, "sk": {"N": "1"}}]
+

@@ -216,3 +216,14 @@ def test_scan_bad_exclusive_start_key(ddb, scan_table):
 def test_scan_missing_table(ddb):
     assert call_error(ddb.scan, TableName=unique("missing")) == \
         ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_filter_with_size_of_a_literal(ddb, scan_table):
+    """size(:v) names no attribute: a filter with it runs (conformance fact E3; it used to
+    take the server down on the filter's attribute names)."""
+    items = ddb.scan(TableName=scan_table, FilterExpression="size(:v) = :three",
+                     ExpressionAttributeValues={":v": {"S": "abc"}, ":three": {"N": "3"}})["Items"]
+    assert items == ddb.scan(TableName=scan_table)["Items"]
+    assert ddb.scan(TableName=scan_table, FilterExpression="size(:v) > :three",
+                    ExpressionAttributeValues={":v": {"S": "abc"}, ":three": {"N": "3"}})["Items"] == []
+
