@@ -253,8 +253,9 @@ Status RemoveAt(Item* item, const Path& path) {
     return Status();
   }
   if (!parent) {
-    // A missing top-level attribute or map entry further up: nothing to remove.
-    return Status();
+    // A nested path whose parent is missing or not the right container: invalid, as for SET
+    // (conformance fact E7; a missing leaf under the right parent is a no-op).
+    return InvalidPath();
   }
   std::vector<AttributeValue>& list = parent->mutable_list();
   uint32_t index = path.steps.back().index;

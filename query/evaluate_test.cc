@@ -184,6 +184,12 @@ TEST_F(EvaluateTest, InvalidPathsForUpdate) {
 }
 
 TEST_F(EvaluateTest, RemoveShiftsListsAndIgnoresMissing) {
+  // A nested path whose parent is missing or of another type (conformance fact E7).
+  for (const char* bad : {"REMOVE s.x", "REMOVE absent.x", "REMOVE arr.x", "REMOVE addr[0]"}) {
+    EXPECT_EQ(Update(bad, item_).status().message(),
+              "The document path provided in the update expression is invalid for update")
+        << bad;
+  }
   Result<Item> r = Update("REMOVE arr[0], arr[2], s, absent, addr.nope", item_);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->at("arr").list().size(), 1u);

@@ -293,6 +293,15 @@ def test_set_list_index_past_the_end_appends(ddb, hash_table, doc):
         *[S(c) for c in "abcdez"], S("early"), S("late"))
 
 
+@pytest.mark.parametrize("path", ["s.c", "l.c", "nothere.c", "s[0]"])
+def test_remove_under_a_missing_or_wrong_parent_is_invalid(ddb, hash_table, doc, path):
+    """Conformance fact E7: as for SET, the parent must exist and be the right container
+    (a missing leaf under a right parent stays a no-op, below)."""
+    code, message = update_error(ddb, hash_table, {"pk": doc["pk"]}, "REMOVE " + path)
+    assert (code, message) == ("ValidationException",
+                               "The document path provided in the update expression is invalid for update")
+
+
 def test_remove_attributes_and_map_entries(ddb, hash_table, doc):
     update(ddb, hash_table, {"pk": doc["pk"]}, "REMOVE s, profile.address.city, nothere, "
                                                "profile.nothere")
