@@ -16,7 +16,6 @@ namespace {
 
 using wire::JsonWriter;
 
-constexpr size_t kMaxTables = 2500;  // as CreateTable
 constexpr int64_t kListPage = 100;   // ListBackups' answers without a Limit
 
 std::string BackupArn(const ServerConfig& config, std::string_view table, std::string_view id) {
@@ -55,7 +54,13 @@ std::optional<std::string_view> ReadBackupArn(RequestReader& r, std::string_view
   return arn;
 }
 
-void WriteBackupDetails(const BackupRecord& b, const ServerConfig& config, JsonWriter& w) {
+// BackupStatus: CREATING, AVAILABLE, or DELETED in DeleteBackup's answer.
+const char* StatusOf(const BackupRecord& b, bool deleted = false) {
+  return deleted ? "DELETED" : b.available ? "AVAILABLE" : "CREATING";
+}
+
+void WriteBackupDetails(const BackupRecord& b, bool deleted, const ServerConfig& config,
+                        JsonWriter& w) {
   w.BeginObject();
   w.Key("BackupArn");
   w.String(BackupArn(config, b.table_name, b.id));
@@ -66,27 +71,11 @@ void WriteBackupDetails(const BackupRecord& b, const ServerConfig& config, JsonW
     w.Int(static_cast<int64_t>(b.size_bytes));
   }
   w.Key("BackupStatus");
-  w.String(b.available ? "AVAILABLE" : "CREATING");
+  w.String(StatusOf(b, deleted));
   w.Key("BackupType");
   w.String("USER");
   w.Key("BackupCreationDateTime");
   w.Double(EpochSeconds(b.created_us));
-  w.EndObject();
-}
-
-void WriteProjection(const db::IndexDefinition& x, JsonWriter& w) {
-  w.Key("Projection");
-  w.BeginObject();
-  w.Key("ProjectionType");
-  w.String(x.projection == db::ProjectionType::kAll       ? "ALL"
-           : x.projection == db::ProjectionType::kInclude ? "INCLUDE"
-                                                          : "KEYS_ONLY");
-  if (x.projection == db::ProjectionType::kInclude) {
-    w.Key("NonKeyAttributes");
-    w.BeginArray();
-    for (const std::string& a : x.non_key_attributes) w.String(a);
-    w.EndArray();
-  }
   w.EndObject();
 }
 
@@ -100,7 +89,8 @@ void WriteThroughput(int64_t read, int64_t write, JsonWriter& w) {
   w.EndObject();
 }
 
-std::string BackupDescription(const BackupRecord& b, const ServerConfig& config) {
+std::string BackupDescription(const BackupRecord& b, const ServerConfig& config,
+                              bool deleted = false) {
   Result<db::TableDefinition> decoded = db::DecodeTableDefinition(b.definition);
   const db::TableDefinition d = decoded.ok() ? std::move(*decoded) : db::TableDefinition();
   const bool on_demand = d.billing_mode == db::BillingMode::kPayPerRequest;
@@ -110,7 +100,7 @@ std::string BackupDescription(const BackupRecord& b, const ServerConfig& config)
   w.Key("BackupDescription");
   w.BeginObject();
   w.Key("BackupDetails");
-  WriteBackupDetails(b, config, w);
+  WriteBackupDetails(b, deleted, config, w);
   w.Key("SourceTableDetails");
   w.BeginObject();
   w.Key("TableName");
@@ -198,7 +188,7 @@ Result<std::string> RunCreate(OperationContext& ctx, const wire::JsonValue& requ
   JsonWriter w(&body);
   w.BeginObject();
   w.Key("BackupDetails");
-  WriteBackupDetails(record, *ctx.config, w);
+  WriteBackupDetails(record, /*deleted=*/false, *ctx.config, w);
   w.EndObject();
   return body;
 }
@@ -226,12 +216,7 @@ Result<std::string> RunDelete(OperationContext& ctx, const wire::JsonValue& requ
     }
     return deleted.status();
   }
-  std::string body = BackupDescription(*deleted, *ctx.config);
-  // The description of a deleted backup says so.
-  const std::string from = deleted->available ? "\"BackupStatus\":\"AVAILABLE\"" : "\"BackupStatus\":\"CREATING\"";
-  size_t at = body.find(from);
-  if (at != std::string::npos) body.replace(at, from.size(), "\"BackupStatus\":\"DELETED\"");
-  return body;
+  return BackupDescription(*deleted, *ctx.config, /*deleted=*/true);
 }
 
 Result<std::string> RunList(OperationContext& ctx, const wire::JsonValue& request) {
@@ -284,7 +269,7 @@ Result<std::string> RunList(OperationContext& ctx, const wire::JsonValue& reques
     w.Key("BackupCreationDateTime");
     w.Double(EpochSeconds(b.created_us));
     w.Key("BackupStatus");
-    w.String(b.available ? "AVAILABLE" : "CREATING");
+    w.String(StatusOf(b));
     w.Key("BackupType");
     w.String("USER");
     if (b.available) {
@@ -386,11 +371,7 @@ Status MakeRestoredDefinition(OperationContext& ctx, const std::string& target,
   if (ctx.db->FindTable(target)) {
     return Status(ErrorKind::kTableAlreadyExists, "Table already exists: " + target);
   }
-  if (ctx.db->TableNames().size() >= kMaxTables) {
-    return Status(ErrorKind::kLimitExceeded,
-                  "Subscriber limit exceeded: You have exceeded the maximum number of tables "
-                  "allowed: " + std::to_string(kMaxTables));
-  }
+  CIRRUS_RETURN_IF_ERROR(CheckTableQuota(*ctx.db));
   const int64_t now = NowMicros();
   d.name = target;
   d.table_id = db::NewTableId();

@@ -204,6 +204,14 @@ bool ReadThroughputSettings(RequestReader& r, db::TableDefinition* d) {
   return given;
 }
 
+Status CheckTableQuota(const db::Database& db) {
+  constexpr size_t kMaxTables = 2500;
+  if (db.TableNames().size() < kMaxTables) return Status();
+  return Status(ErrorKind::kLimitExceeded,
+                "Subscriber limit exceeded: You have exceeded the maximum number of tables "
+                "allowed: " + std::to_string(kMaxTables));
+}
+
 Status TableBeingRestored(const db::Table& table) {
   if (!table.definition().restore.in_progress) return Status();
   return Status(ErrorKind::kResourceInUse,

@@ -44,6 +44,10 @@ Status TableBeingRestored(const db::Table& table);
 // ResourceNotFoundException as the control plane words it.
 Status TableNotFound(std::string_view name);
 
+// AWS's default quota of tables per region (2,500): LimitExceededException when there is no
+// room for one more (CreateTable, the restores).
+Status CheckTableQuota(const db::Database& db);
+
 // ProvisionedThroughput {ReadCapacityUnits, WriteCapacityUnits}, both required, >= 1.
 struct Throughput {
   int64_t read = 0;

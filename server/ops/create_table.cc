@@ -10,8 +10,6 @@
 namespace cirrus::server {
 namespace {
 
-constexpr size_t kMaxTables = 2500;             // AWS's default per-region quota
-
 std::string NameList(const std::vector<std::string>& names) {
   std::string out = "[";
   for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
@@ -142,11 +140,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   }
   if (throughput) CIRRUS_RETURN_IF_ERROR(CheckThroughputQuota(*throughput));
   if (sse.asks_for_kms) return SseRefused();
-  if (ctx.db->TableNames().size() >= kMaxTables) {
-    return Status(ErrorKind::kLimitExceeded,
-                  "Subscriber limit exceeded: You have exceeded the maximum number of tables "
-                  "allowed: " + std::to_string(kMaxTables));
-  }
+  CIRRUS_RETURN_IF_ERROR(CheckTableQuota(*ctx.db));
 
   def.name = *table_name;
   def.table_id = db::NewTableId();

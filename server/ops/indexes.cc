@@ -262,6 +262,20 @@ void WriteKeySchema(const db::KeySchema& schema, JsonWriter& w) {
   w.EndArray();
 }
 
+void WriteProjection(const db::IndexDefinition& index, wire::JsonWriter& w) {
+  w.Key("Projection");
+  w.BeginObject();
+  w.Key("ProjectionType");
+  w.String(ProjectionName(index.projection));
+  if (index.projection == db::ProjectionType::kInclude) {
+    w.Key("NonKeyAttributes");
+    w.BeginArray();
+    for (const std::string& name : index.non_key_attributes) w.String(name);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
 void WriteIndexDescriptions(const db::Table& table, const ServerConfig& config, JsonWriter& w) {
   const bool on_demand = table.definition().billing_mode == db::BillingMode::kPayPerRequest;
   for (db::IndexKind kind : {db::IndexKind::kGlobal, db::IndexKind::kLocal}) {
@@ -280,17 +294,7 @@ void WriteIndexDescriptions(const db::Table& table, const ServerConfig& config, 
       w.String(d.name);
       w.Key("KeySchema");
       WriteKeySchema(d.key_schema, w);
-      w.Key("Projection");
-      w.BeginObject();
-      w.Key("ProjectionType");
-      w.String(ProjectionName(d.projection));
-      if (d.projection == db::ProjectionType::kInclude) {
-        w.Key("NonKeyAttributes");
-        w.BeginArray();
-        for (const std::string& name : d.non_key_attributes) w.String(name);
-        w.EndArray();
-      }
-      w.EndObject();
+      WriteProjection(d, w);
       if (global) {
         w.Key("IndexStatus");
         w.String(StatusName(d.status));

@@ -62,6 +62,10 @@ Status CheckIndexLimits(const std::vector<db::IndexDefinition>& indexes);
 void WriteIndexDescriptions(const db::Table& table, const ServerConfig& config,
                             wire::JsonWriter& w);
 
+// "Projection": {ProjectionType, NonKeyAttributes} of an index, as TableDescription and
+// DescribeBackup show it.
+void WriteProjection(const db::IndexDefinition& index, wire::JsonWriter& w);
+
 // KeySchema as TableDescription shows it.
 void WriteKeySchema(const db::KeySchema& schema, wire::JsonWriter& w);
 
