@@ -72,8 +72,8 @@ enum StreamField : uint64_t {
 enum IndexField : uint64_t {
   kIndexFieldName = 1,
   kIndexFieldKind = 2,
-  kIndexFieldPartitionKey = 3,
-  kIndexFieldSortKey = 4,
+  kIndexFieldPartitionKey = 3,  // repeated: a multi-attribute GSI's, in order
+  kIndexFieldSortKey = 4,       // repeated, as kIndexFieldPartitionKey
   kIndexFieldProjection = 5,
   kIndexFieldNonKeyAttribute = 6,  // repeated
   kIndexFieldStorageId = 7,
@@ -104,6 +104,12 @@ class FieldWriter {
     tmp.push_back(static_cast<char>(a.type));
     Bytes(f, tmp);
   }
+  // One field per attribute, in order (tables and streams have one partition key and at most
+  // one sort key; the fields were single before multi-attribute GSI keys).
+  void Keys(uint64_t partition_field, uint64_t sort_field, const KeySchema& schema) {
+    for (const KeyAttribute& a : schema.partition_keys) Key(partition_field, a);
+    for (const KeyAttribute& a : schema.sort_keys) Key(sort_field, a);
+  }
 
  private:
   std::string* out_;
@@ -127,13 +133,19 @@ bool ReadKey(std::string_view bytes, KeyAttribute* a) {
   return true;
 }
 
+bool AppendKey(std::string_view bytes, std::vector<KeyAttribute>* keys) {
+  KeyAttribute a;
+  if (!ReadKey(bytes, &a) || keys->size() >= kMaxKeyAttributesPerRole) return false;
+  keys->push_back(std::move(a));
+  return true;
+}
+
 std::string EncodeIndex(const IndexDefinition& x) {
   std::string out;
   FieldWriter w(&out);
   w.Bytes(kIndexFieldName, x.name);
   w.Int(kIndexFieldKind, static_cast<int64_t>(x.kind));
-  w.Key(kIndexFieldPartitionKey, x.key_schema.partition_key);
-  if (x.key_schema.sort_key) w.Key(kIndexFieldSortKey, *x.key_schema.sort_key);
+  w.Keys(kIndexFieldPartitionKey, kIndexFieldSortKey, x.key_schema);
   w.Int(kIndexFieldProjection, static_cast<int64_t>(x.projection));
   for (const std::string& a : x.non_key_attributes) w.Bytes(kIndexFieldNonKeyAttribute, a);
   w.Int(kIndexFieldStorageId, x.storage_id);
@@ -153,13 +165,8 @@ bool DecodeIndex(std::string_view bytes, IndexDefinition* x) {
     int64_t i = 0;
     switch (field) {
       case kIndexFieldName: x->name = std::string(value); break;
-      case kIndexFieldPartitionKey: if (!ReadKey(value, &x->key_schema.partition_key)) return false; break;
-      case kIndexFieldSortKey: {
-        KeyAttribute a;
-        if (!ReadKey(value, &a)) return false;
-        x->key_schema.sort_key = std::move(a);
-        break;
-      }
+      case kIndexFieldPartitionKey: if (!AppendKey(value, &x->key_schema.partition_keys)) return false; break;
+      case kIndexFieldSortKey: if (!AppendKey(value, &x->key_schema.sort_keys)) return false; break;
       case kIndexFieldNonKeyAttribute: x->non_key_attributes.emplace_back(value); break;
       case kIndexFieldKind:
       case kIndexFieldProjection:
@@ -181,7 +188,7 @@ bool DecodeIndex(std::string_view bytes, IndexDefinition* x) {
         break;  // newer field
     }
   }
-  return !x->name.empty() && x->partition_count > 0;
+  return !x->name.empty() && x->partition_count > 0 && !x->key_schema.partition_keys.empty();
 }
 
 }  // namespace
@@ -196,10 +203,11 @@ const IndexDefinition* TableDefinition::FindIndex(std::string_view index_name) c
 void TableDefinition::SyncAttributeDefinitions() {
   std::vector<KeyAttribute> used;
   auto use = [&](const KeySchema& schema) {
-    for (const KeyAttribute* a : {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
-      if (!a) continue;
-      auto same = [&](const KeyAttribute& b) { return b.name == a->name; };
-      if (std::find_if(used.begin(), used.end(), same) == used.end()) used.push_back(*a);
+    for (const std::vector<KeyAttribute>* role : {&schema.partition_keys, &schema.sort_keys}) {
+      for (const KeyAttribute& a : *role) {
+        auto same = [&](const KeyAttribute& b) { return b.name == a.name; };
+        if (std::find_if(used.begin(), used.end(), same) == used.end()) used.push_back(a);
+      }
     }
   };
   use(key_schema);
@@ -224,8 +232,7 @@ std::string EncodeTableDefinition(const TableDefinition& d) {
   w.Bytes(kFieldName, d.name);
   w.Bytes(kFieldTableId, d.table_id);
   w.Int(kFieldStorageId, d.storage_id);
-  w.Key(kFieldPartitionKey, d.key_schema.partition_key);
-  if (d.key_schema.sort_key) w.Key(kFieldSortKey, *d.key_schema.sort_key);
+  w.Keys(kFieldPartitionKey, kFieldSortKey, d.key_schema);
   for (const KeyAttribute& a : d.attribute_definitions) w.Key(kFieldAttributeDefinition, a);
   w.Int(kFieldPartitionCount, d.partition_count);
   w.Int(kFieldCreationTime, d.creation_time_us);
@@ -294,13 +301,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
       case kFieldTtlAttribute: d.ttl.attribute = std::string(bytes); break;
       case kFieldRestoreBackup: d.restore.backup_id = std::string(bytes); break;
       case kFieldRestoreSourceTable: d.restore.source_table_arn = std::string(bytes); break;
-      case kFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
-      case kFieldSortKey: {
-        KeyAttribute a;
-        ok = ReadKey(bytes, &a);
-        d.key_schema.sort_key = std::move(a);
-        break;
-      }
+      case kFieldPartitionKey: ok = AppendKey(bytes, &d.key_schema.partition_keys); break;
+      case kFieldSortKey: ok = AppendKey(bytes, &d.key_schema.sort_keys); break;
       case kFieldAttributeDefinition: {
         KeyAttribute a;
         ok = ReadKey(bytes, &a);
@@ -379,8 +381,8 @@ Result<TableDefinition> DecodeTableDefinition(std::string_view stored) {
     }
     if (!ok) return corrupt;
   }
-  if (d.name.empty() || d.partition_count == 0 ||
-      (d.partition_count & (d.partition_count - 1)) != 0) {
+  if (d.name.empty() || d.partition_count == 0 || d.key_schema.partition_keys.size() != 1 ||
+      d.key_schema.sort_keys.size() > 1 || (d.partition_count & (d.partition_count - 1)) != 0) {
     return corrupt;
   }
   return d;
@@ -395,8 +397,7 @@ std::string EncodeStreamDefinition(const StreamDefinition& d) {
   w.Bytes(kStreamFieldTableId, d.table_id);
   w.Bytes(kStreamFieldLabel, d.label);
   w.Int(kStreamFieldViewType, static_cast<int64_t>(d.view_type));
-  w.Key(kStreamFieldPartitionKey, d.key_schema.partition_key);
-  if (d.key_schema.sort_key) w.Key(kStreamFieldSortKey, *d.key_schema.sort_key);
+  w.Keys(kStreamFieldPartitionKey, kStreamFieldSortKey, d.key_schema);
   w.Int(kStreamFieldShardCount, d.shard_count);
   w.Int(kStreamFieldStartSequence, static_cast<int64_t>(d.start_sequence));
   w.Int(kStreamFieldCreated, d.created_us);
@@ -421,13 +422,8 @@ Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored) {
       case kStreamFieldTableName: d.table_name = std::string(bytes); break;
       case kStreamFieldTableId: d.table_id = std::string(bytes); break;
       case kStreamFieldLabel: d.label = std::string(bytes); break;
-      case kStreamFieldPartitionKey: ok = ReadKey(bytes, &d.key_schema.partition_key); break;
-      case kStreamFieldSortKey: {
-        KeyAttribute a;
-        ok = ReadKey(bytes, &a);
-        d.key_schema.sort_key = std::move(a);
-        break;
-      }
+      case kStreamFieldPartitionKey: ok = AppendKey(bytes, &d.key_schema.partition_keys); break;
+      case kStreamFieldSortKey: ok = AppendKey(bytes, &d.key_schema.sort_keys); break;
       case kStreamFieldId:
       case kStreamFieldViewType:
       case kStreamFieldShardCount:
@@ -451,7 +447,7 @@ Result<StreamDefinition> DecodeStreamDefinition(std::string_view stored) {
     }
     if (!ok) return corrupt;
   }
-  if (d.stream_id == 0 || d.shard_count == 0) return corrupt;
+  if (d.stream_id == 0 || d.shard_count == 0 || d.key_schema.partition_keys.size() != 1) return corrupt;
   return d;
 }
 

@@ -43,7 +43,13 @@ TEST(CatalogTest, TableDefinitionRoundTrips) {
   lsi.key_schema = KeySchema::PartitionAndSort("pk", ScalarType::kS, "total", ScalarType::kN);
   lsi.projection = ProjectionType::kKeysOnly;
   lsi.storage_id = 79;
-  d.indexes = {gsi, lsi};
+  IndexDefinition multi;  // a multi-attribute GSI key keeps its order
+  multi.name = "byRegion";
+  multi.kind = IndexKind::kGlobal;
+  multi.key_schema = {{{"region", ScalarType::kS}, {"tier", ScalarType::kN}},
+                      {{"at", ScalarType::kN}, {"pk", ScalarType::kS}, {"code", ScalarType::kB}}};
+  multi.storage_id = 80;
+  d.indexes = {gsi, lsi, multi};
   Result<TableDefinition> back = DecodeTableDefinition(EncodeTableDefinition(d));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(*back, d);

@@ -27,10 +27,8 @@ Index::Index(IndexDefinition definition, const KeySchema& table_schema,
       key_attributes_.push_back(name);
     }
   };
-  add(definition_.key_schema.partition_key.name);
-  if (definition_.key_schema.sort_key) add(definition_.key_schema.sort_key->name);
-  add(table_schema.partition_key.name);
-  if (table_schema.sort_key) add(table_schema.sort_key->name);
+  for (const std::string& name : definition_.key_schema.names()) add(name);
+  for (const std::string& name : table_schema.names()) add(name);
 }
 
 Status Index::Validate(const Item& item) const {
@@ -53,14 +51,20 @@ Status Index::Validate(const Item& item) const {
     }
     return codec_.ValidateKeyValue(key, v, partition);
   };
-  CIRRUS_RETURN_IF_ERROR(check(definition_.key_schema.partition_key, true));
-  if (definition_.key_schema.sort_key) CIRRUS_RETURN_IF_ERROR(check(*definition_.key_schema.sort_key, false));
+  for (const KeyAttribute& key : definition_.key_schema.partition_keys) {
+    CIRRUS_RETURN_IF_ERROR(check(key, true));
+  }
+  for (const KeyAttribute& key : definition_.key_schema.sort_keys) {
+    CIRRUS_RETURN_IF_ERROR(check(key, false));
+  }
   return Status();
 }
 
 bool Index::Covers(const Item& item) const {
   const KeySchema& keys = definition_.key_schema;
-  return item.count(keys.partition_key.name) && (!keys.sort_key || item.count(keys.sort_key->name));
+  auto present = [&](const KeyAttribute& key) { return item.count(key.name) > 0; };
+  return std::all_of(keys.partition_keys.begin(), keys.partition_keys.end(), present) &&
+         std::all_of(keys.sort_keys.begin(), keys.sort_keys.end(), present);
 }
 
 std::optional<std::string> Index::EntryKey(const Item& item, std::string_view table_key) const {

@@ -12,7 +12,8 @@
 
 namespace cirrus::db {
 
-// A secondary index: which items it holds (sparse: those with every index key attribute),
+// A secondary index: which items it holds (sparse: those with every index key attribute, all
+// of a multi-attribute GSI's components),
 // under which stored key, with which attributes (its projection).
 //   entry key  := index stored key (KeyCodec of the index key schema) ++ table stored key
 //   entry item := the index and table key attributes, plus the projection's attributes

@@ -30,8 +30,8 @@ class IndexDatabaseTest : public ::testing::Test {
     IndexDefinition x;
     x.name = std::move(name);
     x.kind = IndexKind::kGlobal;
-    x.key_schema.partition_key = {std::move(pk), ScalarType::kS};
-    if (sk) x.key_schema.sort_key = KeyAttribute{*sk, ScalarType::kN};
+    x.key_schema.partition_keys = {{std::move(pk), ScalarType::kS}};
+    if (sk) x.key_schema.sort_keys = {KeyAttribute{*sk, ScalarType::kN}};
     x.projection = projection;
     x.partition_count = 4;
     return x;

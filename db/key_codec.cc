@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 
 namespace cirrus::db {
@@ -119,17 +120,26 @@ ValueType ToValueType(ScalarType type) {
 std::string_view TypeName(ScalarType type) { return cirrus::TypeName(ToValueType(type)); }
 
 KeySchema KeySchema::PartitionOnly(std::string name, ScalarType type) {
-  return KeySchema{KeyAttribute{std::move(name), type}, std::nullopt};
+  return KeySchema{{KeyAttribute{std::move(name), type}}, {}};
 }
 
 KeySchema KeySchema::PartitionAndSort(std::string pk_name, ScalarType pk_type,
                                       std::string sk_name, ScalarType sk_type) {
-  return KeySchema{KeyAttribute{std::move(pk_name), pk_type},
-                   KeyAttribute{std::move(sk_name), sk_type}};
+  return KeySchema{{KeyAttribute{std::move(pk_name), pk_type}},
+                   {KeyAttribute{std::move(sk_name), sk_type}}};
+}
+
+std::vector<std::string> KeySchema::names() const {
+  std::vector<std::string> out;
+  for (const KeyAttribute& a : partition_keys) out.push_back(a.name);
+  for (const KeyAttribute& a : sort_keys) out.push_back(a.name);
+  return out;
 }
 
 bool KeySchema::IsKeyAttribute(std::string_view name) const {
-  return partition_key.name == name || (sort_key && sort_key->name == name);
+  auto named = [&](const KeyAttribute& a) { return a.name == name; };
+  return std::any_of(partition_keys.begin(), partition_keys.end(), named) ||
+         std::any_of(sort_keys.begin(), sort_keys.end(), named);
 }
 
 KeyCodec::KeyCodec(KeySchema schema) : schema_(std::move(schema)) {}
@@ -147,9 +157,10 @@ void KeyCodec::AppendPrefix(const AttributeValue& value, std::string* out) {
   AppendEscaped(value.scalar(), out);
 }
 
-std::string KeyCodec::PartitionPrefix(const AttributeValue& pk) const {
+std::string KeyCodec::PartitionPrefix(std::span<const AttributeValue> values) const {
+  assert(values.size() == schema_.partition_keys.size());
   std::string encoded;
-  AppendEncoded(pk, &encoded);
+  for (const AttributeValue& v : values) AppendEncoded(v, &encoded);
   std::string out;
   out.reserve(8 + encoded.size());
   AppendBigEndian64(XXH64(encoded.data(), encoded.size(), 0), &out);
@@ -186,38 +197,36 @@ Status KeyCodec::ValidateKeyValue(const KeyAttribute& attribute, const Attribute
 }
 
 Status KeyCodec::EncodeKeyOf(const Item& item, std::string* out) const {
-  auto pk = item.find(schema_.partition_key.name);
-  if (pk == item.end()) {
-    return ValidationError("One or more parameter values were invalid: Missing the key " +
-                           schema_.partition_key.name + " in the item");
-  }
-  CIRRUS_RETURN_IF_ERROR(ValidateKeyValue(schema_.partition_key, pk->second, true));
-  const AttributeValue* sk_value = nullptr;
-  if (schema_.sort_key) {
-    auto sk = item.find(schema_.sort_key->name);
-    if (sk == item.end()) {
-      return ValidationError("One or more parameter values were invalid: Missing the key " +
-                             schema_.sort_key->name + " in the item");
+  // The partition key values are hashed together, so they are found and checked first.
+  const AttributeValue* found[2 * kMaxKeyAttributesPerRole];
+  size_t n = 0;
+  for (const std::vector<KeyAttribute>* role : {&schema_.partition_keys, &schema_.sort_keys}) {
+    const bool partition = role == &schema_.partition_keys;
+    for (const KeyAttribute& attribute : *role) {
+      auto it = item.find(attribute.name);
+      if (it == item.end()) {
+        return ValidationError("One or more parameter values were invalid: Missing the key " +
+                               attribute.name + " in the item");
+      }
+      CIRRUS_RETURN_IF_ERROR(ValidateKeyValue(attribute, it->second, partition));
+      found[n++] = &it->second;
     }
-    CIRRUS_RETURN_IF_ERROR(ValidateKeyValue(*schema_.sort_key, sk->second, false));
-    sk_value = &sk->second;
   }
-  *out += PartitionPrefix(pk->second);
-  if (sk_value) AppendEncoded(*sk_value, out);
+  const size_t partition_count = schema_.partition_keys.size();
+  std::string encoded;
+  for (size_t i = 0; i < partition_count; ++i) AppendEncoded(*found[i], &encoded);
+  AppendBigEndian64(XXH64(encoded.data(), encoded.size(), 0), out);
+  *out += encoded;
+  for (size_t i = partition_count; i < n; ++i) AppendEncoded(*found[i], out);
   return Status();
 }
 
 Status KeyCodec::EncodeKey(const Item& key, std::string* out) const {
-  size_t expected = schema_.sort_key ? 2 : 1;
-  if (key.size() != expected) return KeyMismatch();
-  auto pk = key.find(schema_.partition_key.name);
-  if (pk == key.end() || pk->second.type() != ToValueType(schema_.partition_key.type)) {
-    return KeyMismatch();
-  }
-  if (schema_.sort_key) {
-    auto sk = key.find(schema_.sort_key->name);
-    if (sk == key.end() || sk->second.type() != ToValueType(schema_.sort_key->type)) {
-      return KeyMismatch();
+  if (key.size() != schema_.partition_keys.size() + schema_.sort_keys.size()) return KeyMismatch();
+  for (const std::vector<KeyAttribute>* role : {&schema_.partition_keys, &schema_.sort_keys}) {
+    for (const KeyAttribute& attribute : *role) {
+      auto it = key.find(attribute.name);
+      if (it == key.end() || it->second.type() != ToValueType(attribute.type)) return KeyMismatch();
     }
   }
   return EncodeKeyOf(key, out);
@@ -227,13 +236,12 @@ Result<Item> KeyCodec::DecodeKey(std::string_view stored) const {
   if (stored.size() < 8) return InternalError("corrupt stored key");
   std::string_view in = stored.substr(8);
   Item key;
-  AttributeValue pk;
-  if (!DecodeValue(schema_.partition_key.type, &in, &pk)) return InternalError("corrupt stored key");
-  key.emplace(schema_.partition_key.name, std::move(pk));
-  if (schema_.sort_key) {
-    AttributeValue sk;
-    if (!DecodeValue(schema_.sort_key->type, &in, &sk)) return InternalError("corrupt stored key");
-    key.emplace(schema_.sort_key->name, std::move(sk));
+  for (const std::vector<KeyAttribute>* role : {&schema_.partition_keys, &schema_.sort_keys}) {
+    for (const KeyAttribute& attribute : *role) {
+      AttributeValue value;
+      if (!DecodeValue(attribute.type, &in, &value)) return InternalError("corrupt stored key");
+      key.emplace(attribute.name, std::move(value));
+    }
   }
   if (!in.empty()) return InternalError("corrupt stored key");
   return key;

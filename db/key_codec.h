@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "db/item/attribute_value.h"
 #include "db/item/status.h"
@@ -22,24 +24,37 @@ struct KeyAttribute {
   friend bool operator==(const KeyAttribute&, const KeyAttribute&) = default;
 };
 
-// A table's primary key: a partition key and an optional sort key.
+// A primary key: partition key (HASH) attributes, then sort key (RANGE) attributes, each group
+// in declared order. A table or LSI has one partition key and at most one sort key; a GSI
+// (multi-attribute keys, DynamoDB since November 2025) has 1-4 HASH and 0-4 RANGE
+// attributes, and its key value is the tuple of their values.
 struct KeySchema {
-  KeyAttribute partition_key;
-  std::optional<KeyAttribute> sort_key;
+  std::vector<KeyAttribute> partition_keys;
+  std::vector<KeyAttribute> sort_keys;
 
   static KeySchema PartitionOnly(std::string name, ScalarType type);
   static KeySchema PartitionAndSort(std::string pk_name, ScalarType pk_type, std::string sk_name,
                                     ScalarType sk_type);
+  // The first partition key and sort key attribute: for a table or LSI, its only ones.
+  const KeyAttribute& partition_key() const { return partition_keys.front(); }
+  const KeyAttribute* sort_key() const { return sort_keys.empty() ? nullptr : &sort_keys.front(); }
+  bool multi_attribute() const { return partition_keys.size() > 1 || sort_keys.size() > 1; }
+  // Every key attribute's name: partition keys, then sort keys.
+  std::vector<std::string> names() const;
   bool IsKeyAttribute(std::string_view name) const;
   friend bool operator==(const KeySchema&, const KeySchema&) = default;
 };
 
+constexpr size_t kMaxKeyAttributesPerRole = 4;  // a GSI's HASH (or RANGE) attributes
+
 constexpr size_t kMaxPartitionKeyBytes = 2048;
 constexpr size_t kMaxSortKeyBytes = 1024;
 
-// Stored key := hash:u64be  encode(pk)  [encode(sk)]
-//   hash:  XXH64(encode(pk), seed 0); it routes the item to a partition (PartitionOf) and
-//          orders a table's keys so that a Scan segment is one hash range.
+// Stored key := hash:u64be  encode(pk1) .. encode(pkN)  encode(sk1) .. encode(skM)
+//   hash:  XXH64(encode(pk1) .. encode(pkN), seed 0); it routes the item to a partition
+//          (PartitionOf) and orders a table's keys so that a Scan segment is one hash range.
+//   Every encode(v) is prefix-free, so memcmp of the concatenation orders the sort key tuples
+//   component by component, each by its own type; N = 1, M <= 1 for tables and LSIs.
 //   S, B:  the bytes, 0x00 escaped as 0x00 0xFF, ended by 0x00 0x01
 //   N:     0x01 for zero; otherwise a class byte (0x00 negative, 0x02 positive), the exponent
 //          biased by 129 as one byte, then digit pairs as bytes 2 + 10*d1 + d2 (a last odd
@@ -67,9 +82,11 @@ class KeyCodec {
   // The key attributes of a stored key. kInternal if `stored` is not one of ours.
   Result<Item> DecodeKey(std::string_view stored) const;
 
-  // hash:u64be encode(pk): the prefix shared by every item with this partition key value.
-  // REQUIRES: `pk` has the partition key's type (checked by ValidateKeyValue).
-  std::string PartitionPrefix(const AttributeValue& pk) const;
+  // hash:u64be encode(pk1) .. encode(pkN): the prefix shared by every item with these
+  // partition key values. REQUIRES: one value per partition key attribute, of its type
+  // (checked by ValidateKeyValue).
+  std::string PartitionPrefix(std::span<const AttributeValue> values) const;
+  std::string PartitionPrefix(const AttributeValue& pk) const { return PartitionPrefix({&pk, 1}); }
   // Appends encode(value) for a sort-key bound. REQUIRES: the sort key's type.
   static void AppendEncoded(const AttributeValue& value, std::string* out);
   // Appends the escaped bytes of an S or B value without its terminator: every stored sort

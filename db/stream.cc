@@ -21,10 +21,8 @@ std::optional<ChangeKind> ClassifyChange(const Item* old_item, const Item* new_i
 
 Item KeysOf(const Item& item, const KeySchema& schema) {
   Item keys;
-  for (const KeyAttribute* a :
-       {&schema.partition_key, schema.sort_key ? &*schema.sort_key : nullptr}) {
-    if (!a) continue;
-    auto it = item.find(a->name);
+  for (const std::string& name : schema.names()) {
+    auto it = item.find(name);
     if (it != item.end()) keys.emplace(it->first, it->second);
   }
   return keys;

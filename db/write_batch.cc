@@ -30,7 +30,7 @@ std::string CollectionKey(const Table& table, std::string_view stored_key) {
   // without its sort key. A key that does not decode was refused before it got here.
   Result<Item> decoded = table.codec().DecodeKey(stored_key);
   if (decoded.ok()) {
-    key += table.codec().PartitionPrefix(decoded->at(table.codec().schema().partition_key.name));
+    key += table.codec().PartitionPrefix(decoded->at(table.codec().schema().partition_key().name));
   }
   return key;
 }

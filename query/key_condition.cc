@@ -42,13 +42,13 @@ Status CollectLeaves(const Condition& c, std::vector<const Condition*>* leaves) 
 }  // namespace
 
 Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Values& values,
-                                         const KeyAttributeRef& partition_key,
-                                         const std::optional<KeyAttributeRef>& sort_key) {
+                                         const QueryKeys& keys) {
   std::vector<const Condition*> leaves;
   CIRRUS_RETURN_IF_ERROR(CollectLeaves(condition, &leaves));
 
-  const Condition* pk_condition = nullptr;
-  const Condition* sk_condition = nullptr;
+  // The condition on each key attribute, by position in keys.partition_keys / sort_keys.
+  std::vector<const Condition*> pk_conditions(keys.partition_keys.size());
+  std::vector<const Condition*> sk_conditions(keys.sort_keys.size());
   bool non_key = false;  // a condition on an attribute of neither key
   for (const Condition* leaf : leaves) {
     // Exactly one operand names an attribute (a top-level one); the others are :values.
@@ -71,11 +71,13 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
     }
     const std::string& name = path->steps[0].name;
     const Condition** slot = nullptr;
-    if (name == partition_key.name) {
-      slot = &pk_condition;
-    } else if (sort_key && name == sort_key->name) {
-      slot = &sk_condition;
-    } else {
+    for (size_t i = 0; i < keys.partition_keys.size() && !slot; ++i) {
+      if (keys.partition_keys[i].name == name) slot = &pk_conditions[i];
+    }
+    for (size_t i = 0; i < keys.sort_keys.size() && !slot; ++i) {
+      if (keys.sort_keys[i].name == name) slot = &sk_conditions[i];
+    }
+    if (!slot) {
       non_key = true;  // reported after a missing partition key (conformance fact M9)
       continue;
     }
@@ -84,18 +86,57 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
     }
     *slot = leaf;
   }
-  if (!pk_condition) {
-    return ValidationError("Query condition missed key schema element: " + partition_key.name);
-  }
-  if (non_key) return ValidationError("Query key condition not supported");
   // Equality is the only condition a partition key takes ("pk = :v" or ":v = pk").
-  if (pk_condition->kind != Condition::Kind::kCompare ||
-      pk_condition->comparator != Comparator::kEq) {
-    return ValidationError("Query key condition not supported");
+  auto is_equality = [](const Condition* c) {
+    return c && c->kind == Condition::Kind::kCompare && c->comparator == Comparator::kEq;
+  };
+  if (keys.partition_keys.size() == 1) {
+    if (!pk_conditions[0]) {
+      return ValidationError("Query condition missed key schema element: " +
+                             keys.partition_keys[0].name);
+    }
+    if (non_key || !is_equality(pk_conditions[0])) {
+      return ValidationError("Query key condition not supported");
+    }
+  } else {
+    // A multi-attribute partition key: every attribute by equality. The service's text is
+    // not known; ours names the attributes that lack it.
+    std::string lacking;
+    for (size_t i = 0; i < keys.partition_keys.size(); ++i) {
+      if (!is_equality(pk_conditions[i])) {
+        lacking += (lacking.empty() ? "" : ", ") + keys.partition_keys[i].name;
+      }
+    }
+    if (!lacking.empty()) {
+      return ValidationError("Query key condition not supported: HASH key attributes " + lacking +
+                             " must have equality conditions specified in the query");
+    }
+    if (non_key) return ValidationError("Query key condition not supported");
+  }
+  // Sort key attributes: a leading run, equality on all but the last.
+  size_t sort_count = 0;  // conditions cover sort_keys[0 .. sort_count-1]
+  for (size_t i = 0; i < sk_conditions.size(); ++i) {
+    if (sk_conditions[i]) sort_count = i + 1;
+  }
+  if (sort_count > 1) {
+    std::string lacking;
+    for (size_t i = 0; i + 1 < sort_count; ++i) {
+      if (!is_equality(sk_conditions[i])) lacking += (lacking.empty() ? "" : ", ") + keys.sort_keys[i].name;
+    }
+    if (!lacking.empty()) {
+      return ValidationError("Query key condition not supported: RANGE key attributes " + lacking +
+                             " must have equality conditions specified in the query because a "
+                             "condition is present on key attribute " +
+                             keys.sort_keys[sort_count - 1].name);
+    }
   }
 
   auto value_of = [&](const Condition* c, size_t i) -> const AttributeValue& {
     return *values[c->operands[i].slot];
+  };
+  // The value of "key = :v" or ":v = key".
+  auto equal_value = [&](const Condition* c) -> const AttributeValue& {
+    return value_of(c, c->operands[0].kind == Operand::Kind::kPath ? 1 : 0);
   };
   auto check_type = [](const AttributeValue& v, const KeyAttributeRef& key) -> Status {
     if (v.type() != key.type) {
@@ -107,12 +148,18 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
   };
 
   KeyCondition result;
-  const size_t pk_value_index = pk_condition->operands[0].kind == Operand::Kind::kPath ? 1 : 0;
-  result.partition_value = value_of(pk_condition, pk_value_index);
-  CIRRUS_RETURN_IF_ERROR(check_type(result.partition_value, partition_key));
+  for (size_t i = 0; i < keys.partition_keys.size(); ++i) {
+    result.partition_values.push_back(equal_value(pk_conditions[i]));
+    CIRRUS_RETURN_IF_ERROR(check_type(result.partition_values.back(), keys.partition_keys[i]));
+  }
+  for (size_t i = 0; i + 1 < sort_count; ++i) {
+    result.sort_prefix.push_back(equal_value(sk_conditions[i]));
+    CIRRUS_RETURN_IF_ERROR(check_type(result.sort_prefix.back(), keys.sort_keys[i]));
+  }
 
-  if (sk_condition) {
-    const Condition* c = sk_condition;
+  if (sort_count > 0) {
+    const Condition* c = sk_conditions[sort_count - 1];
+    const KeyAttributeRef& sort_key = keys.sort_keys[sort_count - 1];
     switch (c->kind) {
       case Condition::Kind::kCompare: {
         bool path_first = c->operands[0].kind == Operand::Kind::kPath;
@@ -142,7 +189,7 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
         result.sort_op = KeyCondition::SortOp::kBetween;
         result.sort_value = value_of(c, 1);
         result.sort_value2 = value_of(c, 2);
-        CIRRUS_RETURN_IF_ERROR(check_type(result.sort_value2, *sort_key));
+        CIRRUS_RETURN_IF_ERROR(check_type(result.sort_value2, sort_key));
         break;
       case Condition::Kind::kFunction:  // begins_with(sk, :prefix)
         if (c->operands[0].kind != Operand::Kind::kPath) {
@@ -150,7 +197,7 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
         }
         result.sort_op = KeyCondition::SortOp::kBeginsWith;
         result.sort_value = value_of(c, 1);
-        if (sort_key->type == ValueType::kN) {
+        if (sort_key.type == ValueType::kN) {
           return KeyConditionError(
               "Incorrect operand type for operator or function; operator or function: "
               "begins_with, operand type: N");
@@ -159,19 +206,18 @@ Result<KeyCondition> AnalyzeKeyCondition(const Condition& condition, const Value
       default:
         break;
     }
-    CIRRUS_RETURN_IF_ERROR(check_type(result.sort_value, *sort_key));
+    CIRRUS_RETURN_IF_ERROR(check_type(result.sort_value, sort_key));
   }
   return result;
 }
 
 Result<KeyCondition> ParseKeyCondition(std::string_view text, Placeholders& placeholders,
-                                       const KeyAttributeRef& partition_key,
-                                       const std::optional<KeyAttributeRef>& sort_key) {
+                                       const QueryKeys& keys) {
   CIRRUS_ASSIGN_OR_RETURN(ParsedCondition parsed,
                           ParseCondition(text, ExpressionKind::kKeyCondition, placeholders));
   CIRRUS_ASSIGN_OR_RETURN(Values values, placeholders.Bind(parsed.use, ExpressionKind::kKeyCondition));
   CIRRUS_RETURN_IF_ERROR(CheckConditionValues(parsed.tree, values, ExpressionKind::kKeyCondition));
-  return AnalyzeKeyCondition(parsed.tree, values, partition_key, sort_key);
+  return AnalyzeKeyCondition(parsed.tree, values, keys);
 }
 
 }  // namespace cirrus::query

@@ -184,9 +184,10 @@ Result<std::optional<Translated<Condition>>> TranslateConditions(
 }
 
 Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& entries,
-                                            const KeyAttributeRef& partition_key,
-                                            const std::optional<KeyAttributeRef>& sort_key) {
-  if (entries.empty() || entries.size() > 2) {
+                                            const QueryKeys& keys) {
+  // Two for a table or index with one sort key; one per attribute of a multi-attribute key.
+  const size_t max = std::max<size_t>(2, keys.partition_keys.size() + keys.sort_keys.size());
+  if (entries.empty() || entries.size() > max) {
     return ValidationError("Conditions can be of length 1 or 2 only");
   }
   for (const LegacyCondition& e : entries) {
@@ -200,7 +201,7 @@ Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& 
   // Never empty for entries that are not (checked above); said here so that nothing relies
   // on it silently (and GCC's -O3 stops warning that c may be unset).
   if (!c) return ValidationError("Conditions can be of length 1 or 2 only");
-  return AnalyzeKeyCondition(c->tree, c->Bound(), partition_key, sort_key);
+  return AnalyzeKeyCondition(c->tree, c->Bound(), keys);
 }
 
 Result<Translated<UpdateExpression>> TranslateAttributeUpdates(

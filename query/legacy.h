@@ -44,8 +44,7 @@ Result<std::optional<Translated<Condition>>> TranslateConditions(
 // KeyConditions: EQ on the partition key, one of EQ LE LT GE GT BEGINS_WITH BETWEEN on the
 // sort key.
 Result<KeyCondition> TranslateKeyConditions(const std::vector<LegacyCondition>& entries,
-                                            const KeyAttributeRef& partition_key,
-                                            const std::optional<KeyAttributeRef>& sort_key);
+                                            const QueryKeys& keys);
 
 // One entry of AttributeUpdates: Action PUT (default), DELETE or ADD.
 struct LegacyUpdate {

@@ -68,22 +68,21 @@ TEST(LegacyTest, RejectsWrongArgumentsAsDynamoDbDoes) {
 }
 
 TEST(LegacyTest, KeyConditions) {
-  KeyAttributeRef pk{"pk", ValueType::kS};
-  std::optional<KeyAttributeRef> sk = KeyAttributeRef{"sk", ValueType::kN};
+  QueryKeys keys{{{"pk", ValueType::kS}}, {{"sk", ValueType::kN}}};
   Result<KeyCondition> k = TranslateKeyConditions(
       {Cond("pk", "EQ", {AttributeValue::String("a")}),
        Cond("sk", "BETWEEN", {AttributeValue::Number("1"), AttributeValue::Number("3")})},
-      pk, sk);
+      keys);
   ASSERT_TRUE(k.ok()) << k.status().message();
   EXPECT_EQ(k->sort_op, KeyCondition::SortOp::kBetween);
-  EXPECT_EQ(TranslateKeyConditions({Cond("pk", "NE", {AttributeValue::String("a")})}, pk, sk).status().message(),
+  EXPECT_EQ(TranslateKeyConditions({Cond("pk", "NE", {AttributeValue::String("a")})}, keys).status().message(),
             "Attempted conditional constraint is not an indexable operation");
   EXPECT_EQ(TranslateKeyConditions({Cond("pk", "EQ", {AttributeValue::String("a")}),
                                     Cond("sk", "BETWEEN", {AttributeValue::Number("3"), AttributeValue::Number("1")})},
-                                   pk, sk).status().message(),
+                                   keys).status().message(),
             "The BETWEEN condition was provided a range where the lower bound is greater than the "
             "upper bound");
-  EXPECT_EQ(TranslateKeyConditions({Cond("sk", "EQ", {AttributeValue::Number("1")})}, pk, sk).status().message(),
+  EXPECT_EQ(TranslateKeyConditions({Cond("sk", "EQ", {AttributeValue::Number("1")})}, keys).status().message(),
             "Query condition missed key schema element: pk");
 }
 

@@ -52,8 +52,8 @@ int ListTables(const std::string& data_dir) {
     std::shared_ptr<const db::Table> table = (*database)->FindTable(name);
     if (!table) continue;
     const db::KeySchema& k = table->definition().key_schema;
-    std::string key = k.partition_key.name + ":" + std::string(db::TypeName(k.partition_key.type));
-    if (k.sort_key) key += "," + k.sort_key->name + ":" + std::string(db::TypeName(k.sort_key->type));
+    std::string key = k.partition_key().name + ":" + std::string(db::TypeName(k.partition_key().type));
+    if (k.sort_key()) key += "," + k.sort_key()->name + ":" + std::string(db::TypeName(k.sort_key()->type));
     std::printf("%-40s %-24s %12lld %14lld\n", name.c_str(), key.c_str(),
                 static_cast<long long>(table->item_count()),
                 static_cast<long long>(table->size_bytes()));

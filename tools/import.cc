@@ -171,13 +171,13 @@ Result<db::KeySchema> ParseKeySpec(std::string_view spec) {
   if (parts.size() == 2 && parts[0].name == parts[1].name)
     return ValidationError("--key: the two keys need different names");
   db::KeySchema schema = db::KeySchema::PartitionOnly(parts[0].name, parts[0].type);
-  if (parts.size() == 2) schema.sort_key = parts[1];
+  if (parts.size() == 2) schema.sort_keys.push_back(parts[1]);
   return schema;
 }
 
 std::string KeySpecOf(const db::KeySchema& k) {
-  std::string out = k.partition_key.name + ":" + std::string(db::TypeName(k.partition_key.type));
-  if (k.sort_key) out += "," + k.sort_key->name + ":" + std::string(db::TypeName(k.sort_key->type));
+  std::string out = k.partition_key().name + ":" + std::string(db::TypeName(k.partition_key().type));
+  if (k.sort_key()) out += "," + k.sort_key()->name + ":" + std::string(db::TypeName(k.sort_key()->type));
   return out;
 }
 
@@ -210,8 +210,8 @@ Result<std::shared_ptr<const db::Table>> TableFor(db::Database& db, const Import
   def.name = options.table;
   def.table_id = db::NewTableId();
   def.key_schema = *wanted;
-  def.attribute_definitions.push_back(wanted->partition_key);
-  if (wanted->sort_key) def.attribute_definitions.push_back(*wanted->sort_key);
+  def.attribute_definitions.push_back(wanted->partition_key());
+  if (wanted->sort_key()) def.attribute_definitions.push_back(*wanted->sort_key());
   def.partition_count = options.partitions;
   def.creation_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())

@@ -26,8 +26,8 @@ db::IndexDefinition Gsi(std::string name, std::string pk, std::optional<std::str
   db::IndexDefinition x;
   x.name = std::move(name);
   x.kind = db::IndexKind::kGlobal;
-  x.key_schema.partition_key = {std::move(pk), db::ScalarType::kS};
-  if (sk) x.key_schema.sort_key = db::KeyAttribute{*sk, db::ScalarType::kN};
+  x.key_schema.partition_keys = {{std::move(pk), db::ScalarType::kS}};
+  if (sk) x.key_schema.sort_keys = {db::KeyAttribute{*sk, db::ScalarType::kN}};
   x.projection = db::ProjectionType::kAll;  // the costliest: every entry is a whole item
   x.partition_count = 4;
   return x;

@@ -352,7 +352,7 @@ void WriteWriteCapacity(JsonWriter& w, CapacityReport report, std::string_view t
 }
 
 void WriteItemCollectionMetrics(const db::ItemWrite& write, JsonWriter& w) {
-  const db::KeyAttribute& pk = write.table->codec().schema().partition_key;
+  const db::KeyAttribute& pk = write.table->codec().schema().partition_key();
   Result<Item> key = write.table->codec().DecodeKey(write.key);
   w.BeginObject();
   w.Key("ItemCollectionKey");

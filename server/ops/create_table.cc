@@ -30,7 +30,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   std::optional<std::vector<db::KeyAttribute>> given = ReadAttributeDefinitions(r);
   r.Required("AttributeDefinitions", given.has_value());
   std::vector<db::KeyAttribute> definitions = given.value_or(std::vector<db::KeyAttribute>());
-  std::vector<KeyElement> key_elements = ReadKeySchema(r);
+  std::vector<KeyElement> key_elements = ReadKeySchema(r, KeySchemaOf::kTable);
 
   std::optional<std::string_view> billing = r.String("BillingMode");
   r.Enum("BillingMode", billing, {"PROVISIONED", "PAY_PER_REQUEST"});
@@ -81,7 +81,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       definitions.size() < 2) {
     return ValidationError("Invalid KeySchema: Some index key attribute have no definition");
   }
-  CIRRUS_RETURN_IF_ERROR(CheckKeySchema(key_elements));
+  CIRRUS_RETURN_IF_ERROR(CheckKeySchema(key_elements, KeySchemaOf::kTable));
   if (stream_enabled && !view_type) {
     return ValidationError(
         "One or more parameter values were invalid: StreamSpecification must have "
@@ -98,6 +98,12 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
         return ValidationError("Attribute Name is duplicated: " + definitions[i].name);  // fact T1
       }
     }
+  }
+  // An index's key schema is checked before the definitions: [a HASH, a HASH] reports the
+  // repeated name, not an unused definition.
+  for (const IndexRequest& x : index_requests) {
+    CIRRUS_RETURN_IF_ERROR(
+        CheckKeySchema(x.keys, x.global ? KeySchemaOf::kGlobalIndex : KeySchemaOf::kLocalIndex));
   }
   std::vector<std::string> defined_names, used_names;
   for (const db::KeyAttribute& a : definitions) defined_names.push_back(a.name);
@@ -147,8 +153,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   auto defined_as = [&](const std::string& name) {
     return *std::find_if(definitions.begin(), definitions.end(), [&](auto& a) { return a.name == name; });
   };
-  def.key_schema.partition_key = defined_as(key_elements[0].name);
-  if (key_elements.size() == 2) def.key_schema.sort_key = defined_as(key_elements[1].name);
+  def.key_schema.partition_keys = {defined_as(key_elements[0].name)};
+  if (key_elements.size() == 2) def.key_schema.sort_keys = {defined_as(key_elements[1].name)};
   def.attribute_definitions = definitions;
   def.partition_count = ctx.config->default_partitions;
   def.creation_time_us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -147,14 +147,13 @@ Result<BoundUpdate> TranslateBoundUpdate(const std::vector<query::LegacyUpdate>&
 }
 
 Result<query::KeyCondition> ParseKeyConditionCached(
-    std::string_view text, ExpressionContext& expressions, const query::KeyAttributeRef& partition_key,
-    const std::optional<query::KeyAttributeRef>& sort_key) {
+    std::string_view text, ExpressionContext& expressions, const query::QueryKeys& keys) {
   constexpr query::ExpressionKind kKind = query::ExpressionKind::kKeyCondition;
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const query::ParsedCondition> parsed,
                           query::ParseConditionCached(text, kKind, expressions.placeholders()));
   CIRRUS_ASSIGN_OR_RETURN(query::Values values, expressions.placeholders().Bind(parsed->use, kKind));
   CIRRUS_RETURN_IF_ERROR(query::CheckConditionValues(parsed->tree, values, kKind));
-  return query::AnalyzeKeyCondition(parsed->tree, values, partition_key, sort_key);
+  return query::AnalyzeKeyCondition(parsed->tree, values, keys);
 }
 
 Status CheckNotMixed(std::initializer_list<std::pair<std::string_view, bool>> legacy,

@@ -79,8 +79,7 @@ Result<BoundUpdate> TranslateBoundUpdate(const std::vector<query::LegacyUpdate>&
 // A KeyConditionExpression (through the cache) or KeyConditions, analysed against the keys.
 Result<query::KeyCondition> ParseKeyConditionCached(std::string_view text,
                                                     ExpressionContext& expressions,
-                                                    const query::KeyAttributeRef& partition_key,
-                                                    const std::optional<query::KeyAttributeRef>& sort_key);
+                                                    const query::QueryKeys& keys);
 
 // DynamoDB's rule: "Can not use both expression and non-expression parameters in the same
 // request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}".

@@ -25,10 +25,16 @@ struct KeyElement {
   std::string type;
 };
 
-// Reads a KeySchema list member (1..2 elements) of `r`.
-std::vector<KeyElement> ReadKeySchema(RequestReader& r, std::string_view member = "KeySchema");
-// HASH first, RANGE second, two names: DynamoDB's "Invalid KeySchema" errors.
-Status CheckKeySchema(const std::vector<KeyElement>& keys);
+// Whose KeySchema: a table's or an LSI's is HASH [RANGE]; a GSI's may have multi-attribute
+// keys, 1-4 HASH elements then 0-4 RANGE elements.
+enum class KeySchemaOf { kTable, kLocalIndex, kGlobalIndex };
+
+// Reads a KeySchema list member of `r` (1..2 elements; a GSI's, 1 or more).
+std::vector<KeyElement> ReadKeySchema(RequestReader& r, KeySchemaOf of,
+                                      std::string_view member = "KeySchema");
+// HASH first, then RANGE, no name twice, the counts above: DynamoDB's "Invalid KeySchema"
+// errors.
+Status CheckKeySchema(const std::vector<KeyElement>& keys, KeySchemaOf of);
 
 // An index as CreateTable's GlobalSecondaryIndexes / LocalSecondaryIndexes or UpdateTable's
 // Create declare it.

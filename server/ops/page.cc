@@ -31,10 +31,7 @@ Result<bool> ItemShape::Emit(std::string_view filtered, std::string_view answer,
 
 std::vector<std::string> ReadTarget::key_attributes() const {
   if (index) return index->key_attributes();
-  const db::KeySchema& schema = table->codec().schema();
-  std::vector<std::string> names = {schema.partition_key.name};
-  if (schema.sort_key) names.push_back(schema.sort_key->name);
-  return names;
+  return table->codec().schema().names();
 }
 
 Result<ReadTarget> FindReadTarget(OperationContext& ctx, const PageRequest& request) {
@@ -78,9 +75,8 @@ Status PageBuilder::Add(std::string_view stored_item) {
   if (shape_.fetch_from_table) {
     // The entry holds the table's key attributes: the item is one lookup away, in the same
     // snapshot (so it is there).
-    const db::KeySchema& keys = target_.table->codec().schema();
-    std::set<std::string, std::less<>> names = {keys.partition_key.name};
-    if (keys.sort_key) names.insert(keys.sort_key->name);
+    const std::vector<std::string> key_names = target_.table->codec().schema().names();
+    std::set<std::string, std::less<>> names(key_names.begin(), key_names.end());
     CIRRUS_ASSIGN_OR_RETURN(Item key, db::DecodeItemAttributes(stored_item, names));
     std::string table_key;
     CIRRUS_RETURN_IF_ERROR(target_.table->codec().EncodeKeyOf(key, &table_key));

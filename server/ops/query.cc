@@ -1,5 +1,7 @@
 // Query: one partition key value, a sort key range, in either direction: one cursor range
-// scan of the partition that holds the key, in the table or in one of its indexes.
+// scan of the partition that holds the key, in the table or in one of its indexes. A
+// multi-attribute GSI key is the same: its partition key values hash together, and the sort
+// key tuple's equality prefix extends the range's common prefix.
 #include "query/key_condition.h"
 #include "query/legacy.h"
 #include "server/ops/common.h"
@@ -16,9 +18,16 @@ struct KeyRange {
   std::string upper;
 };
 
+// The stored keys' common prefix: the partition key values and the sort key equalities.
+std::string PrefixOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
+  std::string prefix = codec.PartitionPrefix(c.partition_values);
+  for (const AttributeValue& v : c.sort_prefix) db::KeyCodec::AppendEncoded(v, &prefix);
+  return prefix;
+}
+
 KeyRange RangeOf(const db::KeyCodec& codec, const query::KeyCondition& c) {
   using Op = query::KeyCondition::SortOp;
-  const std::string prefix = codec.PartitionPrefix(c.partition_value);
+  const std::string prefix = PrefixOf(codec, c);
   auto with = [&](const AttributeValue& v) {
     std::string k = prefix;
     db::KeyCodec::AppendEncoded(v, &k);
@@ -67,10 +76,15 @@ std::string JavaMapText(const Item& key) {
 }
 
 // Query's key attributes as the expression layer names them.
-void KeyRefs(const db::KeySchema& schema, query::KeyAttributeRef* pk,
-             std::optional<query::KeyAttributeRef>* sk) {
-  *pk = {schema.partition_key.name, db::ToValueType(schema.partition_key.type)};
-  if (schema.sort_key) *sk = query::KeyAttributeRef{schema.sort_key->name, db::ToValueType(schema.sort_key->type)};
+query::QueryKeys KeysOf(const db::KeySchema& schema) {
+  query::QueryKeys keys;
+  for (const db::KeyAttribute& a : schema.partition_keys) {
+    keys.partition_keys.push_back({a.name, db::ToValueType(a.type)});
+  }
+  for (const db::KeyAttribute& a : schema.sort_keys) {
+    keys.sort_keys.push_back({a.name, db::ToValueType(a.type)});
+  }
+  return keys;
 }
 
 Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
@@ -106,14 +120,12 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   CIRRUS_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, params));
   const db::KeyCodec& codec = target.codec();
   const db::KeySchema& schema = codec.schema();
-  query::KeyAttributeRef pk;
-  std::optional<query::KeyAttributeRef> sk;
-  KeyRefs(schema, &pk, &sk);
+  const query::QueryKeys keys = KeysOf(schema);
   query::KeyCondition condition;
   if (key_condition) {
-    CIRRUS_ASSIGN_OR_RETURN(condition, ParseKeyConditionCached(*key_condition, expressions, pk, sk));
+    CIRRUS_ASSIGN_OR_RETURN(condition, ParseKeyConditionCached(*key_condition, expressions, keys));
   } else {
-    CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, pk, sk));
+    CIRRUS_ASSIGN_OR_RETURN(condition, query::TranslateKeyConditions(*key_conditions, keys));
   }
   CIRRUS_ASSIGN_OR_RETURN(ItemShape shape, ParseItemShape(params, expressions, target));
   CIRRUS_RETURN_IF_ERROR(expressions.CheckUsed(key_condition || params.filter || params.projection,
@@ -121,21 +133,24 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   if (shape.filter) {
     std::set<std::string, std::less<>> filtered;
     query::AddAttributeNames(*shape.filter->tree, &filtered);
-    for (const std::string& key_name : {pk.name, sk ? sk->name : std::string()}) {
-      if (!key_name.empty() && filtered.count(key_name)) {
+    for (const std::string& key_name : schema.names()) {
+      if (filtered.count(key_name)) {
         return ValidationError(std::string(params.filter ? "Filter Expression" : "QueryFilter") +
                                " can only contain non-primary key attributes: Primary key "
                                "attribute: " + key_name);
       }
     }
   }
-  CIRRUS_RETURN_IF_ERROR(codec.ValidateKeyValue(schema.partition_key, condition.partition_value, true));
+  for (size_t i = 0; i < schema.partition_keys.size(); ++i) {
+    CIRRUS_RETURN_IF_ERROR(
+        codec.ValidateKeyValue(schema.partition_keys[i], condition.partition_values[i], true));
+  }
   const std::optional<wire::JsonValue>& start_key = params.start_key;
   const std::optional<int64_t>& limit = params.limit;
 
   const KeyRange range = RangeOf(codec, condition);
   std::optional<std::string> start;
-  if (start_key && !target.index && !schema.sort_key) {
+  if (start_key && !target.index && !schema.sort_key()) {
     // A partition holds one item: there is nothing to restart (conformance fact T6).
     CIRRUS_ASSIGN_OR_RETURN(Item key, ReadItem(*start_key));
     return ValidationError("The provided exclusive start key is invalid: ExclusiveStartKey: " +
@@ -143,9 +158,10 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   }
   if (start_key) {
     CIRRUS_ASSIGN_OR_RETURN(start, ReadStartKey(target, *start_key));
-    // Inside the partition, and inside a sort key fixed by equality (conformance fact T5).
+    // Inside the partition and the sort key equalities, and inside a sort key fixed by
+    // equality (conformance fact T5).
     const bool outside =
-        start->rfind(codec.PartitionPrefix(condition.partition_value), 0) != 0 ||
+        start->rfind(PrefixOf(codec, condition), 0) != 0 ||
         (condition.sort_op == query::KeyCondition::SortOp::kEq &&
          (*start < range.lower || !Below(*start, range.upper)));
     if (outside) {

@@ -140,8 +140,7 @@ Status BuildWrite(OperationContext& ctx, ActionRequest& a, db::ItemWrite* write,
     case ActionRequest::Kind::kUpdate: {
       CIRRUS_RETURN_IF_ERROR(table->codec().EncodeKey(item, &write->key));
       const db::KeySchema& schema = table->codec().schema();
-      std::vector<std::string> key_names{schema.partition_key.name};
-      if (schema.sort_key) key_names.push_back(schema.sort_key->name);
+      const std::vector<std::string> key_names = schema.names();
       CIRRUS_ASSIGN_OR_RETURN(BoundUpdate update,
                               ParseBoundUpdate(*a.update, expressions, key_names));
       write->decide = UpdateDecision(condition, std::move(update), std::move(item));

@@ -60,8 +60,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, SingleWrit
        {"ConditionExpression", params.condition_expression.has_value()}}));
   CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, *params.table_name));
   const db::KeySchema& schema = table->codec().schema();
-  std::vector<std::string> key_names{schema.partition_key.name};
-  if (schema.sort_key) key_names.push_back(schema.sort_key->name);
+  const std::vector<std::string> key_names = schema.names();
 
   BoundUpdate update;
   if (update_expression) {

@@ -90,6 +90,7 @@ Result<db::IndexDefinition> CheckCreate(const db::Table& table, const IndexReque
         "One or more parameter values were invalid: AttributeDefinitions must be specified when "
         "creating a global secondary index");
   }
+  CIRRUS_RETURN_IF_ERROR(CheckKeySchema(x.keys, KeySchemaOf::kGlobalIndex));
   std::vector<db::KeyAttribute> definitions = d.attribute_definitions;
   for (const db::KeyAttribute& a : given) {
     auto it = std::find_if(definitions.begin(), definitions.end(),
@@ -101,8 +102,9 @@ Result<db::IndexDefinition> CheckCreate(const db::Table& table, const IndexReque
       // index (conformance fact T2).
       std::string existing_role = "HASH", new_role = "HASH";
       auto role_in = [&](const db::KeySchema& k) -> std::optional<std::string> {
-        if (k.partition_key.name == a.name) return std::string("HASH");
-        if (k.sort_key && k.sort_key->name == a.name) return std::string("RANGE");
+        auto named = [&](const db::KeyAttribute& b) { return b.name == a.name; };
+        if (std::any_of(k.partition_keys.begin(), k.partition_keys.end(), named)) return std::string("HASH");
+        if (std::any_of(k.sort_keys.begin(), k.sort_keys.end(), named)) return std::string("RANGE");
         return std::nullopt;
       };
       if (auto r = role_in(d.key_schema)) {

@@ -86,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 3: {
-      (void)query::ParseKeyCondition(text, placeholders, query::KeyAttributeRef{"pk", ValueType::kS},
-                                     query::KeyAttributeRef{"sk", ValueType::kN});
+      (void)query::ParseKeyCondition(text, placeholders,
+                                     query::QueryKeys{{{"pk", ValueType::kS}}, {{"sk", ValueType::kN}}});
       break;
     }
   }
