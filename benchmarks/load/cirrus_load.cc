@@ -96,6 +96,7 @@ struct Options {
   int limit = 100;          // query and scan: Limit
   std::string distribution = "uniform";  // or "zipf" (theta 0.99): which item a request names
   bool token = true;  // transactwrite: send a ClientRequestToken
+  bool multi_attribute = false;  // items carry tenant, region, tr and at (see TenantOf)
   std::string json_out;
 };
 
@@ -117,10 +118,22 @@ std::string KeyJson(int64_t i) {
 // Preloaded items carry "exp": this many epoch seconds (a TTL attribute), when not 0.
 int64_t g_expires_at = 0;
 
+// --multi-attribute: item i belongs to tenant i % 64 and region (i / 64) % 4 at time i; it
+// carries both as attributes (a multi-attribute GSI key) and their concatenation tr (the
+// synthetic key the same GSI needs without multi-attribute keys): 256 index partitions.
+bool g_multi_attribute = false;
+std::string TenantOf(int64_t i) { return "tenant-" + std::to_string(i % 64); }
+std::string RegionOf(int64_t i) { return "region-" + std::to_string((i / 64) % 4); }
+
 // `indexed`: also a status and a time (GSI keys), which `salt` varies from write to write.
 std::string ItemJson(int64_t i, int item_size, bool indexed = false, uint64_t salt = 0) {
   std::string key = KeyOf(i);
   std::string extra;
+  if (g_multi_attribute) {
+    extra = ",\"tenant\":{\"S\":\"" + TenantOf(i) + "\"},\"region\":{\"S\":\"" + RegionOf(i) +
+            "\"},\"tr\":{\"S\":\"" + TenantOf(i) + "#" + RegionOf(i) + "\"},\"at\":{\"N\":\"" +
+            std::to_string(i) + "\"}";
+  }
   if (indexed) {
     extra = ",\"status\":{\"S\":\"s" + std::to_string((static_cast<uint64_t>(i) + salt) % 16) +
             "\"},\"at\":{\"N\":\"" + std::to_string(salt % 1000000) + "\"}";
@@ -189,6 +202,25 @@ class Workload {
               "{" + table + ",\"KeyConditionExpression\":\"pk = :p\",\"Limit\":" + std::to_string(o_.limit) +
               ",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"" + KeyOf(p) + "\"}}}",
               g_partition_size > 1 ? "\"Items\":[{" : "\"Count\":1"};
+    }
+    if (w == "query-synthetic" || w == "query-multi") {  // --multi-attribute: one index partition
+      auto value = [](const char* name, const char* type, const std::string& v) {
+        return "\"" + std::string(name) + "\":{\"" + type + "\":\"" + v + "\"}";
+      };
+      const std::string at = value(":at", "N", "0");  // from the partition's first item
+      const bool multi = w == "query-multi";
+      const std::string condition =
+          multi ? "tenant = :t AND #r = :r AND #at >= :at" : "tr = :tr AND #at >= :at";
+      const std::string values =
+          multi ? value(":t", "S", TenantOf(i)) + "," + value(":r", "S", RegionOf(i)) + "," + at
+                : value(":tr", "S", TenantOf(i) + "#" + RegionOf(i)) + "," + at;
+      return {"DynamoDB_20120810.Query",
+              "{" + table + ",\"IndexName\":\"" + (multi ? "byTenantRegion" : "bySynthetic") +
+                  "\",\"KeyConditionExpression\":\"" + condition + "\",\"Limit\":" +
+                  std::to_string(o_.limit) + ",\"ExpressionAttributeNames\":{\"#at\":\"at\"" +
+                  (multi ? ",\"#r\":\"region\"" : "") + "},\"ExpressionAttributeValues\":{" +
+                  values + "}}",
+              "\"Items\":[{"};
     }
     if (w == "scan") {  // a page from a random place of the key space
       return {"DynamoDB_20120810.Scan",
@@ -506,7 +538,19 @@ void Preload(const Options& o) {
     schema += ",{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}";
   }
   std::string indexes;
-  if (o.gsis >= 1) {
+  if (o.multi_attribute) {  // the same index twice: a synthetic key, and multi-attribute keys
+    for (const char* name : {"tenant", "region", "tr"}) {
+      definitions += ",{\"AttributeName\":\"" + std::string(name) + "\",\"AttributeType\":\"S\"}";
+    }
+    definitions += ",{\"AttributeName\":\"at\",\"AttributeType\":\"N\"}";
+    indexes = ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"bySynthetic\",\"KeySchema\":["
+              "{\"AttributeName\":\"tr\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"at\","
+              "\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":\"ALL\"}},"
+              "{\"IndexName\":\"byTenantRegion\",\"KeySchema\":["
+              "{\"AttributeName\":\"tenant\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"region\","
+              "\"KeyType\":\"HASH\"},{\"AttributeName\":\"at\",\"KeyType\":\"RANGE\"}],"
+              "\"Projection\":{\"ProjectionType\":\"ALL\"}}]";
+  } else if (o.gsis >= 1) {
     definitions += ",{\"AttributeName\":\"status\",\"AttributeType\":\"S\"},"
                    "{\"AttributeName\":\"at\",\"AttributeType\":\"N\"}";
     indexes = ",\"GlobalSecondaryIndexes\":[{\"IndexName\":\"byStatusAt\",\"KeySchema\":["
@@ -568,9 +612,10 @@ int main(int argc, char** argv) {
   app.add_option("--workload", o.workload,
                  "get | put | update (a counter) | mixed (95% get, 5% put) | query (a partition, "
                  "--limit) | scan (a --limit page) | batchget (100 keys) | batchwrite (25 puts) | "
-                 "transactwrite (2 Puts) | transactget (10 Gets) | static (any 200)")
+                 "transactwrite (2 Puts) | transactget (10 Gets) | query-synthetic, query-multi "
+                 "(--multi-attribute: a --limit page of one GSI partition) | static (any 200)")
       ->check(CLI::IsMember({"get", "put", "update", "mixed", "query", "scan", "batchget", "batchwrite",
-                             "transactwrite", "transactget", "static"}))
+                             "transactwrite", "transactget", "query-synthetic", "query-multi", "static"}))
       ->capture_default_str();
   app.add_option("--partition-size", o.partition_size,
                  "Items per partition key (>1: the table has a sort key; Query reads a partition)")
@@ -590,6 +635,10 @@ int main(int argc, char** argv) {
   app.add_flag("--preload", o.preload, "Create the table and load --items items first");
   app.add_option("--expires-at", g_expires_at,
                  "Items written carry \"exp\" with these epoch seconds (a TTL attribute; 0: none)");
+  app.add_flag("--multi-attribute", o.multi_attribute,
+               "Items carry tenant, region, their concatenation tr and at; with --preload the table "
+               "has the GSIs bySynthetic (tr; at) and byTenantRegion (tenant, region; at), for the "
+               "query-synthetic and query-multi workloads");
   app.add_option("--gsis", o.gsis,
                  "Items carry a status and a time that each put changes; --preload creates the "
                  "table with this many GSIs (0-2, projection ALL) on them")
@@ -598,6 +647,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   CLI11_PARSE(app, argc, argv);
   g_partition_size = o.partition_size;
+  g_multi_attribute = o.multi_attribute;
 
   if (o.preload) Preload(o);
   if (o.duration <= 0) return 0;
