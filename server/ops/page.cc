@@ -69,7 +69,9 @@ PageBuilder::PageBuilder(wire::JsonWriter& w, std::optional<int64_t> limit, cons
 Status PageBuilder::Add(std::string_view stored_item) {
   assert(!full_);
   ++scanned_;
-  bytes_ += db::StoredItemSize(stored_item);
+  const size_t size = db::StoredItemSize(stored_item);
+  bytes_ += size;
+  partition_bytes_ += size;
   std::string_view filtered = stored_item;
   bool present = true;
   if (shape_.fetch_from_table) {
@@ -94,6 +96,11 @@ Status PageBuilder::Add(std::string_view stored_item) {
   return Status();
 }
 
+void PageBuilder::NextPartition() {
+  units_ += ReadUnits(partition_bytes_, true);
+  partition_bytes_ = 0;
+}
+
 Status PageBuilder::Finish(bool more, CapacityReport capacity, bool consistent) {
   if (!shape_.count_only) w_.EndArray();
   w_.Key("Count");
@@ -110,7 +117,8 @@ Status PageBuilder::Finish(bool more, CapacityReport capacity, bool consistent) 
   }
   if (capacity != CapacityReport::kNone) {
     w_.Key("ConsumedCapacity");
-    WriteConsumedCapacity(w_, capacity, target_.table->name(), ReadUnits(bytes_, consistent), true,
+    const double units = units_ + ReadUnits(partition_bytes_, true);
+    WriteConsumedCapacity(w_, capacity, target_.table->name(), consistent ? units : units / 2, true,
                           target_.index ? &target_.index->definition() : nullptr);
   }
   w_.EndObject();

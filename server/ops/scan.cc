@@ -91,6 +91,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
   {
     const std::string lower = HashKey(low);
     for (uint32_t partition = first_partition; partition <= last_partition && !more; ++partition) {
+      // A full page only looks for what follows it: that read is not charged.
+      if (partition != first_partition && !page.full()) page.NextPartition();
       CIRRUS_ASSIGN_OR_RETURN(db::PartitionCursor cursor, view.OpenCursor(space, partition));
       bool valid = start && partition == first_partition ? cursor.SeekForward(*start, false)
                                                  : cursor.SeekForward(lower, true);

@@ -20,7 +20,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 
-from conftest import REGION, all_items, call_error, pages, unique
+from conftest import REGION, Server, all_items, call_error, pages, unique, wait_for
 from test_cli import AWS
 from test_indexes import batch_put, canon, index_description, sort_value, wait_index
 
@@ -46,20 +46,28 @@ def patch_model(source, root):
 
 
 @pytest.fixture(scope="module")
-def cddb(endpoint, tmp_path_factory):
+def model_root(tmp_path_factory):
+    return patch_model(BOTO_MODEL, str(tmp_path_factory.mktemp("model")))
+
+
+def composite_client(url, model_root):
     """boto3 client (made like conftest.make_client) on the patched model, which stands in for
     the newer service model: the copy is inserted first in the `search_paths` of this client's
     own botocore session's data_loader (AWS_DATA_PATH is not set, so other clients keep the
     stock model)."""
-    root = patch_model(BOTO_MODEL, str(tmp_path_factory.mktemp("model")))
     session = botocore.session.get_session()
-    session.get_component("data_loader").search_paths.insert(0, root)
+    session.get_component("data_loader").search_paths.insert(0, model_root)
     client = boto3.Session(botocore_session=session).client(
-        "dynamodb", endpoint_url=endpoint, region_name=REGION,
+        "dynamodb", endpoint_url=url, region_name=REGION,
         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
         config=Config(retries={"max_attempts": 1}, parameter_validation=True))
     assert "max" not in client.meta.service_model.shape_for("KeySchema").metadata
     return client
+
+
+@pytest.fixture(scope="module")
+def cddb(endpoint, model_root):
+    return composite_client(endpoint, model_root)
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -774,3 +782,44 @@ def test_composite_cli_create_table_and_query(endpoint, tmp_path):
         assert aws("describe-table", "--table-name", name)["Table"]["GlobalSecondaryIndexes"][0]["KeySchema"] == keys
     finally:
         aws("delete-table", "--table-name", name)
+
+
+# --- Restarts and backups ----------------------------------------------------------------------
+
+def test_composite_index_survives_a_restart(model_root, tmp_path):
+    """The catalog keeps every component in order; the entries are found again after a restart."""
+    data_dir = str(tmp_path / "data")
+    schema = H("h1", "h2") + R("r1", "r2")
+    types = {"pk": "S", "h1": "S", "h2": "N", "r1": "N", "r2": "S"}
+    rows = [item(pk="p%d" % n, h1="a", h2=1, r1=n % 3, r2="x%d" % n) for n in range(9)]
+    order = sorted(rows, key=lambda it: (int(it["r1"]["N"]), it["r2"]["S"]))
+    conds = [("h1", "=", "a"), ("h2", "=", 1)]
+    with Server(data_dir=data_dir) as server:
+        client = composite_client(server.url, model_root)
+        name = create(client, types, [gsi("idx", schema)])
+        batch_put(client, name, rows)
+    with Server(data_dir=data_dir) as server:
+        client = composite_client(server.url, model_root)
+        described = index_description(client, name, "idx")
+        assert described["KeySchema"] == schema
+        assert all_items(client.query, **query_args(name, conds)) == order
+
+
+def test_composite_index_is_restored_from_a_backup(cddb, tables):
+    schema = H("h1", "h2") + R("r1")
+    name = tables({"pk": "S", "h1": "S", "h2": "B", "r1": "N"}, [gsi("idx", schema, "KEYS_ONLY")])
+    rows = [item(pk="p%d" % n, h1="a", h2=b"\x00\x01", r1=-n) for n in range(5)]
+    batch_put(cddb, name, rows + [item(pk="sparse", h1="a", r1=1)])
+    arn = cddb.create_backup(TableName=name, BackupName="composite")["BackupDetails"]["BackupArn"]
+    wait_for(lambda: cddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]
+             ["BackupStatus"] == "AVAILABLE", what="backup available")
+    restored = unique("crestore")
+    cddb.restore_table_from_backup(TargetTableName=restored, BackupArn=arn)
+    try:
+        wait_for(lambda: cddb.describe_table(TableName=restored)["Table"]["TableStatus"] == "ACTIVE",
+                 what="restored table active")
+        assert index_description(cddb, restored, "idx")["KeySchema"] == schema
+        got = all_items(cddb.query, **query_args(restored, [("h1", "=", "a"), ("h2", "=", b"\x00\x01")]))
+        assert [it["pk"]["S"] for it in got] == ["p%d" % n for n in range(4, -1, -1)]
+    finally:
+        cddb.delete_table(TableName=restored)

@@ -122,6 +122,21 @@ def test_scan_capacity(ddb, scan_table):
     assert page["ConsumedCapacity"]["CapacityUnits"] == 0.5
 
 
+def test_scan_capacity_is_charged_per_partition(ddb, new_table):
+    """Conformance fact C2: DynamoDB reports 4.0 (2.0 eventually consistent) for a Scan of a
+    table holding one small item; each of a new table's 4 partitions costs at least a unit."""
+    name = new_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "only"}})
+    for consistent, units in ((True, 4.0), (False, 2.0)):
+        page = ddb.scan(TableName=name, ReturnConsumedCapacity="TOTAL", ConsistentRead=consistent)
+        assert page["Count"] == 1
+        assert page["ConsumedCapacity"]["CapacityUnits"] == units
+    # A Query reads one partition: the 4 KB minimum only.
+    page = ddb.query(TableName=name, KeyConditionExpression="pk = :p", ReturnConsumedCapacity="TOTAL",
+                     ExpressionAttributeValues={":p": {"S": "only"}})
+    assert page["ConsumedCapacity"]["CapacityUnits"] == 0.5
+
+
 def test_scan_one_megabyte_page(ddb, new_table):
     """Scan pages stop once 1 MB has been read, like Query."""
     name = new_table()
