@@ -38,6 +38,7 @@ enum class ErrorKind : uint8_t {
   kTableAlreadyExists,
   kTableInUse,
   kPointInTimeRecoveryUnavailable,
+  kDuplicateItem,  // PartiQL INSERT of an existing key
   kInternal,
 };
 

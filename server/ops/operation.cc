@@ -9,7 +9,8 @@
 namespace cirrus::server {
 
 Operation FindOperation(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Operation>, 29> kOperations = {{
+  static constexpr std::array<std::pair<std::string_view, Operation>, 32> kOperations = {{
+      {"BatchExecuteStatement", &BatchExecuteStatement},
       {"BatchGetItem", &BatchGetItem},
       {"BatchWriteItem", &BatchWriteItem},
       {"CreateBackup", &CreateBackup},
@@ -22,6 +23,8 @@ Operation FindOperation(std::string_view name) {
       {"DescribeLimits", &DescribeLimits},
       {"DescribeTable", &DescribeTable},
       {"DescribeTimeToLive", &DescribeTimeToLive},
+      {"ExecuteStatement", &ExecuteStatement},
+      {"ExecuteTransaction", &ExecuteTransaction},
       {"GetItem", &GetItem},
       {"ListBackups", &ListBackups},
       {"ListTables", &ListTables},

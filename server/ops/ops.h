@@ -20,6 +20,10 @@ void BatchGetItem(OperationContext& ctx, const wire::JsonValue& request, Done do
 void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Query(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void Scan(OperationContext& ctx, const wire::JsonValue& request, Done done);
+// PartiQL (partiql.cc)
+void ExecuteStatement(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void BatchExecuteStatement(OperationContext& ctx, const wire::JsonValue& request, Done done);
+void ExecuteTransaction(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void TransactGetItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, Done done);
 void TagResource(OperationContext& ctx, const wire::JsonValue& request, Done done);

@@ -60,6 +60,8 @@ ErrorShape ShapeOf(ErrorKind kind) {
     case ErrorKind::kPointInTimeRecoveryUnavailable:
       return {400, "com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException",
               false};
+    case ErrorKind::kDuplicateItem:
+      return {400, "com.amazonaws.dynamodb.v20120810#DuplicateItemException", false};
     case ErrorKind::kRequestTooLarge:
       return {413, "", false};
     case ErrorKind::kInternal:
