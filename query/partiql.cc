@@ -293,7 +293,7 @@ class Parser {
       if (!AcceptPunct(close)) {
         do {
           CIRRUS_ASSIGN_OR_RETURN(PartiqlValue e, Value());
-          v.elements.emplace_back(std::string(), std::move(e));
+          v.elements.push_back(std::move(e));
         } while (AcceptPunct(","));
         CIRRUS_RETURN_IF_ERROR(ExpectPunct(close));
       }
@@ -307,10 +307,11 @@ class Parser {
           std::string name = Next().text;
           CIRRUS_RETURN_IF_ERROR(ExpectPunct(":"));
           CIRRUS_ASSIGN_OR_RETURN(PartiqlValue e, Value());
-          for (const auto& [existing, unused] : v.elements) {
-            if (existing == name) return Error("Duplicate attribute name '" + name + "'");
+          if (std::find(v.keys.begin(), v.keys.end(), name) != v.keys.end()) {
+            return Error("Duplicate attribute name '" + name + "'");
           }
-          v.elements.emplace_back(std::move(name), std::move(e));
+          v.keys.push_back(std::move(name));
+          v.elements.push_back(std::move(e));
         } while (AcceptPunct(","));
         CIRRUS_RETURN_IF_ERROR(ExpectPunct("}"));
       }
@@ -727,7 +728,7 @@ Result<AttributeValue> BindPartiqlValue(const PartiqlValue& v,
       return parameters[v.parameter];
     case PartiqlValue::Kind::kList: {
       std::vector<AttributeValue> elements;
-      for (const auto& [unused, e] : v.elements) {
+      for (const PartiqlValue& e : v.elements) {
         CIRRUS_ASSIGN_OR_RETURN(AttributeValue bound, BindPartiqlValue(e, parameters));
         elements.push_back(std::move(bound));
       }
@@ -735,9 +736,9 @@ Result<AttributeValue> BindPartiqlValue(const PartiqlValue& v,
     }
     case PartiqlValue::Kind::kMap: {
       Item entries;
-      for (const auto& [name, e] : v.elements) {
-        CIRRUS_ASSIGN_OR_RETURN(AttributeValue bound, BindPartiqlValue(e, parameters));
-        entries.emplace(name, std::move(bound));
+      for (size_t i = 0; i < v.elements.size(); ++i) {
+        CIRRUS_ASSIGN_OR_RETURN(AttributeValue bound, BindPartiqlValue(v.elements[i], parameters));
+        entries.emplace(v.keys[i], std::move(bound));
       }
       return AttributeValue::Map(std::move(entries));
     }
@@ -746,7 +747,7 @@ Result<AttributeValue> BindPartiqlValue(const PartiqlValue& v,
       std::vector<std::string> members;
       std::set<std::string> seen;
       ValueType type = ValueType::kNull;
-      for (const auto& [unused, e] : v.elements) {
+      for (const PartiqlValue& e : v.elements) {
         CIRRUS_ASSIGN_OR_RETURN(AttributeValue bound, BindPartiqlValue(e, parameters));
         if (!bound.is(ValueType::kS) && !bound.is(ValueType::kN) && !bound.is(ValueType::kB)) {
           return ValidationError("A set holds only strings, numbers or binaries");

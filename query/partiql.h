@@ -36,7 +36,8 @@ struct PartiqlValue {
   Kind kind = Kind::kLiteral;
   AttributeValue literal;  // kLiteral
   size_t parameter = 0;    // kParameter
-  std::vector<std::pair<std::string, PartiqlValue>> elements;  // names only for kMap
+  std::vector<PartiqlValue> elements;  // kList, kMap, kSet (a vector may hold its own type)
+  std::vector<std::string> keys;       // kMap: the name of each element
 };
 
 // The value of `v` with `parameters` bound. kValidation for a set that is empty, mixed or

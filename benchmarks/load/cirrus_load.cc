@@ -222,6 +222,17 @@ class Workload {
                   values + "}}",
               "\"Items\":[{"};
     }
+    if (w == "select") {  // PartiQL: the item by its key, as ExecuteStatement sends it
+      std::string where = "pk = ?", parameters = "{\"S\":\"" + KeyOf(g_partition_size > 1 ? i / g_partition_size : i) + "\"}";
+      if (g_partition_size > 1) {
+        where += " AND sk = ?";
+        parameters += ",{\"N\":\"" + std::to_string(i % g_partition_size) + "\"}";
+      }
+      return {"DynamoDB_20120810.ExecuteStatement",
+              "{\"Statement\":\"SELECT * FROM \\\"" + o_.table + "\\\" WHERE " + where +
+                  "\",\"Parameters\":[" + parameters + "]}",
+              "\"Items\":[{"};
+    }
     if (w == "scan") {  // a page from a random place of the key space
       return {"DynamoDB_20120810.Scan",
               "{" + table + ",\"Limit\":" + std::to_string(o_.limit) + ",\"ExclusiveStartKey\":{" + KeyJson(i) + "}}",
@@ -612,10 +623,11 @@ int main(int argc, char** argv) {
   app.add_option("--workload", o.workload,
                  "get | put | update (a counter) | mixed (95% get, 5% put) | query (a partition, "
                  "--limit) | scan (a --limit page) | batchget (100 keys) | batchwrite (25 puts) | "
-                 "transactwrite (2 Puts) | transactget (10 Gets) | query-synthetic, query-multi "
+                 "transactwrite (2 Puts) | transactget (10 Gets) | select (PartiQL, the item by key) | "
+                 "query-synthetic, query-multi "
                  "(--multi-attribute: a --limit page of one GSI partition) | static (any 200)")
       ->check(CLI::IsMember({"get", "put", "update", "mixed", "query", "scan", "batchget", "batchwrite",
-                             "transactwrite", "transactget", "query-synthetic", "query-multi", "static"}))
+                             "transactwrite", "transactget", "select", "query-synthetic", "query-multi", "static"}))
       ->capture_default_str();
   app.add_option("--partition-size", o.partition_size,
                  "Items per partition key (>1: the table has a sort key; Query reads a partition)")
