@@ -199,9 +199,35 @@ Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
   }
 }
 
+void Api::SetVerifier(std::shared_ptr<const SigV4Verifier> verifier) {
+  std::lock_guard lock(verifier_mu_);
+  verifier_ = std::move(verifier);
+}
+
+Status Api::Authenticate(const HttpRequest& request, bool lambda) const {
+  std::shared_ptr<const SigV4Verifier> verifier;
+  {
+    std::lock_guard lock(verifier_mu_);
+    verifier = verifier_;
+  }
+  // --auth=none: the DynamoDB protocol's header shape only; Lambda paths as before, unchecked.
+  if (!verifier) return lambda ? Status() : CheckAuthorization(request);
+  SignedRequest signed_request{request.method, request.path, request.query, request.headers,
+                               *request.body, request.body_sha256};
+  // DynamoDB and DynamoDB Streams sign as "dynamodb", the Lambda paths as "lambda".
+  Result<const Credential*> who =
+      verifier->Verify(signed_request, std::chrono::system_clock::now(), lambda ? "lambda" : "dynamodb");
+  return who.status();
+}
+
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   // The Lambda paths are never served to browsers (lambda_api.h), so they come first.
-  if (triggers_ && IsLambdaPath(request.path)) return HandleLambda(*triggers_, request, std::move(reply));
+  if (triggers_ && IsLambdaPath(request.path)) {
+    if (Status auth = Authenticate(request, true); !auth.ok()) {
+      return reply->Send(LambdaErrorResponse(auth));
+    }
+    return HandleLambda(*triggers_, request, std::move(reply));
+  }
   std::string allowed_origin;
   if (!request.origin.empty()) {
     allowed_origin = AllowedOrigin(config_.cors_origins, request.origin);
@@ -274,7 +300,7 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
         Status(ErrorKind::kUnknownOperation, "An unknown operation was requested."), content_type));
   }
 
-  Status auth = CheckAuthorization(request);
+  Status auth = Authenticate(request, false);
   if (!auth.ok()) return reply->Send(ErrorResponse(auth, content_type));
 
   thread_local wire::JsonParser parser;

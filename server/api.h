@@ -1,10 +1,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "db/database.h"
 #include "server/http.h"
 #include "server/ops/operation.h"
+#include "server/sigv4.h"
 #include "streams/triggers.h"
 
 namespace cirrus::server {
@@ -19,7 +21,18 @@ class Api : public RequestHandler {
   Api(db::Database* db, ServerConfig config, streams::Triggers* triggers = nullptr);
   void Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) override;
 
+  // --auth=sigv4: every API request (DynamoDB, Streams, Lambda paths) must be signed by one
+  // of `verifier`'s credentials; the server's HttpServer must fill signed_parts. Null (the
+  // default, --auth=none): a signature's shape is checked, not the signature. Thread-safe:
+  // a reload replaces the set while requests run.
+  void SetVerifier(std::shared_ptr<const SigV4Verifier> verifier);
+
  private:
+  // The refusal of an unsigned or badly signed request; OK when it may go on.
+  Status Authenticate(const HttpRequest& request, bool lambda) const;
+
+  mutable std::mutex verifier_mu_;
+  std::shared_ptr<const SigV4Verifier> verifier_;  // guarded by verifier_mu_
   ServerConfig config_;
   OperationContext ctx_;
   streams::Triggers* triggers_;

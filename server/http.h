@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace cirrus::server {
 
@@ -23,6 +25,10 @@ struct HttpRequest {
   std::string_view access_control_request_method;
   // The body, with spare capacity for the JSON parser's padding. The handler may modify it.
   std::string* body = nullptr;
+  // With HttpServer::Options::signed_parts only (what SigV4 signs): every header as sent, and
+  // the hex SHA-256 of the body as sent when a Content-Encoding was undone (else empty).
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+  std::string_view body_sha256;
 };
 
 struct HttpResponse {

@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include "server/http_compression.h"
+#include "server/sigv4.h"
 
 #include <zlib.h>
 
@@ -110,6 +111,7 @@ class HttpServer::Impl {
     deadline.reset();
     accept_backoff.reset();
     signals.reset();
+    reload_signal.reset();
     acceptor.reset();
     work.clear();
     contexts.clear();
@@ -173,6 +175,14 @@ class HttpServer::Impl {
     }
   }
 
+  void WaitForReload() {
+    reload_signal->async_wait([this](beast::error_code ec, int) {
+      if (ec || draining.load()) return;
+      hooks.reload();
+      WaitForReload();
+    });
+  }
+
   using Work = net::executor_work_guard<net::io_context::executor_type>;
   // Const after construction.
   const Options options;
@@ -188,6 +198,7 @@ class HttpServer::Impl {
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_backoff;
   std::optional<net::signal_set> signals;
+  std::optional<net::signal_set> reload_signal;  // SIGHUP, when hooks.reload is set
   std::optional<net::steady_timer> deadline;
   Clock::time_point drain_started;
   bool cut_short = false;  // hooks.cut_short called
@@ -405,6 +416,11 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     std::string& body = req.body();
     gzip_answer_ = AcceptsGzip(FieldOf(req, http::field::accept_encoding));
+    const bool signed_parts = server_->options.signed_parts;
+    body_sha256_.clear();
+    if (signed_parts && !FieldOf(req, http::field::content_encoding).empty()) {
+      body_sha256_ = Sha256Hex(body);  // SigV4 signs the body as sent
+    }
     switch (DecodeBody(FieldOf(req, http::field::content_encoding), server_->options.body_limit, &body)) {
       case InflateResult::kOk:
         break;
@@ -434,6 +450,13 @@ class Session : public std::enable_shared_from_this<Session> {
     request.access_control_request_headers = FieldOf(req, http::field::access_control_request_headers);
     request.access_control_request_method = FieldOf(req, http::field::access_control_request_method);
     request.body = &body;
+    if (signed_parts) {
+      for (const auto& field : req) {
+        request.headers.emplace_back(std::string_view(field.name_string().data(), field.name_string().size()),
+                                     std::string_view(field.value().data(), field.value().size()));
+      }
+      request.body_sha256 = body_sha256_;
+    }
     Enter(Phase::kHandling, Clock::now());
     server_->handler->Handle(request, std::make_shared<SessionReply>(shared_from_this(), request_seq_));
   }
@@ -458,6 +481,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   tcp::socket socket_;
   HttpServer::Impl* server_;
+  std::string body_sha256_;  // of the request being handled, as sent (signed_parts only)
   const int context_;     // index of the io_context (and thread) it lives on
   const bool refusing_;
   beast::flat_buffer buffer_;
@@ -536,6 +560,7 @@ void HttpServer::Impl::BeginShutdown() {
   acceptor->close(ec);
   accept_backoff->cancel();
   if (signals) signals->cancel(ec);
+  if (reload_signal) reload_signal->cancel(ec);
   if (hooks.draining) hooks.draining();
   ForEachSession([](Session& s) { s.CloseIfIdle(); });
   drain_started = Clock::now();
@@ -608,6 +633,10 @@ void HttpServer::Run(bool handle_signals) {
     impl->signals->async_wait([impl](beast::error_code ec, int) {
       if (!ec) impl->BeginShutdown();
     });
+    if (impl->hooks.reload) {
+      impl->reload_signal.emplace(*impl->contexts[0], SIGHUP);
+      impl->WaitForReload();
+    }
   }
   impl->Accept();
   for (size_t i = 0; i < impl->contexts.size(); ++i) {

@@ -36,14 +36,18 @@ class HttpServer {
     // After its last event, an I/O thread keeps polling this long before it sleeps, so that
     // the next request of a busy connection does not wait for a sleeping CPU to wake.
     int busy_poll_us = 50;
+    // Fill HttpRequest::headers and body_sha256, which SigV4 verification needs.
+    bool signed_parts = false;
   };
 
   // Called on an I/O thread during shutdown (Run): `draining` as soon as it starts,
   // `cut_short` shortly before the grace period ends, to cancel work whose answers are still
   // awaited (their replies may then still be sent).
+  // `reload`, when set, runs on an I/O thread at each SIGHUP (with handle_signals).
   struct ShutdownHooks {
     std::function<void()> draining;
     std::function<void()> cut_short;
+    std::function<void()> reload;
   };
 
   HttpServer(Options options, RequestHandler* handler, ShutdownHooks hooks = {});

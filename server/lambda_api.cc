@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "db/item/clock.h"
+#include "server/wire/errors.h"
 #include "server/wire/json.h"
 #include "server/wire/json_writer.h"
 
@@ -69,6 +70,16 @@ HttpResponse Error(const Status& s) {
       status = 409;
       type = "ResourceConflictException";
       break;
+    case ErrorKind::kMissingAuthenticationToken:
+    case ErrorKind::kIncompleteSignature:
+    case ErrorKind::kInvalidSignature:
+    case ErrorKind::kUnrecognizedClient:
+    case ErrorKind::kAccessDenied: {  // --auth=sigv4: Lambda's 403 and the same type names
+      status = 403;
+      std::string_view full = wire::ShapeOf(s.kind()).type;
+      type = std::string(full.substr(full.find('#') + 1));
+      break;
+    }
     default:
       break;
   }
@@ -553,5 +564,7 @@ HttpResponse Route(streams::Triggers& triggers, const HttpRequest& request) {
 }
 
 }  // namespace
+
+HttpResponse LambdaErrorResponse(const Status& status) { return Error(status); }
 
 }  // namespace cirrus::server

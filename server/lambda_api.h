@@ -21,5 +21,7 @@ bool IsLambdaPath(std::string_view path);
 // Answers on `reply`; an invocation runs in the triggers' InvocationPool (TooManyRequests
 // when its queue is full), the rest inline.
 void HandleLambda(streams::Triggers& triggers, const HttpRequest& request, std::shared_ptr<Reply> reply);
+// An error as the Lambda API answers it (a refused signature: 403).
+HttpResponse LambdaErrorResponse(const Status& status);
 
 }  // namespace cirrus::server

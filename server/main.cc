@@ -79,6 +79,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--region", config.region, "Region named in ARNs")->capture_default_str();
   app.add_option("--account-id", config.account_id, "Account id named in ARNs")->capture_default_str();
+  std::string auth = "none";
+  app.add_option("--auth", auth,
+                 "none: any signature of the right shape is accepted (for a laptop); sigv4: every "
+                 "request must be signed (AWS Signature Version 4) by a key in --credentials")
+      ->check(CLI::IsMember({"none", "sigv4"}))
+      ->capture_default_str();
+  std::string credentials_file;
+  app.add_option("--credentials", credentials_file,
+                 "With --auth=sigv4: an AWS shared credentials file ([profile] sections with "
+                 "aws_access_key_id and aws_secret_access_key); reread on SIGHUP");
   app.add_option("--cors-origin", config.cors_origins,
                  "An origin (https://app.example:3000) whose web pages may call the DynamoDB API; "
                  "repeat for more; * any (as DynamoDB), none: no page")
@@ -196,13 +206,36 @@ int main(int argc, char** argv) {
   http.header_timeout = Millis(header_timeout_s);
   http.io_timeout = Millis(io_timeout_s);
   http.shutdown_grace = Millis(shutdown_grace_s);
-  {
+  std::shared_ptr<const server::SigV4Verifier> verifier;
+  auto load_credentials = [&]() -> Result<std::shared_ptr<const server::SigV4Verifier>> {
+    CIRRUS_ASSIGN_OR_RETURN(std::vector<server::Credential> credentials,
+                            server::LoadCredentialsFile(credentials_file, config.account_id));
+    return std::make_shared<const server::SigV4Verifier>(std::move(credentials), config.region);
+  };
+  if (auth == "sigv4") {
+    if (credentials_file.empty()) {
+      std::fprintf(stderr, "cirrusd: --auth=sigv4 needs --credentials FILE (an AWS shared credentials file)\n");
+      return 2;
+    }
+    Result<std::shared_ptr<const server::SigV4Verifier>> loaded = load_credentials();
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "cirrusd: %s\n", loaded.status().message().c_str());
+      return 2;
+    }
+    verifier = std::move(*loaded);
+    http.signed_parts = true;
+  } else if (!credentials_file.empty()) {
+    std::fprintf(stderr, "cirrusd: --credentials is used with --auth=sigv4 only\n");
+    return 2;
+  }
+  if (auth == "none") {
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(http.host, ec);
     if (!ec && !address.is_loopback()) {
       std::fprintf(stderr,
                    "cirrusd: WARNING: listening on %s, not a loopback address: anyone who can reach "
-                   "this port can read and write every table (signatures are not verified). See the "
+                   "this port can read and write every table (--auth=none: signatures are not verified; "
+                   "--auth=sigv4 verifies them). See the "
                    "README's Security section.\n",
                    http.host.c_str());
     }
@@ -265,6 +298,20 @@ int main(int argc, char** argv) {
       }
       api = std::make_unique<server::Api>(database.get(), config, triggers.get());
       server::HttpServer::ShutdownHooks hooks;
+      if (verifier) {
+        api->SetVerifier(verifier);
+        hooks.reload = [&] {  // SIGHUP: the credentials file again; a bad one keeps the old
+          Result<std::shared_ptr<const server::SigV4Verifier>> loaded = load_credentials();
+          if (!loaded.ok()) {
+            std::fprintf(stderr, "cirrusd: SIGHUP: keeping the credentials loaded before: %s\n",
+                         loaded.status().message().c_str());
+            return;
+          }
+          std::fprintf(stderr, "cirrusd: SIGHUP: %zu credentials loaded from %s\n", (*loaded)->size(),
+                       credentials_file.c_str());
+          api->SetVerifier(std::move(*loaded));
+        };
+      }
       hooks.draining = [&] {
         triggers->Stop();
         pool->StopAdmitting();

@@ -1,0 +1,475 @@
+#include "server/sigv4.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <fstream>
+#include <map>
+
+namespace cirrus::server {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr auto kSkew = std::chrono::minutes(15);
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 15]);
+  }
+  return out;
+}
+
+std::string Hmac(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
+  return std::string(reinterpret_cast<char*>(out), size);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX decoded; '+' stays '+' (SigV4 query strings are RFC 3986, not forms).
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// RFC 3986 encoding as SigV4 wants it: unreserved characters as they are, the rest %XX
+// (upper case); '/' kept when `keep_slash`.
+std::string UriEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 15]);
+    }
+  }
+  return out;
+}
+
+// The path with "." and ".." segments resolved and empty segments dropped (a trailing
+// slash kept), then encoded once more: the SDKs sign the already-encoded path, encoded again
+// (every service but S3).
+std::string CanonicalUri(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string_view segment = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      segments.push_back(segment);
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  std::string normalized = "/";
+  for (size_t i = 0; i < segments.size(); ++i) normalized += std::string(i ? "/" : "") + std::string(segments[i]);
+  if (!segments.empty() && path.size() > 1 && path.back() == '/') normalized += "/";
+  return UriEncode(normalized, true);
+}
+
+std::vector<std::pair<std::string, std::string>> QueryParameters(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t amp = query.find('&', start);
+    std::string_view part = query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      out.emplace_back(PercentDecode(part.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    start = amp + 1;
+  }
+  return out;
+}
+
+std::string QueryValue(std::string_view query, std::string_view name) {
+  for (auto& [key, value] : QueryParameters(query)) {
+    if (key == name) return value;
+  }
+  return std::string();
+}
+
+std::string_view HeaderValue(const SignedRequest& r, std::string_view name) {
+  for (const auto& [key, value] : r.headers) {
+    if (key.size() == name.size() && Lower(key) == name) return Trim(value);
+  }
+  return std::string_view();
+}
+
+// 20240101T000000Z -> time; false when it is not one.
+bool ParseAmzDate(std::string_view s, std::chrono::system_clock::time_point* out) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
+  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  auto num = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(4, 2) - 1;
+  tm.tm_mday = num(6, 2);
+  tm.tm_hour = num(9, 2);
+  tm.tm_min = num(11, 2);
+  tm.tm_sec = num(13, 2);
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+    return false;
+  }
+  *out = std::chrono::system_clock::from_time_t(timegm(&tm));
+  return true;
+}
+
+std::string AmzDate(std::chrono::system_clock::time_point t) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[20];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+Status Incomplete(std::string message) { return Status(ErrorKind::kIncompleteSignature, std::move(message)); }
+Status Mismatch() {
+  return Status(ErrorKind::kInvalidSignature,
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your AWS Secret Access Key and signing method. Consult the service "
+                "documentation for details.");
+}
+Status Unrecognized() {
+  return Status(ErrorKind::kUnrecognizedClient, "The security token included in the request is invalid.");
+}
+
+// The signing key for a scope, cached per thread (it changes once a day per key and scope).
+std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                       std::string_view service) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string id = std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
+  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + std::string(secret), date), region), service), "aws4_request");
+  if (cache.size() >= 256) cache.clear();
+  cache.emplace(std::move(id), key);
+  return key;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return Hex(digest, sizeof(digest));
+}
+
+std::string CanonicalRequest(const SignedRequest& request, std::string_view signed_headers,
+                             std::string_view payload_hash, bool presigned) {
+  std::string out(request.method);
+  out += '\n';
+  out += CanonicalUri(request.path);
+  out += '\n';
+  std::vector<std::pair<std::string, std::string>> params;
+  for (auto& [key, value] : QueryParameters(request.query)) {
+    if (presigned && key == "X-Amz-Signature") continue;
+    params.emplace_back(UriEncode(key, false), UriEncode(value, false));
+  }
+  std::sort(params.begin(), params.end());
+  for (size_t i = 0; i < params.size(); ++i) {
+    out += (i ? "&" : "") + params[i].first + "=" + params[i].second;
+  }
+  out += '\n';
+  // Each signed header: its values (repeated headers joined by ','), trimmed, inner runs of
+  // spaces collapsed.
+  size_t start = 0;
+  while (start <= signed_headers.size()) {
+    size_t semi = signed_headers.find(';', start);
+    std::string_view name = signed_headers.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
+    std::string joined;
+    bool first = true;
+    for (const auto& [key, value] : request.headers) {
+      if (Lower(key) != name) continue;
+      std::string collapsed;
+      for (char c : Trim(value)) {
+        if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+        collapsed.push_back(c);
+      }
+      joined += (first ? "" : ",") + collapsed;
+      first = false;
+    }
+    out += std::string(name) + ":" + joined + "\n";
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+  }
+  out += '\n';
+  out += signed_headers;
+  out += '\n';
+  out += payload_hash;
+  return out;
+}
+
+std::string StringToSign(std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request) {
+  return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
+         Sha256Hex(canonical_request);
+}
+
+std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
+                      std::string_view service, std::string_view string_to_sign) {
+  std::string mac = Hmac(SigningKey(secret, date, region, service), string_to_sign);
+  return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials, std::string region)
+    : expected_region_(std::move(region)) {
+  for (Credential& c : credentials) {
+    std::string key = c.access_key_id;
+    by_access_key_.emplace(std::move(key), std::move(c));
+  }
+}
+
+Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
+                                                std::chrono::system_clock::time_point now,
+                                                std::string_view service) const {
+  const std::string_view header = HeaderValue(request, "authorization");
+  const bool presigned = header.empty();
+  std::string credential, signed_headers, signature, amz_date;
+  if (presigned) {
+    if (QueryValue(request.query, "X-Amz-Algorithm").empty()) {
+      return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
+    }
+    std::string missing;
+    for (std::string_view p : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+                               "X-Amz-SignedHeaders", "X-Amz-Date"}) {
+      if (QueryValue(request.query, p).empty()) {
+        missing += "AWS query-string parameters must include '" + std::string(p) + "'. ";
+      }
+    }
+    if (!missing.empty()) return Incomplete(missing + "Re-examine the query-string parameters.");
+    if (QueryValue(request.query, "X-Amz-Algorithm") != kAlgorithm) {
+      return Incomplete("Unsupported AWS 'algorithm': \"" + QueryValue(request.query, "X-Amz-Algorithm") + "\"");
+    }
+    credential = QueryValue(request.query, "X-Amz-Credential");
+    signed_headers = QueryValue(request.query, "X-Amz-SignedHeaders");
+    signature = QueryValue(request.query, "X-Amz-Signature");
+    amz_date = QueryValue(request.query, "X-Amz-Date");
+  } else {
+    std::string_view params;
+    if (header.substr(0, kAlgorithm.size()) == kAlgorithm) params = header.substr(kAlgorithm.size());
+    while (!params.empty()) {
+      size_t comma = params.find(',');
+      std::string_view part = Trim(params.substr(0, comma));
+      params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
+      size_t eq = part.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+      if (key == "Credential") credential = std::string(value);
+      if (key == "SignedHeaders") signed_headers = std::string(value);
+      if (key == "Signature") signature = std::string(value);
+    }
+    amz_date = std::string(HeaderValue(request, "x-amz-date"));
+    std::string missing;
+    if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
+    if (signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
+    if (signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+    if (amz_date.empty() && HeaderValue(request, "date").empty()) {
+      missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+    }
+    if (!missing.empty()) return Incomplete(missing + "Authorization=" + std::string(header));
+    if (amz_date.empty()) return Mismatch();  // only Date: we check X-Amz-Date's form alone
+  }
+  // AKID/YYYYMMDD/region/service/aws4_request
+  std::vector<std::string_view> scope;
+  {
+    std::string_view rest = credential;
+    while (true) {
+      size_t slash = rest.find('/');
+      scope.push_back(rest.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      rest = rest.substr(slash + 1);
+    }
+  }
+  if (scope.size() != 5 || scope[4] != "aws4_request") {
+    return Incomplete("Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+                      std::string(scope.back()) + "'.");
+  }
+  std::chrono::system_clock::time_point signed_at;
+  if (!ParseAmzDate(amz_date, &signed_at)) return Mismatch();
+  if (scope[1] != std::string_view(amz_date).substr(0, 8)) {
+    return Status(ErrorKind::kInvalidSignature,
+                  "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                  "from HTTP: '" + std::string(scope[1]) + "' != '" + amz_date.substr(0, 8) +
+                      "', from '" + amz_date + "'.");
+  }
+  auto it = by_access_key_.find(std::string(scope[0]));
+  if (it == by_access_key_.end()) return Unrecognized();
+  const Credential& key = it->second;
+  std::string token(presigned ? QueryValue(request.query, "X-Amz-Security-Token")
+                              : std::string(HeaderValue(request, "x-amz-security-token")));
+  if (token != key.session_token) return Unrecognized();
+
+  if (!expected_region_.empty() && scope[2] != expected_region_) {
+    return Status(ErrorKind::kInvalidSignature,
+                  "Credential should be scoped to a valid region, not '" + std::string(scope[2]) + "'. ");
+  }
+  if (!service.empty() && scope[3] != service) {
+    return Status(ErrorKind::kInvalidSignature,
+                  "Credential should be scoped to correct service: '" + std::string(service) + "'. ");
+  }
+  // A presigned URL lives for its X-Amz-Expires (at most a week); anything else 15 minutes.
+  const std::string expires = presigned ? QueryValue(request.query, "X-Amz-Expires") : std::string();
+  if (!expires.empty()) {
+    if (expires.size() > 7 || !std::all_of(expires.begin(), expires.end(), ::isdigit)) return Mismatch();
+    if (std::stol(expires) > 604800) {
+      return Status(ErrorKind::kInvalidSignature,
+                    "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    }
+    if (now > signed_at + std::chrono::seconds(std::stol(expires))) {
+      return Status(ErrorKind::kAccessDenied, "Request has expired");
+    }
+  } else if (now - signed_at > kSkew) {
+    return Status(ErrorKind::kInvalidSignature,
+                  "Signature expired: " + amz_date + " is now earlier than " + AmzDate(now - kSkew) +
+                      " (" + AmzDate(now) + " - 15 min.)");
+  }
+  if (signed_at - now > kSkew) {
+    return Status(ErrorKind::kInvalidSignature,
+                  "Signature not yet current: " + amz_date + " is still later than " +
+                      AmzDate(now + kSkew) + " (" + AmzDate(now) + " + 15 min.)");
+  }
+  // The payload: its SHA-256, which X-Amz-Content-Sha256 may state (then it must be right);
+  // a presigned URL signs none (UNSIGNED-PAYLOAD), or the body's as botocore does.
+  const std::string body_hash =
+      request.body_sha256.empty() ? Sha256Hex(request.body) : std::string(request.body_sha256);
+  if (!presigned) {
+    std::string_view stated = HeaderValue(request, "x-amz-content-sha256");
+    if (!stated.empty() && Lower(stated) != body_hash) return Mismatch();
+  }
+  // The host must be signed, as AWS requires.
+  const std::string lowered = Lower(signed_headers);
+  bool host_signed = false;
+  for (size_t start = 0; start <= lowered.size();) {
+    size_t semi = lowered.find(';', start);
+    if (lowered.substr(start, semi == std::string::npos ? std::string::npos : semi - start) == "host") host_signed = true;
+    if (semi == std::string::npos) break;
+    start = semi + 1;
+  }
+  if (!host_signed) return Mismatch();
+  const std::string scope_text = credential.substr(credential.find('/') + 1);
+  auto matches = [&](std::string_view payload_hash) {
+    const std::string canonical = CanonicalRequest(request, lowered, payload_hash, presigned);
+    const std::string expected = Signature(key.secret_access_key, scope[1], scope[2], scope[3],
+                                           StringToSign(amz_date, scope_text, canonical));
+    return expected.size() == signature.size() &&
+           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+  };
+  if (matches(presigned ? kUnsignedPayload : std::string_view(body_hash))) return &key;
+  if (presigned && matches(body_hash)) return &key;
+  return Mismatch();
+}
+
+Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
+                                                    const std::string& default_account_id) {
+  std::ifstream in(path);
+  if (!in) return ValidationError("cannot read the credentials file " + path);
+  std::vector<Credential> out;
+  std::map<std::string, std::map<std::string, std::string>> sections;
+  std::vector<std::string> order;
+  std::string line, section;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string_view l = Trim(line);
+    if (l.empty() || l[0] == '#' || l[0] == ';') continue;
+    if (l.front() == '[') {
+      if (l.back() != ']') return ValidationError(path + ":" + std::to_string(number) + ": a section is [name]");
+      section = std::string(Trim(l.substr(1, l.size() - 2)));
+      if (section.rfind("profile ", 0) == 0) section = std::string(Trim(std::string_view(section).substr(8)));
+      if (!sections.count(section)) order.push_back(section);
+      sections[section];
+      continue;
+    }
+    size_t eq = l.find('=');
+    if (eq == std::string_view::npos || section.empty()) {
+      return ValidationError(path + ":" + std::to_string(number) + ": expected key = value inside a [section]");
+    }
+    sections[section][Lower(Trim(l.substr(0, eq)))] = std::string(Trim(l.substr(eq + 1)));
+  }
+  std::map<std::string, std::string> seen;  // access key -> profile
+  for (const std::string& name : order) {
+    const auto& keys = sections[name];
+    auto get = [&](const char* k) {
+      auto it = keys.find(k);
+      return it == keys.end() ? std::string() : it->second;
+    };
+    Credential c;
+    c.profile = name;
+    c.access_key_id = get("aws_access_key_id");
+    c.secret_access_key = get("aws_secret_access_key");
+    c.session_token = get("aws_session_token");
+    c.account_id = get("account_id");
+    if (c.access_key_id.empty() && c.secret_access_key.empty()) continue;  // e.g. only a region
+    if (c.access_key_id.empty() || c.secret_access_key.empty()) {
+      return ValidationError(path + ": profile [" + name + "] needs both aws_access_key_id and aws_secret_access_key");
+    }
+    if (c.account_id.empty()) c.account_id = default_account_id;
+    if (c.account_id.size() != 12 || !std::all_of(c.account_id.begin(), c.account_id.end(), ::isdigit)) {
+      return ValidationError(path + ": profile [" + name + "]: account_id is 12 digits");
+    }
+    if (c.account_id != default_account_id) {
+      return ValidationError(path + ": profile [" + name + "]: account_id " + c.account_id +
+                             ": accounts other than the server's --account-id are not supported yet");
+    }
+    if (!get("policy_file").empty()) {
+      return ValidationError(path + ": profile [" + name + "]: policy_file is not supported yet");
+    }
+    if (auto [it, inserted] = seen.emplace(c.access_key_id, name); !inserted) {
+      return ValidationError(path + ": profiles [" + it->second + "] and [" + name + "] have the same access key");
+    }
+    out.push_back(std::move(c));
+  }
+  if (out.empty()) return ValidationError(path + " holds no credentials (aws_access_key_id, aws_secret_access_key)");
+  return out;
+}
+
+}  // namespace cirrus::server
