@@ -10,9 +10,12 @@
 namespace cirrus::query {
 namespace {
 
-// Nesting of parentheses, NOT and literal documents: deep enough for any real statement,
-// shallow enough that recursion cannot exhaust the stack.
+// Nesting of parentheses and NOT: deep enough for any real statement, shallow enough that
+// recursion cannot exhaust the stack. Literal documents nest as deep as an item may (32).
 constexpr int kMaxDepth = 64;
+constexpr int kMaxValueDepth = 32;
+// Values in one IN list (DynamoDB: 100; 50 on a partition key, checked where keys are known).
+constexpr size_t kMaxInValues = 100;
 
 struct Token {
   enum class Kind : uint8_t { kEnd, kWord, kQuoted, kString, kNumber, kPunct };
@@ -267,6 +270,7 @@ class Parser {
 
   Result<PartiqlValue> Value() {
     CIRRUS_RETURN_IF_ERROR(Deeper());
+    if (++value_depth_ > kMaxValueDepth) return Error("A value is nested more than 32 levels deep");
     PartiqlValue v;
     const Token& t = Peek();
     if (t.kind == Token::Kind::kString) {
@@ -319,6 +323,7 @@ class Parser {
       return Error("Expected a value, found " + Describe(t));
     }
     --depth_;
+    --value_depth_;
     return v;
   }
 
@@ -512,6 +517,9 @@ class Parser {
         operands.push_back(e.text);
       } while (AcceptPunct(","));
       CIRRUS_RETURN_IF_ERROR(ExpectPunct(bracket ? "]" : ")"));
+      if (operands.size() > kMaxInValues) {
+        return Error("IN takes at most " + std::to_string(kMaxInValues) + " values");
+      }
       c.text = left.text + " IN (";
       for (size_t i = 0; i < operands.size(); ++i) c.text += (i ? ", " : "") + operands[i];
       c.text += ")";
@@ -711,6 +719,7 @@ class Parser {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   int depth_ = 0;
+  int value_depth_ = 0;
   size_t parameters_ = 0;
   PartiqlStatement out_;
 };
@@ -775,12 +784,17 @@ Result<PartiqlStatement> ParsePartiql(std::string_view text) {
 }
 
 Result<std::shared_ptr<const PartiqlStatement>> ParsePartiqlCached(std::string_view text) {
+  // A parse holds about 100 times its text; only short statements (the ones that repeat
+  // with other parameters) are kept, so the cache stays under ~100 MB per thread.
   thread_local std::unordered_map<std::string, std::shared_ptr<const PartiqlStatement>> cache;
-  if (auto it = cache.find(std::string(text)); it != cache.end()) return it->second;
+  std::string key(text);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
   CIRRUS_ASSIGN_OR_RETURN(PartiqlStatement parsed, ParsePartiql(text));
-  if (cache.size() >= kMaxCachedStatements) cache.clear();
   auto shared = std::make_shared<const PartiqlStatement>(std::move(parsed));
-  cache.emplace(std::string(text), shared);
+  if (text.size() <= kMaxCachedStatementBytes) {
+    if (cache.size() >= kMaxCachedStatements) cache.clear();
+    cache.emplace(std::move(key), shared);
+  }
   return shared;
 }
 

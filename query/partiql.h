@@ -82,9 +82,10 @@ struct PartiqlStatement {
 // processed: ..." with the position.
 Result<PartiqlStatement> ParsePartiql(std::string_view text);
 
-// ParsePartiql through a per-thread cache keyed by the text (kMaxCachedStatements entries,
-// then it starts over). Errors are not cached.
+// ParsePartiql through a per-thread cache keyed by the text (kMaxCachedStatements entries of
+// at most kMaxCachedStatementBytes, then it starts over). Errors are not cached.
 Result<std::shared_ptr<const PartiqlStatement>> ParsePartiqlCached(std::string_view text);
 constexpr size_t kMaxCachedStatements = 1024;
+constexpr size_t kMaxCachedStatementBytes = 1024;  // longer statements are parsed each time
 
 }  // namespace cirrus::query

@@ -130,8 +130,14 @@ TEST(PartiqlTest, SyntaxErrorsSayWhere) {
   // Nesting is bounded, so recursion is.
   std::string deep = "SELECT * FROM t WHERE " + std::string(100, '(') + "a = 1" + std::string(100, ')');
   EXPECT_EQ(Error(deep).rfind(prefix + "The statement is nested too deeply", 0), 0u);
-  std::string deep_value = "INSERT INTO t VALUE {'a': " + std::string(100, '[') + std::string(100, ']') + "}";
-  EXPECT_EQ(Error(deep_value).rfind(prefix + "The statement is nested too deeply", 0), 0u);
+  // Documents nest as deep as items may: 32 levels.
+  std::string deep_value = "INSERT INTO t VALUE {'a': " + std::string(31, '[') + std::string(31, ']') + "}";
+  EXPECT_TRUE(ParsePartiql(deep_value).ok());
+  deep_value = "INSERT INTO t VALUE {'a': " + std::string(32, '[') + std::string(32, ']') + "}";
+  EXPECT_EQ(Error(deep_value).rfind(prefix + "A value is nested more than 32 levels deep", 0), 0u);
+  std::string in = "SELECT * FROM t WHERE a IN [1";
+  for (int i = 0; i < 100; ++i) in += ", 1";
+  EXPECT_EQ(Error(in + "]").rfind(prefix + "IN takes at most 100 values", 0), 0u);
 }
 
 TEST(PartiqlTest, CacheReturnsTheSameParse) {

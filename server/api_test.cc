@@ -59,7 +59,8 @@ TEST(OperationsTest, RoutesExactNames) {
   EXPECT_NE(FindOperation("UpdateItem"), nullptr);
   EXPECT_NE(FindOperation("TransactWriteItems"), nullptr);
   EXPECT_NE(FindOperation("TransactGetItems"), nullptr);
-  EXPECT_EQ(FindOperation("ExecuteStatement"), nullptr);
+  EXPECT_NE(FindOperation("ExecuteStatement"), nullptr);
+  EXPECT_EQ(FindOperation("ExecuteStatements"), nullptr);
   EXPECT_EQ(FindOperation(""), nullptr);
 }
 

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr auto kSkew = std::chrono::minutes(15);
-constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool AllDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit); }
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -146,7 +148,7 @@ std::string_view HeaderValue(const SignedRequest& r, std::string_view name) {
 bool ParseAmzDate(std::string_view s, std::chrono::system_clock::time_point* out) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
   for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    if (!IsDigit(s[i])) return false;
   }
   auto num = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
   std::tm tm{};
@@ -156,11 +158,13 @@ bool ParseAmzDate(std::string_view s, std::chrono::system_clock::time_point* out
   tm.tm_hour = num(9, 2);
   tm.tm_min = num(11, 2);
   tm.tm_sec = num(13, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
     return false;
   }
+  const std::tm given = tm;
   *out = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return true;
+  return tm.tm_mday == given.tm_mday;  // timegm moved 31 April to 1 May: not a date
 }
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
@@ -220,24 +224,24 @@ std::string CanonicalRequest(const SignedRequest& request, std::string_view sign
   }
   out += '\n';
   // Each signed header: its values (repeated headers joined by ','), trimmed, inner runs of
-  // spaces collapsed.
+  // whitespace collapsed to one space. One pass over the headers, then one per signed name.
+  std::map<std::string, std::string, std::less<>> values;
+  for (const auto& [key, value] : request.headers) {
+    std::string collapsed;
+    for (char c : Trim(value)) {
+      if (c == '\t') c = ' ';
+      if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+      collapsed.push_back(c);
+    }
+    auto [it, inserted] = values.try_emplace(Lower(key), collapsed);
+    if (!inserted) it->second += "," + collapsed;
+  }
   size_t start = 0;
   while (start <= signed_headers.size()) {
     size_t semi = signed_headers.find(';', start);
     std::string_view name = signed_headers.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
-    std::string joined;
-    bool first = true;
-    for (const auto& [key, value] : request.headers) {
-      if (Lower(key) != name) continue;
-      std::string collapsed;
-      for (char c : Trim(value)) {
-        if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
-        collapsed.push_back(c);
-      }
-      joined += (first ? "" : ",") + collapsed;
-      first = false;
-    }
-    out += std::string(name) + ":" + joined + "\n";
+    auto it = values.find(name);
+    out += std::string(name) + ":" + (it == values.end() ? std::string() : it->second) + "\n";
     if (semi == std::string_view::npos) break;
     start = semi + 1;
   }
@@ -359,7 +363,7 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
   // A presigned URL lives for its X-Amz-Expires (at most a week); anything else 15 minutes.
   const std::string expires = presigned ? QueryValue(request.query, "X-Amz-Expires") : std::string();
   if (!expires.empty()) {
-    if (expires.size() > 7 || !std::all_of(expires.begin(), expires.end(), ::isdigit)) return Mismatch();
+    if (expires.size() > 7 || !AllDigits(expires)) return Mismatch();
     if (std::stol(expires) > 604800) {
       return Status(ErrorKind::kInvalidSignature,
                     "X-Amz-Expires must be less than a week (in seconds) that is 604800");
@@ -377,35 +381,46 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
                   "Signature not yet current: " + amz_date + " is still later than " +
                       AmzDate(now + kSkew) + " (" + AmzDate(now) + " + 15 min.)");
   }
-  // The payload: its SHA-256, which X-Amz-Content-Sha256 may state (then it must be right);
-  // a presigned URL signs none (UNSIGNED-PAYLOAD), or the body's as botocore does.
+  // The payload: its SHA-256, which X-Amz-Content-Sha256 may state (then it must be right).
+  // A presigned URL signs it too, as the SDKs presign for every service but S3: a DynamoDB
+  // request's body is what it does, so UNSIGNED-PAYLOAD (S3's) is not accepted.
   const std::string body_hash =
       request.body_sha256.empty() ? Sha256Hex(request.body) : std::string(request.body_sha256);
-  if (!presigned) {
-    std::string_view stated = HeaderValue(request, "x-amz-content-sha256");
-    if (!stated.empty() && Lower(stated) != body_hash) return Mismatch();
-  }
-  // The host must be signed, as AWS requires.
+  std::string_view stated = HeaderValue(request, "x-amz-content-sha256");
+  if (!stated.empty() && Lower(stated) != body_hash) return Mismatch();
+  // SignedHeaders: ascending, each once, with the host and every header that decides what the
+  // request does (X-Amz-*, Content-Type, Content-Encoding), as the SDKs sign them: an
+  // unsigned X-Amz-Target could turn a captured GetItem into a DeleteItem.
   const std::string lowered = Lower(signed_headers);
-  bool host_signed = false;
+  std::vector<std::string_view> names;
   for (size_t start = 0; start <= lowered.size();) {
     size_t semi = lowered.find(';', start);
-    if (lowered.substr(start, semi == std::string::npos ? std::string::npos : semi - start) == "host") host_signed = true;
+    names.push_back(std::string_view(lowered).substr(start, semi == std::string::npos ? std::string::npos : semi - start));
     if (semi == std::string::npos) break;
     start = semi + 1;
   }
-  if (!host_signed) return Mismatch();
+  if (!std::is_sorted(names.begin(), names.end()) ||
+      std::adjacent_find(names.begin(), names.end()) != names.end() ||
+      !std::binary_search(names.begin(), names.end(), "host")) {
+    return Mismatch();
+  }
+  for (const auto& [key, value] : request.headers) {
+    const std::string name = Lower(key);
+    const bool decisive = name.rfind("x-amz-", 0) == 0 || name == "content-type" || name == "content-encoding";
+    if (decisive && !std::binary_search(names.begin(), names.end(), name)) {
+      return Status(ErrorKind::kInvalidSignature,
+                    "There were headers present in the request which were not signed: " + name);
+    }
+  }
   const std::string scope_text = credential.substr(credential.find('/') + 1);
-  auto matches = [&](std::string_view payload_hash) {
-    const std::string canonical = CanonicalRequest(request, lowered, payload_hash, presigned);
-    const std::string expected = Signature(key.secret_access_key, scope[1], scope[2], scope[3],
-                                           StringToSign(amz_date, scope_text, canonical));
-    return expected.size() == signature.size() &&
-           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
-  };
-  if (matches(presigned ? kUnsignedPayload : std::string_view(body_hash))) return &key;
-  if (presigned && matches(body_hash)) return &key;
-  return Mismatch();
+  const std::string canonical = CanonicalRequest(request, lowered, body_hash, presigned);
+  const std::string expected = Signature(key.secret_access_key, scope[1], scope[2], scope[3],
+                                         StringToSign(amz_date, scope_text, canonical));
+  if (expected.size() != signature.size() ||
+      CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) {
+    return Mismatch();
+  }
+  return &key;
 }
 
 Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
@@ -453,7 +468,7 @@ Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
       return ValidationError(path + ": profile [" + name + "] needs both aws_access_key_id and aws_secret_access_key");
     }
     if (c.account_id.empty()) c.account_id = default_account_id;
-    if (c.account_id.size() != 12 || !std::all_of(c.account_id.begin(), c.account_id.end(), ::isdigit)) {
+    if (c.account_id.size() != 12 || !AllDigits(c.account_id)) {
       return ValidationError(path + ": profile [" + name + "]: account_id is 12 digits");
     }
     if (c.account_id != default_account_id) {

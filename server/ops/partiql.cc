@@ -46,7 +46,8 @@ Result<JsonValue> ParseResponse(std::string* body) {
 
 void Run(Operation op, OperationContext& ctx, std::string body, Done done) {
   Result<JsonValue> request = ParseRequest(&body);
-  if (!request.ok()) return done(InternalError("PartiQL request: " + request.status().message()));
+  // Only a document nested past the parser's depth gets here (values nest 32 levels at most).
+  if (!request.ok()) return done(ValidationError("The statement is nested too deeply: " + request.status().message()));
   op(ctx, *request, std::move(done));
 }
 
@@ -463,6 +464,18 @@ Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options
   }
   const size_t in_count = plan.in ? plan.in->operands.size() : 1;
   if (resume.in_index >= in_count) return ValidationError("Invalid NextToken");
+  // IN on the partition key: at most 50 values, as on DynamoDB; a value given twice is read once.
+  std::vector<bool> repeated(in_count);
+  if (plan.in) {
+    if (in_count > 50) return ValidationError("IN takes at most 50 values on a partition key");
+    std::vector<AttributeValue> seen;
+    for (size_t i = 0; i < in_count; ++i) {
+      Result<AttributeValue> v = b.Value(plan.in->operands[i]);
+      if (!v.ok()) return v.status();
+      repeated[i] = std::find(seen.begin(), seen.end(), *v) != seen.end();
+      seen.push_back(std::move(*v));
+    }
+  }
 
   std::string body;
   JsonWriter w(&body);
@@ -475,6 +488,7 @@ Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options
   std::string next_token, last_key_json;
   size_t bytes = 0;
   for (size_t in = resume.in_index; in < in_count; ++in) {
+    if (repeated[in]) continue;
     std::string request;
     JsonWriter r(&request);
     r.BeginObject();

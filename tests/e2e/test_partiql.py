@@ -150,6 +150,12 @@ def test_partition_key_in_reads_several_partitions(ddb, keys_table):
     assert sorted(sks(got)) == ["x1", "x2"]
     got = select(ddb, "SELECT * FROM \"%s\" WHERE pk IN ['p', 'q'] AND i = 1" % keys_table)
     assert sorted(sks(got)) == ["a2", "x2"]
+    # A value given twice is read once; at most 50 values on a partition key.
+    got = select(ddb, "SELECT * FROM \"%s\" WHERE pk IN ['q', 'q', ?]" % keys_table, s("q"))
+    assert sorted(sks(got)) == ["x1", "x2"]
+    many = ", ".join("'v%d'" % i for i in range(51))
+    code, _ = call_error(ddb.execute_statement, Statement='SELECT * FROM "%s" WHERE pk IN [%s]' % (keys_table, many))
+    assert code == "ValidationException"
 
 
 def test_limit_and_next_token_return_every_item_once(ddb, keys_table):

@@ -289,7 +289,8 @@ def test_a_date_over_15_minutes_ahead_is_not_yet_current(server):
 
 class PresignDynamoDB(SigV4QueryAuth):
     """botocore's query signer, leaving the body alone (it would move a body into the query
-    string) and signing no payload, as presigned URLs do; expires=None: no X-Amz-Expires."""
+    string) and signing its hash, as botocore presigns for services other than S3 (the body of
+    a DynamoDB request is what it does, so it stays signed); expires=None: no X-Amz-Expires."""
 
     def _modify_request_before_signing(self, request):
         data, request.data = request.data, b""
@@ -299,7 +300,7 @@ class PresignDynamoDB(SigV4QueryAuth):
             request.url = request.url.replace("&X-Amz-Expires=None", "")
 
     def payload(self, request):
-        return "UNSIGNED-PAYLOAD"
+        return hashlib.sha256(request.body or b"").hexdigest()
 
 
 def test_a_presigned_query_string_is_accepted(server):
@@ -309,8 +310,8 @@ def test_a_presigned_query_string_is_accepted(server):
     resp = send_signed(req)
     assert resp.status == 200, resp.body
     assert "TableNames" in resp.json()
-    # The payload is not signed; the query string is.
-    assert send_signed(req, body=b'{"Limit": 1}').status == 200
+    # The payload is signed, and so is the query string.
+    refused(send_signed(req, body=b'{"Limit": 1}'), "InvalidSignatureException", MISMATCH)
     tampered = req.url.replace("X-Amz-Expires=300", "X-Amz-Expires=301")
     refused(send(tampered, req.headers.items()), "InvalidSignatureException", MISMATCH)
 
@@ -442,3 +443,17 @@ def test_the_scope_must_name_this_region_and_service(server, region, service, me
     req = AWSRequest(method="POST", url=server.url + "/", data=b"{}", headers=h)
     SigV4Auth(Credentials(*ALICE), service, region).add_auth(req)
     refused(send_signed(req), "InvalidSignatureException", message)
+
+
+def test_headers_that_decide_the_operation_must_be_signed(server):
+    """An X-Amz-Target left out of SignedHeaders could turn a captured GetItem into a
+    DeleteItem: refused, as are unsigned Content-Type and Content-Encoding."""
+    unsigned = AWSRequest(method="POST", url=server.url + "/", data=b"{}", headers={})
+    with mock.patch("botocore.auth.datetime") as clock:
+        clock.datetime.utcnow.return_value = utcnow()
+        SigV4Auth(Credentials(*ALICE), "dynamodb", REGION).add_auth(unsigned)
+    headers = dict(unsigned.headers.items())
+    headers["X-Amz-Target"] = "DynamoDB_20120810.ListTables"
+    headers["Content-Type"] = "application/x-amz-json-1.0"
+    refused(send(unsigned.url, headers.items(), b"{}"), "InvalidSignatureException",
+            "There were headers present in the request which were not signed: x-amz-target")
