@@ -36,7 +36,7 @@ while True:
         c.request("POST", "/", "{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables",
                   "Content-Type": "application/x-amz-json-1.0", "Authorization": auth,
                   "X-Amz-Date": "20240101T000000Z"})
-        if c.getresponse().status == 200: break
+        if c.getresponse().status in (200, 400): break  # 400: a server that verifies signatures
     except OSError:
         pass
 print(p.pid, port, round((time.monotonic() - t0) * 1000, 1))

@@ -7,8 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <ctime>
 #include <fstream>
+#include <strings.h>
 #include <map>
 
 namespace cirrus::server {
@@ -16,6 +20,7 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr auto kSkew = std::chrono::minutes(15);
+constexpr size_t kMaxSignedHeaders = 64;  // the SDKs sign about ten
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool AllDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit); }
@@ -43,12 +48,36 @@ std::string Hex(const unsigned char* data, size_t size) {
   return out;
 }
 
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+// SHA-256 through a digest fetched once and a context kept per thread: OpenSSL 3's one-shot
+// SHA256() and HMAC() look the algorithm up on every call, which cost more than the hashing
+// of a request (benchmarks/auth.sh).
+void Sha256Into(std::initializer_list<std::string_view> parts, unsigned char out[SHA256_DIGEST_LENGTH]) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex2(ctx.get(), md, nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(ctx.get(), p.data(), p.size());
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
-  return std::string(reinterpret_cast<char*>(out), size);
+  EVP_DigestFinal_ex(ctx.get(), out, &size);
+}
+
+// HMAC-SHA256 (RFC 2104) over Sha256Into.
+std::string Hmac(std::string_view key, std::string_view data) {
+  constexpr size_t kBlock = 64;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) {
+    Sha256Into({key}, k);
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<char>(k[i] ^ 0x36);
+    opad[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  unsigned char inner[SHA256_DIGEST_LENGTH], outer[SHA256_DIGEST_LENGTH];
+  Sha256Into({std::string_view(ipad, kBlock), data}, inner);
+  Sha256Into({std::string_view(opad, kBlock), std::string_view(reinterpret_cast<char*>(inner), sizeof(inner))}, outer);
+  return std::string(reinterpret_cast<char*>(outer), sizeof(outer));
 }
 
 int HexValue(char c) {
@@ -137,9 +166,14 @@ std::string QueryValue(std::string_view query, std::string_view name) {
   return std::string();
 }
 
+// ASCII case-insensitive equality; `lower` is lower case already.
+bool NameIs(std::string_view name, std::string_view lower) {
+  return name.size() == lower.size() && strncasecmp(name.data(), lower.data(), name.size()) == 0;
+}
+
 std::string_view HeaderValue(const SignedRequest& r, std::string_view name) {
   for (const auto& [key, value] : r.headers) {
-    if (key.size() == name.size() && Lower(key) == name) return Trim(value);
+    if (NameIs(key, name)) return Trim(value);
   }
   return std::string_view();
 }
@@ -203,7 +237,7 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  Sha256Into({data}, digest);
   return Hex(digest, sizeof(digest));
 }
 
@@ -224,24 +258,30 @@ std::string CanonicalRequest(const SignedRequest& request, std::string_view sign
   }
   out += '\n';
   // Each signed header: its values (repeated headers joined by ','), trimmed, inner runs of
-  // whitespace collapsed to one space. One pass over the headers, then one per signed name.
-  std::map<std::string, std::string, std::less<>> values;
-  for (const auto& [key, value] : request.headers) {
-    std::string collapsed;
-    for (char c : Trim(value)) {
-      if (c == '\t') c = ' ';
-      if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
-      collapsed.push_back(c);
-    }
-    auto [it, inserted] = values.try_emplace(Lower(key), collapsed);
-    if (!inserted) it->second += "," + collapsed;
-  }
+  // whitespace collapsed to one space. Verify bounds the signed names (kMaxSignedHeaders).
   size_t start = 0;
   while (start <= signed_headers.size()) {
     size_t semi = signed_headers.find(';', start);
     std::string_view name = signed_headers.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
-    auto it = values.find(name);
-    out += std::string(name) + ":" + (it == values.end() ? std::string() : it->second) + "\n";
+    out += name;
+    out += ':';
+    bool first = true;
+    for (const auto& [key, value] : request.headers) {
+      if (!NameIs(key, name)) continue;
+      if (!first) out += ',';
+      first = false;
+      bool space = false;
+      for (char c : Trim(value)) {
+        if (c == ' ' || c == '\t') {
+          space = true;
+          continue;
+        }
+        if (space && out.back() != ':' && out.back() != ',') out += ' ';
+        space = false;
+        out += c;
+      }
+    }
+    out += '\n';
     if (semi == std::string_view::npos) break;
     start = semi + 1;
   }
@@ -399,15 +439,17 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
     if (semi == std::string::npos) break;
     start = semi + 1;
   }
-  if (!std::is_sorted(names.begin(), names.end()) ||
+  if (names.size() > kMaxSignedHeaders || !std::is_sorted(names.begin(), names.end()) ||
       std::adjacent_find(names.begin(), names.end()) != names.end() ||
       !std::binary_search(names.begin(), names.end(), "host")) {
     return Mismatch();
   }
   for (const auto& [key, value] : request.headers) {
+    const bool decisive = (key.size() > 6 && strncasecmp(key.data(), "x-amz-", 6) == 0) ||
+                          NameIs(key, "content-type") || NameIs(key, "content-encoding");
+    if (!decisive) continue;
     const std::string name = Lower(key);
-    const bool decisive = name.rfind("x-amz-", 0) == 0 || name == "content-type" || name == "content-encoding";
-    if (decisive && !std::binary_search(names.begin(), names.end(), name)) {
+    if (!std::binary_search(names.begin(), names.end(), name)) {
       return Status(ErrorKind::kInvalidSignature,
                     "There were headers present in the request which were not signed: " + name);
     }

@@ -6,6 +6,9 @@
 // so a slow server is charged for the requests it delays (no coordinated omission).
 // One I/O thread: the generator shares the machine with the server, so it reports its
 // own CPU use.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <strings.h>
 #include <sys/resource.h>
 
@@ -20,6 +23,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <memory>
@@ -99,6 +103,36 @@ struct Options {
   bool multi_attribute = false;  // items carry tenant, region, tr and at (see TenantOf)
   std::string json_out;
 };
+
+// --sign KEY:SECRET: requests carry a real SigV4 signature (for cirrusd --auth=sigv4), made
+// with OpenSSL as the SDKs make it; otherwise a well-formed one that no server checks.
+std::string g_sign_key, g_sign_secret;
+
+std::string HexOf(const unsigned char* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(d[p[i] >> 4]);
+    s.push_back(d[p[i] & 15]);
+  }
+  return s;
+}
+std::string Sha256(std::string_view data) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+  return HexOf(out, sizeof(out));
+}
+std::string HmacRaw(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
+  return std::string(reinterpret_cast<char*>(out), n);
+}
+
+// The X-Amz-Date and Authorization headers of a POST / with these parts.
+std::pair<std::string, std::string> AuthFor(const std::string& host, std::string_view target,
+                                            std::string_view body);
 
 const char* kAuth =
     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/dynamodb/aws4_request, "
@@ -293,6 +327,31 @@ class Workload {
   std::unique_ptr<Zipf> zipf_;
 };
 
+std::pair<std::string, std::string> AuthFor(const std::string& host, std::string_view target,
+                                            std::string_view body) {
+  if (g_sign_key.empty()) return {"20240101T000000Z", kAuth};
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char date[20];
+  std::strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm);
+  const std::string day(date, 8);
+  const std::string canonical = "POST\n/\n\ncontent-type:application/x-amz-json-1.0\nhost:" + host +
+                                "\nx-amz-date:" + date + "\nx-amz-target:" + std::string(target) +
+                                "\n\ncontent-type;host;x-amz-date;x-amz-target\n" + Sha256(body);
+  const std::string scope = day + "/us-east-1/dynamodb/aws4_request";
+  const std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(date) + "\n" + scope + "\n" + Sha256(canonical);
+  thread_local std::string key_day, key;
+  if (key_day != day) {
+    key = HmacRaw(HmacRaw(HmacRaw(HmacRaw("AWS4" + g_sign_secret, day), "us-east-1"), "dynamodb"), "aws4_request");
+    key_day = day;
+  }
+  const std::string mac = HmacRaw(key, to_sign);
+  return {date, "AWS4-HMAC-SHA256 Credential=" + g_sign_key + "/" + scope +
+                    ", SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" +
+                    HexOf(reinterpret_cast<const unsigned char*>(mac.data()), mac.size())};
+}
+
 struct Run;
 
 // The bytes of one HTTP request, built before it is due so that sending is a write.
@@ -303,8 +362,11 @@ std::string Serialize(const Options& o, const Request& q) {
   r += o.host;
   r += "\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: ";
   r += q.target;
-  r += "\r\nX-Amz-Date: 20240101T000000Z\r\nAuthorization: ";
-  r += kAuth;
+  auto [date, authorization] = AuthFor(o.host, q.target, q.body);
+  r += "\r\nX-Amz-Date: ";
+  r += date;
+  r += "\r\nAuthorization: ";
+  r += authorization;
   r += "\r\nContent-Length: ";
   r += std::to_string(q.body.size());
   r += "\r\n\r\n";
@@ -480,8 +542,10 @@ std::string Call(const Options& o, const std::string& target, const std::string&
   http::request<http::string_body> req{http::verb::post, "/", 11};
   req.set(http::field::content_type, "application/x-amz-json-1.0");
   req.set("X-Amz-Target", target);
-  req.set("X-Amz-Date", "20240101T000000Z");
-  req.set(http::field::authorization, kAuth);
+  req.set(http::field::host, o.host);
+  auto [date, authorization] = AuthFor(o.host, target, body);
+  req.set("X-Amz-Date", date);
+  req.set(http::field::authorization, authorization);
   req.body() = body;
   return Exchange(o, std::move(req)).body();
 }
@@ -657,8 +721,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 2));
   app.add_option("--stream", o.stream, "With --preload: the table has a stream of this view type (e.g. NEW_AND_OLD_IMAGES)");
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
+  std::string sign;
+  app.add_option("--sign", sign, "KEY:SECRET: sign every request with SigV4 (cirrusd --auth=sigv4)");
   CLI11_PARSE(app, argc, argv);
   g_partition_size = o.partition_size;
+  if (!sign.empty()) {
+    size_t colon = sign.find(':');
+    if (colon == std::string::npos) {
+      std::fprintf(stderr, "--sign takes KEY:SECRET\n");
+      return 2;
+    }
+    g_sign_key = sign.substr(0, colon);
+    g_sign_secret = sign.substr(colon + 1);
+  }
   g_multi_attribute = o.multi_attribute;
 
   if (o.preload) Preload(o);

@@ -443,10 +443,59 @@ struct ReadOptions {
   std::optional<std::string_view> next_token;
 };
 
+// A SELECT of a table's item by its full key and nothing else: a GetItem, which reads what
+// the Query would (one item, the same units) at less cost.
+std::optional<Outcome> SelectByKey(OperationContext& ctx, const Bound& b, const db::KeySchema& schema,
+                                   const ReadOptions& options) {
+  const PartiqlStatement& st = *b.st;
+  if (st.index || options.next_token) return std::nullopt;
+  Result<KeyMatch> match = FullKey(b, schema);
+  if (!match.ok() || !match->rest.empty()) return std::nullopt;
+  std::string request;
+  JsonWriter r(&request);
+  r.BeginObject();
+  r.Key("TableName");
+  r.String(st.table);
+  r.Key("Key");
+  wire::WriteItem(match->key, r);
+  if (!st.projection.empty()) {
+    r.Key("ProjectionExpression");
+    r.String(st.projection);
+    if (Status s = WritePlaceholders(b, {st.projection}, {}, r); !s.ok()) return Outcome(s);
+  }
+  if (options.consistent) {
+    r.Key("ConsistentRead");
+    r.Bool(true);
+  }
+  if (options.capacity != CapacityReport::kNone) {
+    r.Key("ReturnConsumedCapacity");
+    r.String(options.capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
+  }
+  r.EndObject();
+  Outcome o = RunRead(&GetItem, ctx, std::move(request));
+  if (!o.status.ok()) return o;
+  Result<JsonValue> json = ParseResponse(&o.body);
+  if (!json.ok()) return Outcome(InternalError("PartiQL response: " + json.status().message()));
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("Items");
+  w.BeginArray();
+  if (std::optional<JsonValue> item = json->Find("Item")) Copy(*item, w);
+  w.EndArray();
+  if (std::optional<JsonValue> capacity = json->Find("ConsumedCapacity")) {
+    w.Key("ConsumedCapacity");
+    Copy(*capacity, w);
+  }
+  w.EndObject();
+  return Outcome(std::move(body));
+}
+
 Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options) {
   const PartiqlStatement& st = *b.st;
   Result<db::KeySchema> schema = TargetSchema(ctx, st);
   if (!schema.ok()) return schema.status();
+  if (std::optional<Outcome> by_key = SelectByKey(ctx, b, *schema, options)) return std::move(*by_key);
   const SelectPlan plan = PlanSelect(st, *schema);
   if (st.order_by) {
     if (!plan.query) {
