@@ -199,32 +199,54 @@ Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
   }
 }
 
-void Api::SetVerifier(std::shared_ptr<const SigV4Verifier> verifier) {
-  std::lock_guard lock(verifier_mu_);
-  verifier_ = std::move(verifier);
+void Api::SetAuth(std::shared_ptr<const Auth> auth) {
+  std::lock_guard lock(auth_mu_);
+  auth_ = std::move(auth);
 }
 
-Status Api::Authenticate(const HttpRequest& request, bool lambda) const {
-  std::shared_ptr<const SigV4Verifier> verifier;
+Result<const Credential*> Api::Authenticate(const HttpRequest& request, bool lambda,
+                                            std::shared_ptr<const Auth>* auth) const {
   {
-    std::lock_guard lock(verifier_mu_);
-    verifier = verifier_;
+    std::lock_guard lock(auth_mu_);
+    *auth = auth_;
   }
   // --auth=none: the DynamoDB protocol's header shape only; Lambda paths as before, unchecked.
-  if (!verifier) return lambda ? Status() : CheckAuthorization(request);
+  if (!*auth) {
+    if (lambda) return static_cast<const Credential*>(nullptr);
+    CIRRUS_RETURN_IF_ERROR(CheckAuthorization(request));
+    return static_cast<const Credential*>(nullptr);
+  }
   SignedRequest signed_request{request.method, request.path, request.query, request.headers,
                                *request.body, request.body_sha256};
   // DynamoDB and DynamoDB Streams sign as "dynamodb", the Lambda paths as "lambda".
-  Result<const Credential*> who =
-      verifier->Verify(signed_request, std::chrono::system_clock::now(), lambda ? "lambda" : "dynamodb");
-  return who.status();
+  return (*auth)->verifier->Verify(signed_request, std::chrono::system_clock::now(),
+                                   lambda ? "lambda" : "dynamodb");
+}
+
+Status Api::Authorize(const Auth& auth, const Credential* who,
+                      const std::vector<std::pair<std::string, std::string>>& permissions) const {
+  if (!who) return Status();
+  auto it = auth.policies.find(who->access_key_id);
+  if (it == auth.policies.end()) return Status();
+  for (const auto& [action, resource] : permissions) {
+    Policy::Decision d = it->second.Evaluate(action, resource);
+    if (d != Policy::Decision::kAllow) {
+      return AccessDenied("arn:aws:iam::" + who->account_id + ":user/" + who->profile, action, resource,
+                          d == Policy::Decision::kExplicitDeny);
+    }
+  }
+  return Status();
 }
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   // The Lambda paths are never served to browsers (lambda_api.h), so they come first.
   if (triggers_ && IsLambdaPath(request.path)) {
-    if (Status auth = Authenticate(request, true); !auth.ok()) {
-      return reply->Send(LambdaErrorResponse(auth));
+    std::shared_ptr<const Auth> auth;
+    Result<const Credential*> who = Authenticate(request, true, &auth);
+    if (!who.ok()) return reply->Send(LambdaErrorResponse(who.status()));
+    if (auth) {
+      Status allowed = Authorize(*auth, *who, {{LambdaAction(request.method, request.path), "*"}});
+      if (!allowed.ok()) return reply->Send(LambdaErrorResponse(allowed));
     }
     return HandleLambda(*triggers_, request, std::move(reply));
   }
@@ -300,8 +322,9 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
         Status(ErrorKind::kUnknownOperation, "An unknown operation was requested."), content_type));
   }
 
-  Status auth = Authenticate(request, false);
-  if (!auth.ok()) return reply->Send(ErrorResponse(auth, content_type));
+  std::shared_ptr<const Auth> auth;
+  Result<const Credential*> who = Authenticate(request, false, &auth);
+  if (!who.ok()) return reply->Send(ErrorResponse(who.status(), content_type));
 
   thread_local wire::JsonParser parser;
   Result<wire::JsonValue> body = parser.Parse(request.body);
@@ -312,6 +335,11 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
       error = Status(ErrorKind::kSerialization, "");
     }
     return reply->Send(ErrorResponse(error, content_type));
+  }
+  if (auth && *who) {
+    std::string_view name = request.amz_target.substr(request.amz_target.find('.') + 1);
+    Status allowed = Authorize(*auth, *who, RequestedPermissions(name, *body, config_));
+    if (!allowed.ok()) return reply->Send(ErrorResponse(allowed, content_type));
   }
   if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
 

@@ -2,9 +2,11 @@
 
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "db/database.h"
 #include "server/http.h"
+#include "server/iam_policy.h"
 #include "server/ops/operation.h"
 #include "server/sigv4.h"
 #include "streams/triggers.h"
@@ -25,14 +27,25 @@ class Api : public RequestHandler {
   // of `verifier`'s credentials; the server's HttpServer must fill signed_parts. Null (the
   // default, --auth=none): a signature's shape is checked, not the signature. Thread-safe:
   // a reload replaces the set while requests run.
-  void SetVerifier(std::shared_ptr<const SigV4Verifier> verifier);
+  // `policies` (by access key id): what a credential with a policy_file may do; a credential
+  // without one may do anything.
+  struct Auth {
+    std::shared_ptr<const SigV4Verifier> verifier;
+    std::unordered_map<std::string, Policy> policies;
+  };
+  void SetAuth(std::shared_ptr<const Auth> auth);
 
  private:
-  // The refusal of an unsigned or badly signed request; OK when it may go on.
-  Status Authenticate(const HttpRequest& request, bool lambda) const;
+  // Who signed the request (null with --auth=none), or the refusal of an unsigned or badly
+  // signed request.
+  Result<const Credential*> Authenticate(const HttpRequest& request, bool lambda,
+                                         std::shared_ptr<const Auth>* auth) const;
+  // AccessDenied unless `who`'s policy (if any) allows every permission.
+  Status Authorize(const Auth& auth, const Credential* who,
+                   const std::vector<std::pair<std::string, std::string>>& permissions) const;
 
-  mutable std::mutex verifier_mu_;
-  std::shared_ptr<const SigV4Verifier> verifier_;  // guarded by verifier_mu_
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const Auth> auth_;  // guarded by auth_mu_
   ServerConfig config_;
   OperationContext ctx_;
   streams::Triggers* triggers_;

@@ -206,18 +206,26 @@ int main(int argc, char** argv) {
   http.header_timeout = Millis(header_timeout_s);
   http.io_timeout = Millis(io_timeout_s);
   http.shutdown_grace = Millis(shutdown_grace_s);
-  std::shared_ptr<const server::SigV4Verifier> verifier;
-  auto load_credentials = [&]() -> Result<std::shared_ptr<const server::SigV4Verifier>> {
+  std::shared_ptr<const server::Api::Auth> verifier;
+  // The credentials and each one's policy file, all read before any is used.
+  auto load_credentials = [&]() -> Result<std::shared_ptr<const server::Api::Auth>> {
     CIRRUS_ASSIGN_OR_RETURN(std::vector<server::Credential> credentials,
                             server::LoadCredentialsFile(credentials_file, config.account_id));
-    return std::make_shared<const server::SigV4Verifier>(std::move(credentials), config.region);
+    auto auth = std::make_shared<server::Api::Auth>();
+    for (const server::Credential& c : credentials) {
+      if (c.policy_file.empty()) continue;
+      CIRRUS_ASSIGN_OR_RETURN(server::Policy policy, server::Policy::Load(c.policy_file));
+      auth->policies.emplace(c.access_key_id, std::move(policy));
+    }
+    auth->verifier = std::make_shared<const server::SigV4Verifier>(std::move(credentials), config.region);
+    return std::shared_ptr<const server::Api::Auth>(std::move(auth));
   };
   if (auth == "sigv4") {
     if (credentials_file.empty()) {
       std::fprintf(stderr, "cirrusd: --auth=sigv4 needs --credentials FILE (an AWS shared credentials file)\n");
       return 2;
     }
-    Result<std::shared_ptr<const server::SigV4Verifier>> loaded = load_credentials();
+    Result<std::shared_ptr<const server::Api::Auth>> loaded = load_credentials();
     if (!loaded.ok()) {
       std::fprintf(stderr, "cirrusd: %s\n", loaded.status().message().c_str());
       return 2;
@@ -299,17 +307,17 @@ int main(int argc, char** argv) {
       api = std::make_unique<server::Api>(database.get(), config, triggers.get());
       server::HttpServer::ShutdownHooks hooks;
       if (verifier) {
-        api->SetVerifier(verifier);
+        api->SetAuth(verifier);
         hooks.reload = [&] {  // SIGHUP: the credentials file again; a bad one keeps the old
-          Result<std::shared_ptr<const server::SigV4Verifier>> loaded = load_credentials();
+          Result<std::shared_ptr<const server::Api::Auth>> loaded = load_credentials();
           if (!loaded.ok()) {
             std::fprintf(stderr, "cirrusd: SIGHUP: keeping the credentials loaded before: %s\n",
                          loaded.status().message().c_str());
             return;
           }
-          std::fprintf(stderr, "cirrusd: SIGHUP: %zu credentials loaded from %s\n", (*loaded)->size(),
-                       credentials_file.c_str());
-          api->SetVerifier(std::move(*loaded));
+          std::fprintf(stderr, "cirrusd: SIGHUP: %zu credentials (%zu with a policy) loaded from %s\n",
+                       (*loaded)->verifier->size(), (*loaded)->policies.size(), credentials_file.c_str());
+          api->SetAuth(std::move(*loaded));
         };
       }
       hooks.draining = [&] {

@@ -517,8 +517,10 @@ Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
       return ValidationError(path + ": profile [" + name + "]: account_id " + c.account_id +
                              ": accounts other than the server's --account-id are not supported yet");
     }
-    if (!get("policy_file").empty()) {
-      return ValidationError(path + ": profile [" + name + "]: policy_file is not supported yet");
+    c.policy_file = get("policy_file");
+    if (!c.policy_file.empty() && c.policy_file[0] != '/') {  // relative to the credentials file
+      size_t slash = path.rfind('/');
+      if (slash != std::string::npos) c.policy_file = path.substr(0, slash + 1) + c.policy_file;
     }
     if (auto [it, inserted] = seen.emplace(c.access_key_id, name); !inserted) {
       return ValidationError(path + ": profiles [" + it->second + "] and [" + name + "] have the same access key");

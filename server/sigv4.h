@@ -27,6 +27,7 @@ struct Credential {
   std::string secret_access_key;
   std::string session_token;
   std::string account_id;
+  std::string policy_file;  // an IAM policy document (server/iam_policy.h); empty: none
 };
 
 // Reads a credentials file. kValidation naming the line for what it cannot use; a file

@@ -400,14 +400,17 @@ def test_sighup_rereads_the_credentials_file(tmp_path):
 @pytest.mark.parametrize("contents, words", [
     (None, "--credentials"),
     ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\naccount_id = 999999999999\n", "999999999999"),
-    ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\npolicy_file = /tmp/p.json\n", "policy_file"),
+    ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\npolicy_file = /nonexistent/p.json\n",
+     "/nonexistent/p.json"),
+    ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\npolicy_file = bad.json\n", "bad.json"),
     ("", None),
     ("[x]\naws_access_key_id = AKIDX\n", None),
-], ids=["no-credentials", "other-account", "policy-file", "empty", "no-secret"])
+], ids=["no-credentials", "other-account", "no-policy-file", "bad-policy", "empty", "no-secret"])
 def test_an_unusable_configuration_is_refused_at_start(tmp_path, contents, words):
     args = [cirrusd_path(), "--port", "0", "--in-memory", "--auth=sigv4"]
     if contents is not None:
         (tmp_path / "credentials").write_text(contents)
+        (tmp_path / "bad.json").write_text('{"Statement": [{"Effect": "Perhaps"}]}')
         args += ["--credentials", str(tmp_path / "credentials")]
     p = subprocess.run(args, capture_output=True, text=True, timeout=30)
     assert p.returncode == 2, (p.stdout, p.stderr)
@@ -457,3 +460,85 @@ def test_headers_that_decide_the_operation_must_be_signed(server):
     headers["Content-Type"] = "application/x-amz-json-1.0"
     refused(send(unsigned.url, headers.items(), b"{}"), "InvalidSignatureException",
             "There were headers present in the request which were not signed: x-amz-target")
+
+
+# ---------------------------------------------------------------------------------------
+# IAM-shaped policies: a credential's policy_file says what it may do
+
+READER = ("AKIDREADER", "reader-secret")
+READER_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PartiQLSelect"],
+     "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/open*"},
+    {"Effect": "Allow", "Action": ["dynamodb:DescribeStream", "dynamodb:ListStreams"], "Resource": "*"},
+    {"Effect": "Deny", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/open-secret*"},
+    {"Effect": "Deny", "NotAction": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PartiQLSelect",
+                                     "dynamodb:DescribeStream", "dynamodb:ListStreams"], "Resource": "*"}]}
+
+
+@pytest.fixture(scope="module")
+def policed(tmp_path_factory):
+    d = tmp_path_factory.mktemp("policy")
+    (d / "reader.json").write_text(json.dumps(READER_POLICY))
+    (d / "credentials").write_text(CREDENTIALS + "\n[reader]\naws_access_key_id = %s\n"
+                                   "aws_secret_access_key = %s\npolicy_file = reader.json\n" % READER)
+    with Server("--auth=sigv4", "--credentials", str(d / "credentials")) as s:
+        admin = client(s.url)
+        for name in ("open-data", "open-secret", "closed"):
+            admin.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")
+            admin.put_item(TableName=name, Item={"pk": {"S": "x"}})
+        yield s
+
+
+KEY = {"pk": {"S": "x"}}
+
+
+def denied(fn, action, resource, **kwargs):
+    code, message = call_error(fn, **kwargs)
+    assert code == "AccessDeniedException", message
+    assert message.startswith("User: arn:aws:iam::123456789012:user/reader is not authorized to perform: "
+                              "%s on resource: %s" % (action, resource)), message
+
+
+def test_a_policy_allows_exactly_what_it_names(policed):
+    r = client(policed.url, READER)
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/"
+    assert r.get_item(TableName="open-data", Key=KEY)["Item"] == KEY
+    assert r.query(TableName="open-data", KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "x"}})["Count"] == 1
+    assert r.execute_statement(Statement='SELECT * FROM "open-data"')["Items"] == [KEY]
+    denied(r.put_item, "dynamodb:PutItem", table + "open-data", TableName="open-data", Item=KEY)
+    denied(r.get_item, "dynamodb:GetItem", table + "closed", TableName="closed", Key=KEY)
+    code, message = call_error(r.get_item, TableName="open-secret", Key=KEY)
+    assert code == "AccessDeniedException" and message.endswith("with an explicit deny in an identity-based policy")
+    denied(r.list_tables, "dynamodb:ListTables", "*")
+    denied(r.execute_statement, "dynamodb:PartiQLUpdate", table + "open-data",
+           Statement="UPDATE \"open-data\" SET a = 1 WHERE pk = 'x'")
+    # The admin, without a policy, may do anything.
+    client(policed.url).put_item(TableName="closed", Item={"pk": {"S": "y"}})
+
+
+def test_batches_and_transactions_are_checked_per_table_and_action(policed):
+    r = client(policed.url, READER)
+    table = "arn:aws:dynamodb:us-east-1:123456789012:table/"
+    denied(r.batch_get_item, "dynamodb:BatchGetItem", table + "open-data",
+           RequestItems={"open-data": {"Keys": [KEY]}})
+    assert r.transact_get_items(TransactItems=[{"Get": {"TableName": "open-data", "Key": KEY}}])["Responses"]
+    denied(r.transact_get_items, "dynamodb:GetItem", table + "closed",
+           TransactItems=[{"Get": {"TableName": "open-data", "Key": KEY}}, {"Get": {"TableName": "closed", "Key": KEY}}])
+    denied(r.transact_write_items, "dynamodb:ConditionCheckItem", table + "open-data",
+           TransactItems=[{"ConditionCheck": {"TableName": "open-data", "Key": KEY,
+                                              "ConditionExpression": "attribute_exists(pk)"}}])
+    denied(r.batch_execute_statement, "dynamodb:PartiQLInsert", table + "open-data",
+           Statements=[{"Statement": "INSERT INTO \"open-data\" VALUE {'pk': 'z'}"}])
+
+
+def test_streams_and_the_lambda_api_are_checked_too(policed):
+    assert "Streams" in client(policed.url, READER, "dynamodbstreams").list_streams()
+    lam = client(policed.url, READER, "lambda")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.list_event_source_mappings()
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "lambda:ListEventSourceMappings" in e.value.response["Error"]["Message"]
+    assert "EventSourceMappings" in client(policed.url, service="lambda").list_event_source_mappings()
