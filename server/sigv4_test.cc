@@ -70,7 +70,7 @@ TEST(SigV4Test, MatchesTheAwsTestSuite) {
     std::string authorization = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
                                 "SignedHeaders=" + signed_headers + ", Signature=" + v.signature;
     r.headers.emplace_back("Authorization", authorization);
-    SigV4Verifier verifier({Credential{"default", "AKIDEXAMPLE", std::string(kSecret), "", "123456789012"}});
+    SigV4Verifier verifier({Credential{"default", "AKIDEXAMPLE", std::string(kSecret), "", "123456789012", ""}});
     Result<const Credential*> who = verifier.Verify(r, kSignedAt + std::chrono::minutes(3));
     ASSERT_TRUE(who.ok()) << v.name << ": " << who.status().message();
     EXPECT_EQ((*who)->profile, "default");
@@ -95,7 +95,7 @@ class VerifyTest : public ::testing::Test {
   std::string authorization_ =
       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
       "SignedHeaders=host;x-amz-date, Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b";
-  SigV4Verifier verifier_{{Credential{"default", "AKIDEXAMPLE", std::string(kSecret), "", "123456789012"}}};
+  SigV4Verifier verifier_{{Credential{"default", "AKIDEXAMPLE", std::string(kSecret), "", "123456789012", ""}}};
 };
 
 TEST_F(VerifyTest, RefusesAsDynamoDbDoes) {
@@ -135,7 +135,7 @@ TEST_F(VerifyTest, FifteenMinutesOfSkewEachWay) {
 }
 
 TEST_F(VerifyTest, SessionTokensMustMatch) {
-  SigV4Verifier with_token({Credential{"t", "AKIDEXAMPLE", std::string(kSecret), "token-1", "123456789012"}});
+  SigV4Verifier with_token({Credential{"t", "AKIDEXAMPLE", std::string(kSecret), "token-1", "123456789012", ""}});
   EXPECT_EQ(with_token.Verify(Request(), kSignedAt).status().kind(), ErrorKind::kUnrecognizedClient);
 }
 
