@@ -69,18 +69,6 @@ std::string AllowedOrigin(const std::vector<std::string>& allowed, std::string_v
   return "";
 }
 
-// The presigned form's parameter `name` from a query string, undecoded; empty when absent.
-std::string_view QueryValue(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
-  }
-  return {};
-}
-
 // DescribeEndpoints: this server, as the client addressed it (its Host header), for SDKs with
 // endpoint discovery. Here rather than in ops/, which never see the HTTP request.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeEndpoints.html
@@ -113,73 +101,7 @@ HttpResponse UnknownOperationPage() {
 }  // namespace
 
 Status CheckAuthorization(const HttpRequest& request) {
-  std::string_view header = Trim(request.authorization);
-  if (header.empty()) {
-    // The presigned form carries the same parts in the query string; they are checked the same
-    // way (a query that merely mentions X-Amz-Algorithm proves nothing).
-    if (QueryValue(request.query, "X-Amz-Algorithm").empty()) {
-      return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
-    }
-    std::string missing;
-    for (std::string_view p : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
-                               "X-Amz-SignedHeaders", "X-Amz-Date"}) {
-      if (QueryValue(request.query, p).empty()) {
-        missing += "AWS query-string parameters must include '" + std::string(p) + "'. ";
-      }
-    }
-    if (!missing.empty()) return Status(ErrorKind::kIncompleteSignature, missing + "Re-examine the query-string parameters.");
-    if (QueryValue(request.query, "X-Amz-Algorithm") != "AWS4-HMAC-SHA256") {
-      return Status(ErrorKind::kIncompleteSignature,
-                    "Unsupported AWS 'algorithm': \"" + std::string(QueryValue(request.query, "X-Amz-Algorithm")) + "\"");
-    }
-    std::string_view credential = QueryValue(request.query, "X-Amz-Credential");
-    size_t parts = 1;
-    for (size_t i = 0; i < credential.size(); ++i) {  // '/' percent-encoded or not
-      if (credential[i] == '/') ++parts;
-      if (credential.substr(i, 3) == "%2F" || credential.substr(i, 3) == "%2f") ++parts;
-    }
-    if (parts != 5 || (!credential.ends_with("aws4_request"))) {
-      return Status(ErrorKind::kIncompleteSignature,
-                    "Credential should be scoped with a valid terminator: 'aws4_request'.");
-    }
-    return Status();
-  }
-  constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-  std::string_view params;
-  if (header.substr(0, kAlgorithm.size()) == kAlgorithm) params = header.substr(kAlgorithm.size());
-  std::string_view credential, signed_headers, signature;
-  while (!params.empty()) {
-    size_t comma = params.find(',');
-    std::string_view part = Trim(params.substr(0, comma));
-    params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
-    size_t eq = part.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
-    if (key == "Credential") credential = value;
-    if (key == "SignedHeaders") signed_headers = value;
-    if (key == "Signature") signature = value;
-  }
-  std::string missing;
-  if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
-  if (signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
-  if (signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
-  if (request.amz_date.empty()) {
-    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-  }
-  if (!missing.empty()) {
-    return Status(ErrorKind::kIncompleteSignature,
-                  missing + "Authorization=" + std::string(header));
-  }
-  // AKID/YYYYMMDD/region/service/aws4_request
-  size_t parts = 1;
-  for (char c : credential) parts += c == '/';
-  std::string_view terminator = credential.substr(credential.rfind('/') + 1);
-  if (parts != 5 || terminator != "aws4_request") {
-    return Status(ErrorKind::kIncompleteSignature,
-                  "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                      std::string(terminator) + "'.");
-  }
-  return Status();
+  return ReadSignatureParts(request.authorization, request.query, request.amz_date).status();
 }
 
 Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)

@@ -304,6 +304,67 @@ std::string Signature(std::string_view secret, std::string_view date, std::strin
   return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
 }
 
+Result<SignatureParts> ReadSignatureParts(std::string_view authorization, std::string_view query,
+                                          std::string_view date) {
+  const std::string_view header = Trim(authorization);
+  SignatureParts parts;
+  if (header.empty()) {
+    // The presigned form carries the same parts in the query string; they are checked the same
+    // way (a query that merely mentions X-Amz-Algorithm proves nothing).
+    parts.presigned = true;
+    if (QueryValue(query, "X-Amz-Algorithm").empty()) {
+      return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
+    }
+    std::string missing;
+    for (std::string_view p : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+                               "X-Amz-SignedHeaders", "X-Amz-Date"}) {
+      if (QueryValue(query, p).empty()) missing += "AWS query-string parameters must include '" + std::string(p) + "'. ";
+    }
+    if (!missing.empty()) return Incomplete(missing + "Re-examine the query-string parameters.");
+    if (QueryValue(query, "X-Amz-Algorithm") != kAlgorithm) {
+      return Incomplete("Unsupported AWS 'algorithm': \"" + QueryValue(query, "X-Amz-Algorithm") + "\"");
+    }
+    parts.credential = QueryValue(query, "X-Amz-Credential");
+    parts.signed_headers = QueryValue(query, "X-Amz-SignedHeaders");
+    parts.signature = QueryValue(query, "X-Amz-Signature");
+    parts.amz_date = QueryValue(query, "X-Amz-Date");
+    if (std::count(parts.credential.begin(), parts.credential.end(), '/') != 4 ||
+        !parts.credential.ends_with("aws4_request")) {
+      return Incomplete("Credential should be scoped with a valid terminator: 'aws4_request'.");
+    }
+    return parts;
+  }
+  std::string_view params;
+  if (header.substr(0, kAlgorithm.size()) == kAlgorithm) params = header.substr(kAlgorithm.size());
+  while (!params.empty()) {
+    size_t comma = params.find(',');
+    std::string_view part = Trim(params.substr(0, comma));
+    params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "Credential") parts.credential = std::string(value);
+    if (key == "SignedHeaders") parts.signed_headers = std::string(value);
+    if (key == "Signature") parts.signature = std::string(value);
+  }
+  parts.amz_date = std::string(date);
+  std::string missing;
+  if (parts.credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
+  if (parts.signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
+  if (parts.signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+  if (date.empty()) {
+    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+  }
+  if (!missing.empty()) return Incomplete(missing + "Authorization=" + std::string(header));
+  // AKID/YYYYMMDD/region/service/aws4_request
+  const std::string_view terminator = std::string_view(parts.credential).substr(parts.credential.rfind('/') + 1);
+  if (std::count(parts.credential.begin(), parts.credential.end(), '/') != 4 || terminator != "aws4_request") {
+    return Incomplete("Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+                      std::string(terminator) + "'.");
+  }
+  return parts;
+}
+
 SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials, std::string region)
     : expected_region_(std::move(region)) {
   for (Credential& c : credentials) {
@@ -315,67 +376,24 @@ SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials, std::string re
 Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
                                                 std::chrono::system_clock::time_point now,
                                                 std::string_view service) const {
-  const std::string_view header = HeaderValue(request, "authorization");
-  const bool presigned = header.empty();
-  std::string credential, signed_headers, signature, amz_date;
-  if (presigned) {
-    if (QueryValue(request.query, "X-Amz-Algorithm").empty()) {
-      return Status(ErrorKind::kMissingAuthenticationToken, "Request is missing Authentication Token");
-    }
-    std::string missing;
-    for (std::string_view p : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
-                               "X-Amz-SignedHeaders", "X-Amz-Date"}) {
-      if (QueryValue(request.query, p).empty()) {
-        missing += "AWS query-string parameters must include '" + std::string(p) + "'. ";
-      }
-    }
-    if (!missing.empty()) return Incomplete(missing + "Re-examine the query-string parameters.");
-    if (QueryValue(request.query, "X-Amz-Algorithm") != kAlgorithm) {
-      return Incomplete("Unsupported AWS 'algorithm': \"" + QueryValue(request.query, "X-Amz-Algorithm") + "\"");
-    }
-    credential = QueryValue(request.query, "X-Amz-Credential");
-    signed_headers = QueryValue(request.query, "X-Amz-SignedHeaders");
-    signature = QueryValue(request.query, "X-Amz-Signature");
-    amz_date = QueryValue(request.query, "X-Amz-Date");
-  } else {
-    std::string_view params;
-    if (header.substr(0, kAlgorithm.size()) == kAlgorithm) params = header.substr(kAlgorithm.size());
-    while (!params.empty()) {
-      size_t comma = params.find(',');
-      std::string_view part = Trim(params.substr(0, comma));
-      params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
-      size_t eq = part.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
-      if (key == "Credential") credential = std::string(value);
-      if (key == "SignedHeaders") signed_headers = std::string(value);
-      if (key == "Signature") signature = std::string(value);
-    }
-    amz_date = std::string(HeaderValue(request, "x-amz-date"));
-    std::string missing;
-    if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
-    if (signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
-    if (signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
-    if (amz_date.empty() && HeaderValue(request, "date").empty()) {
-      missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-    }
-    if (!missing.empty()) return Incomplete(missing + "Authorization=" + std::string(header));
-    if (amz_date.empty()) return Mismatch();  // only Date: we check X-Amz-Date's form alone
-  }
-  // AKID/YYYYMMDD/region/service/aws4_request
+  std::string_view date_header = HeaderValue(request, "x-amz-date");
+  const bool has_amz_date = !date_header.empty();
+  if (!has_amz_date) date_header = HeaderValue(request, "date");
+  CIRRUS_ASSIGN_OR_RETURN(SignatureParts parts,
+                          ReadSignatureParts(HeaderValue(request, "authorization"), request.query, date_header));
+  const bool presigned = parts.presigned;
+  if (!presigned && !has_amz_date) return Mismatch();  // only Date: we check X-Amz-Date's form alone
+  const std::string& credential = parts.credential;
+  const std::string& signed_headers = parts.signed_headers;
+  const std::string& signature = parts.signature;
+  const std::string& amz_date = parts.amz_date;
+  // AKID/YYYYMMDD/region/service/aws4_request (checked by ReadSignatureParts)
   std::vector<std::string_view> scope;
-  {
-    std::string_view rest = credential;
-    while (true) {
-      size_t slash = rest.find('/');
-      scope.push_back(rest.substr(0, slash));
-      if (slash == std::string_view::npos) break;
-      rest = rest.substr(slash + 1);
-    }
-  }
-  if (scope.size() != 5 || scope[4] != "aws4_request") {
-    return Incomplete("Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                      std::string(scope.back()) + "'.");
+  for (std::string_view rest = credential;;) {
+    size_t slash = rest.find('/');
+    scope.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest = rest.substr(slash + 1);
   }
   std::chrono::system_clock::time_point signed_at;
   if (!ParseAmzDate(amz_date, &signed_at)) return Mismatch();

@@ -46,6 +46,20 @@ struct SignedRequest {
                                  // was undone), when the body here is not that
 };
 
+// The parts a signature is given in, from the Authorization header or the presigned query
+// string, checked for shape as DynamoDB checks them: MissingAuthenticationToken or
+// IncompleteSignature (with DynamoDB's texts) otherwise. `date`: X-Amz-Date, else Date. This
+// is all --auth=none checks; SigV4Verifier::Verify goes on from here.
+struct SignatureParts {
+  bool presigned = false;
+  std::string credential;  // AKID/YYYYMMDD/region/service/aws4_request
+  std::string signed_headers;
+  std::string signature;
+  std::string amz_date;
+};
+Result<SignatureParts> ReadSignatureParts(std::string_view authorization, std::string_view query,
+                                          std::string_view date);
+
 // Verifies requests against a set of credentials. Immutable and thread-safe; replaced as a
 // whole when the credentials file is reloaded.
 class SigV4Verifier {

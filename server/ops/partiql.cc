@@ -33,16 +33,26 @@ constexpr size_t kMaxPageBytes = 1024 * 1024;
 // neither disturbs the client's request (api.cc's parser) or each other: a request must stay
 // valid while its operation runs, which may answer (and so have its response read) before
 // it returns.
-Result<JsonValue> ParseRequest(std::string* body) {
-  thread_local wire::JsonParser parser;
+Result<JsonValue> ParseWith(wire::JsonParser& parser, std::string* body) {
   body->reserve(body->size() + wire::JsonParser::kPadding);
   return parser.Parse(body);
+}
+Result<JsonValue> ParseRequest(std::string* body) {
+  thread_local wire::JsonParser parser;
+  return ParseWith(parser, body);
 }
 Result<JsonValue> ParseResponse(std::string* body) {
   thread_local wire::JsonParser parser;
-  body->reserve(body->size() + wire::JsonParser::kPadding);
-  return parser.Parse(body);
+  return ParseWith(parser, body);
 }
+
+// ReturnConsumedCapacity in a request we write, as the client asked for it.
+void WriteCapacityMember(CapacityReport capacity, JsonWriter& w) {
+  if (capacity == CapacityReport::kNone) return;
+  w.Key("ReturnConsumedCapacity");
+  w.String(capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
+}
+
 
 void Run(Operation op, OperationContext& ctx, std::string body, Done done) {
   Result<JsonValue> request = ParseRequest(&body);
@@ -85,6 +95,27 @@ void Copy(const JsonValue& v, JsonWriter& w) {
       w.EndObject();
       break;
   }
+}
+
+// ExecuteStatement's answer from a GetItem's or a write's: Items holds its `member` (Item,
+// Attributes) when there is one, and the ConsumedCapacity goes along.
+Outcome ItemsAnswer(Outcome o, std::string_view member) {
+  if (!o.status.ok()) return o;
+  Result<JsonValue> json = ParseResponse(&o.body);
+  if (!json.ok()) return Outcome(InternalError("PartiQL response: " + json.status().message()));
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("Items");
+  w.BeginArray();
+  if (std::optional<JsonValue> item = json->Find(member)) Copy(*item, w);
+  w.EndArray();
+  if (std::optional<JsonValue> capacity = json->Find("ConsumedCapacity")) {
+    w.Key("ConsumedCapacity");
+    Copy(*capacity, w);
+  }
+  w.EndObject();
+  return Outcome(std::move(body));
 }
 
 // --- a bound statement -----------------------------------------------------------------------
@@ -195,10 +226,6 @@ Result<KeyMatch> FullKey(const Bound& b, const db::KeySchema& schema) {
   return m;
 }
 
-Result<std::shared_ptr<const db::Table>> TableOf(OperationContext& ctx, const PartiqlStatement& st) {
-  return FindTable(ctx, st.table);
-}
-
 // "#k0", "#k1": names for the key attributes in conditions we add; never a statement's #nK.
 std::vector<std::pair<std::string, std::string>> KeyNames(const db::KeySchema& schema) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -227,7 +254,7 @@ struct WriteRequest {
 Result<WriteRequest> PlanWrite(OperationContext& ctx, const Bound& b, CapacityReport capacity,
                                bool in_transaction) {
   const PartiqlStatement& st = *b.st;
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, TableOf(ctx, st));
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, st.table));
   const db::KeySchema& schema = table->codec().schema();
   WriteRequest out;
   JsonWriter w(&out.body);
@@ -284,10 +311,7 @@ Result<WriteRequest> PlanWrite(OperationContext& ctx, const Bound& b, CapacityRe
     w.Key("ReturnValuesOnConditionCheckFailure");
     w.String(*b.on_condition_failure);
   }
-  if (!in_transaction && capacity != CapacityReport::kNone) {
-    w.Key("ReturnConsumedCapacity");
-    w.String(capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
-  }
+  if (!in_transaction) WriteCapacityMember(capacity, w);
   w.EndObject();
   return out;
 }
@@ -300,31 +324,11 @@ Outcome WriteFailure(const PartiqlStatement& st, Outcome o) {
   return o;
 }
 
-// ExecuteStatement's answer to a write: Items holds what RETURNING asked for.
-Outcome WriteAnswer(Outcome o) {
-  if (!o.status.ok()) return o;
-  Result<JsonValue> json = ParseResponse(&o.body);
-  if (!json.ok()) return Outcome(InternalError("PartiQL response: " + json.status().message()));
-  std::string body;
-  JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("Items");
-  w.BeginArray();
-  if (std::optional<JsonValue> attributes = json->Find("Attributes")) Copy(*attributes, w);
-  w.EndArray();
-  if (std::optional<JsonValue> capacity = json->Find("ConsumedCapacity")) {
-    w.Key("ConsumedCapacity");
-    Copy(*capacity, w);
-  }
-  w.EndObject();
-  return Outcome(std::move(body));
-}
-
 // --- reads -----------------------------------------------------------------------------------
 
 // Where a SELECT reads: its table's or index's key schema.
 Result<db::KeySchema> TargetSchema(OperationContext& ctx, const PartiqlStatement& st) {
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, TableOf(ctx, st));
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, st.table));
   if (!st.index) return table->codec().schema();
   std::shared_ptr<const db::Index> index = table->FindIndex(*st.index);
   if (!index) return ValidationError("The table does not have the specified index: " + *st.index);
@@ -467,28 +471,9 @@ std::optional<Outcome> SelectByKey(OperationContext& ctx, const Bound& b, const 
     r.Key("ConsistentRead");
     r.Bool(true);
   }
-  if (options.capacity != CapacityReport::kNone) {
-    r.Key("ReturnConsumedCapacity");
-    r.String(options.capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
-  }
+  WriteCapacityMember(options.capacity, r);
   r.EndObject();
-  Outcome o = RunRead(&GetItem, ctx, std::move(request));
-  if (!o.status.ok()) return o;
-  Result<JsonValue> json = ParseResponse(&o.body);
-  if (!json.ok()) return Outcome(InternalError("PartiQL response: " + json.status().message()));
-  std::string body;
-  JsonWriter w(&body);
-  w.BeginObject();
-  w.Key("Items");
-  w.BeginArray();
-  if (std::optional<JsonValue> item = json->Find("Item")) Copy(*item, w);
-  w.EndArray();
-  if (std::optional<JsonValue> capacity = json->Find("ConsumedCapacity")) {
-    w.Key("ConsumedCapacity");
-    Copy(*capacity, w);
-  }
-  w.EndObject();
-  return Outcome(std::move(body));
+  return ItemsAnswer(RunRead(&GetItem, ctx, std::move(request)), "Item");
 }
 
 Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options) {
@@ -576,10 +561,7 @@ Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options
       r.Key("ConsistentRead");
       r.Bool(true);
     }
-    if (options.capacity != CapacityReport::kNone) {
-      r.Key("ReturnConsumedCapacity");
-      r.String(options.capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
-    }
+    WriteCapacityMember(options.capacity, r);
     if (in == resume.in_index && resume.start_key) {
       r.Key("ExclusiveStartKey");
       wire::WriteItem(*resume.start_key, r);
@@ -647,7 +629,7 @@ Outcome Select(OperationContext& ctx, const Bound& b, const ReadOptions& options
 Result<std::string> GetRequest(OperationContext& ctx, const Bound& b, bool consistent, bool in_transaction) {
   const PartiqlStatement& st = *b.st;
   if (st.index) return ValidationError("A batch or transaction SELECT reads a table, not an index");
-  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, TableOf(ctx, st));
+  CIRRUS_ASSIGN_OR_RETURN(std::shared_ptr<const db::Table> table, FindTable(ctx, st.table));
   CIRRUS_ASSIGN_OR_RETURN(KeyMatch match, FullKey(b, table->codec().schema()));
   if (!match.rest.empty()) {
     return ValidationError("A batch or transaction SELECT takes only equality conditions on the key attributes");
@@ -710,7 +692,7 @@ void ExecuteStatementOp(OperationContext& ctx, const JsonValue& request, Done do
   Result<WriteRequest> write = PlanWrite(ctx, *b, options.capacity, false);
   if (!write.ok()) return done(write.status());
   Run(write->op, ctx, std::move(write->body),
-      [st = b->st, done = std::move(done)](Outcome o) { done(WriteAnswer(WriteFailure(*st, std::move(o)))); });
+      [st = b->st, done = std::move(done)](Outcome o) { done(ItemsAnswer(WriteFailure(*st, std::move(o)), "Attributes")); });
 }
 
 // BatchExecuteStatement's code for an error (API_BatchStatementError.html).
@@ -955,10 +937,7 @@ void ExecuteTransactionOp(OperationContext& ctx, const JsonValue& request, Done 
     w.Key("ClientRequestToken");
     w.String(*token);
   }
-  if (capacity != CapacityReport::kNone) {
-    w.Key("ReturnConsumedCapacity");
-    w.String(capacity == CapacityReport::kTotal ? "TOTAL" : "INDEXES");
-  }
+  WriteCapacityMember(capacity, w);
   w.EndObject();
   if (reads > 0) return done(RunRead(&TransactGetItems, ctx, std::move(body)));
   auto kept = std::make_shared<std::vector<Bound>>(std::move(statements));
