@@ -36,7 +36,6 @@ for round in 1 2 3; do
     --sign AKIDBENCH:bench-secret 2>&1
   TPUT[sigv4]+="$LAST_TPUT "; CPU[sigv4]+="$LAST_CPU_US "
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 n=$(echo ${TPUT[none]} | median); s=$(echo ${TPUT[sigv4]} | median)
 nc=$(echo ${CPU[none]} | median); sc=$(echo ${CPU[sigv4]} | median)
 echo

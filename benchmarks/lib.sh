@@ -24,15 +24,18 @@ HZ=$(getconf CLK_TCK)
 # Starts cirrusd; prints "pid port ms-from-exec-to-first-ListTables-answer".
 start_cirrusd() {
   /usr/bin/python3 - "$@" <<'PY'
-import http.client, subprocess, sys, time
+import http.client, ssl, subprocess, sys, time
 t0 = time.monotonic()
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, text=True)
-port = int(p.stdout.readline().rsplit(":", 1)[1])
+line = p.stdout.readline()  # "listening on http://127.0.0.1:PORT" (https with --tls-cert)
+port = int(line.rsplit(":", 1)[1])
+tls = line.startswith("listening on https")
 auth = ("AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/dynamodb/aws4_request, "
         "SignedHeaders=host, Signature=00")
 while True:
     try:
-        c = http.client.HTTPConnection("127.0.0.1", port)
+        c = (http.client.HTTPSConnection("127.0.0.1", port, context=ssl._create_unverified_context())
+             if tls else http.client.HTTPConnection("127.0.0.1", port))
         c.request("POST", "/", "{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables",
                   "Content-Type": "application/x-amz-json-1.0", "Authorization": auth,
                   "X-Amz-Date": "20240101T000000Z"})
@@ -42,6 +45,9 @@ while True:
 print(p.pid, port, round((time.monotonic() - t0) * 1000, 1))
 PY
 }
+
+# The median of the numbers on stdin (whitespace separated).
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
 steal_ticks() { awk '$1 == "cpu" {print $9}' /proc/stat; }  # all CPUs
 

@@ -31,7 +31,6 @@ for round in 1 2 3; do  # interleaved, so that drift on a shared VM hits both al
     CPU[$w]+="$LAST_CPU_US "
   done
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 s_t=$(echo ${TPUT[query-synthetic]} | median); m_t=$(echo ${TPUT[query-multi]} | median)
 s_c=$(echo ${CPU[query-synthetic]} | median); m_c=$(echo ${CPU[query-multi]} | median)
 echo

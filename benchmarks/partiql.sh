@@ -28,7 +28,6 @@ for round in 1 2 3; do
     CPU[$w]+="$LAST_CPU_US "
   done
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 echo
 for w in get query select; do
   echo "median $w: $(echo ${TPUT[$w]} | median) req/s, $(echo ${CPU[$w]} | median) us server CPU each"

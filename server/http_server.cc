@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -30,6 +31,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace cirrus::server {
@@ -38,6 +40,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
 
 namespace {
 
@@ -92,6 +95,43 @@ std::string_view FieldOf(const http::request<http::string_body>& req, http::fiel
 std::string_view FieldOf(const http::request<http::string_body>& req, std::string_view name) {
   auto it = req.find(beast::string_view(name.data(), name.size()));
   return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+}
+
+// A connection's bytes: plain TCP, or TLS over it (Options::tls_cert_file). Asio's SSL
+// stream is OpenSSL driven through memory buffers; the session code is the same for both.
+class Stream {
+ public:
+  using Tls = ssl::stream<tcp::socket>;
+  explicit Stream(tcp::socket socket) : stream_(std::move(socket)) {}
+  Stream(tcp::socket socket, ssl::context& tls) : stream_(std::in_place_type<Tls>, std::move(socket), tls) {}
+
+  bool tls() const { return std::holds_alternative<Tls>(stream_); }
+  tcp::socket& socket() { return tls() ? std::get<Tls>(stream_).next_layer() : std::get<tcp::socket>(stream_); }
+  // Calls fn(stream) with the plain socket or the TLS stream.
+  template <typename Fn>
+  void Visit(Fn&& fn) { std::visit(std::forward<Fn>(fn), stream_); }
+  Tls& tls_stream() { return std::get<Tls>(stream_); }
+
+ private:
+  std::variant<tcp::socket, Tls> stream_;
+};
+
+// TLS 1.2 and 1.3 only, with the certificate chain and key of the PEM files.
+Result<std::unique_ptr<ssl::context>> TlsContext(const std::string& cert_file, const std::string& key_file) {
+  auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                   ec);
+  if (!ec && SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION) != 1) {
+    return InternalError("cannot restrict TLS to versions 1.2 and 1.3");
+  }
+  if (!ec) tls->use_certificate_chain_file(cert_file, ec);
+  if (ec) return InternalError("cannot use the TLS certificate " + cert_file + ": " + ec.message());
+  tls->use_private_key_file(key_file, ssl::context::pem, ec);
+  // OpenSSL also refuses a key that is not the certificate's ("key values mismatch").
+  if (ec) return InternalError("cannot use the TLS private key " + key_file + ": " + ec.message());
+  return tls;
 }
 
 }  // namespace
@@ -196,6 +236,7 @@ class HttpServer::Impl {
   // contexts[0]'s thread only.
   size_t next_context = 0;  // round-robin for new connections
   std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<ssl::context> tls;  // set by Listen when serving HTTPS
   std::optional<net::steady_timer> accept_backoff;
   std::optional<net::signal_set> signals;
   std::optional<net::signal_set> reload_signal;  // SIGHUP, when hooks.reload is set
@@ -216,8 +257,8 @@ class HttpServer::Impl {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // `refuse`: the server is at its connection limit; answer the first request 503 and close.
-  Session(tcp::socket socket, HttpServer::Impl* server, int context, bool refuse)
-      : socket_(std::move(socket)), server_(server), context_(context), refusing_(refuse) {}
+  Session(Stream stream, HttpServer::Impl* server, int context, bool refuse)
+      : stream_(std::move(stream)), server_(server), context_(context), refusing_(refuse) {}
   ~Session() {
     server_->Unregister(this);
     --server_->connections;
@@ -226,9 +267,16 @@ class Session : public std::enable_shared_from_this<Session> {
   int context() const { return context_; }
 
   void Start() {
-    net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    net::dispatch(stream_.socket().get_executor(), [self = shared_from_this()] {
       self->server_->Register(self.get(), self->weak_from_this());
-      self->DoRead();
+      if (!self->stream_.tls()) return self->DoRead();
+      // The handshake is timed as a request head is; a client that sends plain HTTP to the
+      // HTTPS port fails it and is disconnected.
+      self->Enter(Phase::kHead, Clock::now());
+      self->stream_.tls_stream().async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) return self->Close();
+        self->DoRead();
+      });
     });
   }
 
@@ -250,7 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closes the connection if it has been in its phase longer than that phase may last.
   void CheckTimeouts(Clock::time_point now) {
-    if (!socket_.is_open()) return;
+    if (!stream_.socket().is_open()) return;
     const HttpServer::Options& o = server_->options;
     HttpServer::Millis limit{0};
     switch (phase_) {
@@ -286,7 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // parsed by Beast.
   void Respond(uint64_t seq, HttpResponse r) {
     // One answer per request: a late one (after a forced 503) is dropped.
-    if (seq != request_seq_ || phase_ != Phase::kHandling || !socket_.is_open()) return;
+    if (seq != request_seq_ || phase_ != Phase::kHandling || !stream_.socket().is_open()) return;
     closing_ = !keep_alive_ || server_->draining.load();
     head_.clear();
     head_ += "HTTP/1.1 ";
@@ -320,10 +368,15 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ += "\r\n";
     body_ = std::move(r.body);
     Enter(Phase::kWriting, Clock::now());
-    net::async_write(socket_, std::array<net::const_buffer, 2>{net::buffer(head_), net::buffer(body_)},
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnWrite(ec);
-                     });
+    auto written = [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); };
+    if (stream_.tls()) {
+      // Asio's SSL stream makes a TLS record (and a send) of each buffer: one buffer, one record.
+      head_ += body_;
+      net::async_write(stream_.tls_stream(), net::buffer(head_), std::move(written));
+    } else {
+      net::async_write(stream_.socket(), std::array<net::const_buffer, 2>{net::buffer(head_), net::buffer(body_)},
+                       std::move(written));
+    }
   }
 
  private:
@@ -341,7 +394,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void Send(HttpResponse response) override {
       auto session = std::move(session_);
       if (!session) return;  // answered already
-      net::dispatch(session->socket_.get_executor(), [session, seq = seq_, r = std::move(response)]() mutable {
+      net::dispatch(session->stream_.socket().get_executor(), [session, seq = seq_, r = std::move(response)]() mutable {
         session->Respond(seq, std::move(r));
       });
     }
@@ -370,8 +423,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.header_limit));
     Enter(buffer_.size() > 0 ? Phase::kHead : Phase::kIdle, Clock::now());
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    stream_.Visit([this](auto& stream) {
+      http::async_read(stream, buffer_, *parser_,
+                       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    });
     if (server_->draining.load()) CloseIfIdle();
   }
 
@@ -474,12 +529,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    // A TLS connection closes without close_notify: every answer carries its Content-Length,
+    // so a truncation cannot pass for a whole answer.
     beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   HttpServer::Impl* server_;
   std::string body_sha256_;  // of the request being handled, as sent (signed_parts only)
   const int context_;     // index of the io_context (and thread) it lives on
@@ -548,7 +605,8 @@ void HttpServer::Impl::Accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<Session>(std::move(socket), this, index, refuse)->Start();
+      Stream stream = tls ? Stream(std::move(socket), *tls) : Stream(std::move(socket));
+      std::make_shared<Session>(std::move(stream), this, index, refuse)->Start();
     }
     Accept();
   });
@@ -603,6 +661,9 @@ HttpServer::HttpServer(Options options, RequestHandler* handler, ShutdownHooks h
 HttpServer::~HttpServer() = default;
 
 Status HttpServer::Listen() {
+  if (!impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty()) {
+    CIRRUS_ASSIGN_OR_RETURN(impl_->tls, TlsContext(impl_->options.tls_cert_file, impl_->options.tls_key_file));
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return InternalError("invalid --host " + impl_->options.host + ": " + ec.message());

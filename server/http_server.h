@@ -38,6 +38,11 @@ class HttpServer {
     int busy_poll_us = 50;
     // Fill HttpRequest::headers and body_sha256, which SigV4 verification needs.
     bool signed_parts = false;
+    // Serve HTTPS (TLS 1.2 and 1.3 only) with this certificate chain and private key, both PEM
+    // files (--tls-cert, --tls-key); empty: plain HTTP. A TLS handshake counts as the
+    // request head for header_timeout.
+    std::string tls_cert_file;
+    std::string tls_key_file;
   };
 
   // Called on an I/O thread during shutdown (Run): `draining` as soon as it starts,
@@ -53,7 +58,8 @@ class HttpServer {
   HttpServer(Options options, RequestHandler* handler, ShutdownHooks hooks = {});
   ~HttpServer();
 
-  // Binds and listens. kInternal with the reason when the address is unavailable.
+  // Binds and listens (and loads the TLS certificate and key). kInternal with the reason when
+  // the address is unavailable or the certificate or key cannot be used.
   Status Listen();
   uint16_t port() const;  // the bound port, after Listen
 

@@ -89,6 +89,13 @@ int main(int argc, char** argv) {
   app.add_option("--credentials", credentials_file,
                  "With --auth=sigv4: an AWS shared credentials file ([profile] sections with "
                  "aws_access_key_id and aws_secret_access_key); reread on SIGHUP");
+  auto* tls_cert = app.add_option("--tls-cert", http.tls_cert_file,
+                                  "Serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate chain; needs --tls-key")
+                       ->check(CLI::ExistingFile);
+  auto* tls_key = app.add_option("--tls-key", http.tls_key_file, "The PEM private key of --tls-cert")
+                      ->check(CLI::ExistingFile);
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   app.add_option("--cors-origin", config.cors_origins,
                  "An origin (https://app.example:3000) whose web pages may call the DynamoDB API; "
                  "repeat for more; * any (as DynamoDB), none: no page")
@@ -331,7 +338,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cirrusd: %s\n", listening.message().c_str());
         exit_code = 1;
       } else {
-        std::printf("listening on http://%s:%u\n", http.host.c_str(), http_server->port());
+        std::printf("listening on %s://%s:%u\n", http.tls_cert_file.empty() ? "http" : "https",
+                    http.host.c_str(), http_server->port());
         std::fflush(stdout);
         http_server->Run(/*handle_signals=*/true);
       }

@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -36,6 +37,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace ssl = net::ssl;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -102,7 +104,14 @@ struct Options {
   bool token = true;  // transactwrite: send a ClientRequestToken
   bool multi_attribute = false;  // items carry tenant, region, tr and at (see TenantOf)
   std::string json_out;
+  bool tls = false;  // HTTPS (cirrusd --tls-cert); the certificate is not checked: loopback only
 };
+
+// --tls: the client side of every connection (TLS 1.2 or 1.3, as the server offers).
+ssl::context& TlsClient() {
+  static ssl::context tls(ssl::context::tls_client);
+  return tls;
+}
 
 // --sign KEY:SECRET: requests carry a real SigV4 signature (for cirrusd --auth=sigv4), made
 // with OpenSSL as the SDKs make it; otherwise a well-formed one that no server checks.
@@ -379,7 +388,7 @@ std::string Serialize(const Options& o, const Request& q) {
 // so it spends as little as it can.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(net::io_context& ioc, Run* run) : socket_(ioc), run_(run) {}
+  Connection(net::io_context& ioc, Run* run) : stream_(ioc, TlsClient()), run_(run) {}
   void Start(const tcp::endpoint& ep);
   void Send(Clock::time_point due);
 
@@ -388,7 +397,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read(Clock::time_point due);
   void Finish(bool good, const std::string& why, Clock::time_point due);
 
-  tcp::socket socket_;
+  // Plain TCP is the SSL stream's next layer, used directly unless --tls.
+  ssl::stream<tcp::socket> stream_;
+  tcp::socket& socket_ = stream_.next_layer();
   Run* run_;
   std::string request_;
   std::string in_;  // bytes received, not yet consumed
@@ -419,7 +430,15 @@ void Connection::Start(const tcp::endpoint& ep) {
       return;
     }
     self->socket_.set_option(tcp::no_delay(true));
-    self->Next();
+    if (!self->run_->o.tls) return self->Next();
+    self->stream_.async_handshake(ssl::stream_base::client, [self](beast::error_code e) {
+      if (e) {
+        std::fprintf(stderr, "TLS handshake: %s\n", e.message().c_str());
+        self->run_->errors++;
+        return;
+      }
+      self->Next();
+    });
   });
 }
 
@@ -440,11 +459,15 @@ void Connection::Next() {
 }
 
 void Connection::Send(Clock::time_point due) {
-  net::async_write(socket_, net::buffer(request_),
-                   [self = shared_from_this(), due](beast::error_code ec, size_t) {
-                     if (ec) return self->Finish(false, ec.message(), due);
-                     self->Read(due);
-                   });
+  auto sent = [self = shared_from_this(), due](beast::error_code ec, size_t) {
+    if (ec) return self->Finish(false, ec.message(), due);
+    self->Read(due);
+  };
+  if (run_->o.tls) {
+    net::async_write(stream_, net::buffer(request_), std::move(sent));
+  } else {
+    net::async_write(socket_, net::buffer(request_), std::move(sent));
+  }
 }
 
 void Connection::Read(Clock::time_point due) {
@@ -490,12 +513,16 @@ void Connection::Read(Clock::time_point due) {
   }
   size_t old = in_.size();
   in_.resize(old + 16384);
-  socket_.async_read_some(net::buffer(in_.data() + old, 16384),
-                          [self = shared_from_this(), old, due](beast::error_code ec, size_t n) {
-                            self->in_.resize(old + n);
-                            if (ec) return self->Finish(false, ec.message(), due);
-                            self->Read(due);
-                          });
+  auto received = [self = shared_from_this(), old, due](beast::error_code ec, size_t n) {
+    self->in_.resize(old + n);
+    if (ec) return self->Finish(false, ec.message(), due);
+    self->Read(due);
+  };
+  if (run_->o.tls) {
+    stream_.async_read_some(net::buffer(in_.data() + old, 16384), std::move(received));
+  } else {
+    socket_.async_read_some(net::buffer(in_.data() + old, 16384), std::move(received));
+  }
 }
 
 void Connection::Finish(bool good, const std::string& why, Clock::time_point due) {
@@ -525,15 +552,21 @@ double CpuSeconds() {
 // Sends one request synchronously over a connection of its own (setup, statistics).
 http::response<http::string_body> Exchange(const Options& o, http::request<http::string_body> req) {
   net::io_context ioc;
-  tcp::socket s(ioc);
+  ssl::stream<tcp::socket> s(ioc, TlsClient());
   tcp::resolver resolver(ioc);
-  net::connect(s, resolver.resolve(o.host, std::to_string(o.port)));
+  net::connect(s.next_layer(), resolver.resolve(o.host, std::to_string(o.port)));
   req.set(http::field::host, o.host);
   req.prepare_payload();
-  http::write(s, req);
   beast::flat_buffer buf;
   http::response<http::string_body> res;
-  http::read(s, buf, res);
+  if (o.tls) {
+    s.handshake(ssl::stream_base::client);
+    http::write(s, req);
+    http::read(s, buf, res);
+  } else {
+    http::write(s.next_layer(), req);
+    http::read(s.next_layer(), buf, res);
+  }
   return res;
 }
 
@@ -720,6 +753,7 @@ int main(int argc, char** argv) {
                  "table with this many GSIs (0-2, projection ALL) on them")
       ->check(CLI::Range(0, 2));
   app.add_option("--stream", o.stream, "With --preload: the table has a stream of this view type (e.g. NEW_AND_OLD_IMAGES)");
+  app.add_flag("--tls", o.tls, "HTTPS (cirrusd --tls-cert); the server's certificate is not checked");
   app.add_option("--json", o.json_out, "Also write the results as JSON to this file");
   std::string sign;
   app.add_option("--sign", sign, "KEY:SECRET: sign every request with SigV4 (cirrusd --auth=sigv4)");
