@@ -90,6 +90,12 @@ HttpResponse DescribeEndpoints(const HttpRequest& request, std::string_view cont
   return r;
 }
 
+// A credential whose account the server has not opened: a reload that could not open it
+// keeps the old credentials, so this is a race with a reload at most.
+Status UnopenedAccount() {
+  return Status(ErrorKind::kUnrecognizedClient, "The security token included in the request is invalid.");
+}
+
 HttpResponse UnknownOperationPage() {
   HttpResponse r;
   r.status = 404;
@@ -104,21 +110,10 @@ Status CheckAuthorization(const HttpRequest& request) {
   return ReadSignatureParts(request.authorization, request.query, request.amz_date).status();
 }
 
-Api::Api(db::Database* db, ServerConfig config, streams::Triggers* triggers)
-    : config_(std::move(config)),
-      ctx_{db, &config_,
-           std::make_shared<TransactionTokens>(
-               db, TransactionTokens::Options{.max_tokens = config_.max_transaction_tokens}),
-           std::make_shared<TransactionConflicts>(config_.transaction_conflict_rate), nullptr},
-      triggers_(triggers) {
-  if (!config_.backup_dir.empty()) {
-    auto backups = std::make_shared<Backups>(db, config_.backup_dir, config_.max_backup_jobs);
-    if (Status s = backups->Start(); s.ok()) {
-      ctx_.backups = std::move(backups);
-    } else {
-      std::fprintf(stderr, "cirrusd: backups are off: %s\n", s.message().c_str());
-    }
-  }
+Api::Api(Accounts* accounts, ServerConfig config) : accounts_(accounts), config_(std::move(config)) {}
+
+Account* Api::AccountOf(const Credential* who) const {
+  return who ? accounts_->Find(who->account_id) : &accounts_->server_account();
 }
 
 void Api::SetAuth(std::shared_ptr<const Auth> auth) {
@@ -162,15 +157,17 @@ Status Api::Authorize(const Auth& auth, const Credential* who,
 
 void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   // The Lambda paths are never served to browsers (lambda_api.h), so they come first.
-  if (triggers_ && IsLambdaPath(request.path)) {
+  if (IsLambdaPath(request.path)) {
     std::shared_ptr<const Auth> auth;
     Result<const Credential*> who = Authenticate(request, true, &auth);
     if (!who.ok()) return reply->Send(LambdaErrorResponse(who.status()));
+    Account* account = AccountOf(*who);
+    if (!account) return reply->Send(LambdaErrorResponse(UnopenedAccount()));
     if (auth) {
-      Status allowed = Authorize(*auth, *who, {{LambdaAction(request.method, request.path), "*"}});
+      Status allowed = Authorize(*auth, *who, {LambdaPermission(request.method, request.path, account->config)});
       if (!allowed.ok()) return reply->Send(LambdaErrorResponse(allowed));
     }
-    return HandleLambda(*triggers_, request, std::move(reply));
+    return HandleLambda(*account->triggers, request, std::move(reply));
   }
   std::string allowed_origin;
   if (!request.origin.empty()) {
@@ -209,9 +206,19 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     return reply->Send(std::move(r));
   }
   if (request.method == "GET" && request.path == "/cirrus/stats") {
-    // Not DynamoDB's: what the group commit did since start, so that a benchmark can tell
-    // how many writes each fsync carried (benchmarks/load reads it around a run).
-    db::Database::WriterStats w = ctx_.db->writer_stats();
+    // Not DynamoDB's: what the group commit of the server's account did since start, so that
+    // a benchmark can tell how many writes each fsync carried (benchmarks/load reads it
+    // around a run). With --auth=sigv4 only a signed request gets it.
+    bool verifying;
+    {
+      std::lock_guard lock(auth_mu_);
+      verifying = auth_ != nullptr;
+    }
+    std::shared_ptr<const Auth> auth;
+    if (Result<const Credential*> who = Authenticate(request, false, &auth); verifying && !who.ok()) {
+      return reply->Send(ErrorResponse(who.status(), std::string(kAmzJson)));
+    }
+    db::Database::WriterStats w = accounts_->server_account().db->writer_stats();
     HttpResponse r;
     r.api_headers = false;
     r.content_type = "application/json";
@@ -258,9 +265,11 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     }
     return reply->Send(ErrorResponse(error, content_type));
   }
+  Account* account = AccountOf(*who);
+  if (!account) return reply->Send(ErrorResponse(UnopenedAccount(), content_type));
   if (auth && *who) {
     std::string_view name = request.amz_target.substr(request.amz_target.find('.') + 1);
-    Status allowed = Authorize(*auth, *who, RequestedPermissions(name, *body, config_));
+    Status allowed = Authorize(*auth, *who, RequestedPermissions(name, *body, account->config));
     if (!allowed.ok()) return reply->Send(ErrorResponse(allowed, content_type));
   }
   if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
@@ -278,7 +287,7 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     reply->Send(std::move(r));
   };
   try {
-    op(ctx_, *body, std::move(done));
+    op(account->ctx, *body, std::move(done));
   } catch (const std::exception& e) {
     // Bugs and allocation failures only: operations report errors as values.
     std::fprintf(stderr, "cirrusd: %.*s failed: %s\n", static_cast<int>(request.amz_target.size()),

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "db/database.h"
+#include "server/accounts.h"
 #include "server/http.h"
 #include "server/iam_policy.h"
 #include "server/ops/operation.h"
@@ -19,8 +19,11 @@ namespace cirrus::server {
 // error bodies. Thread-safe.
 class Api : public RequestHandler {
  public:
-  // `triggers` (may be null) serves the Lambda API paths (lambda_api.h).
-  Api(db::Database* db, ServerConfig config, streams::Triggers* triggers = nullptr);
+  // Requests are served from `accounts` (which must outlive *this): with --auth=none all from
+  // the server's account, with --auth=sigv4 each from its credential's account. `config`:
+  // what is the server's rather than an account's (CORS, region). Each account's triggers
+  // serve its Lambda API paths (lambda_api.h).
+  Api(Accounts* accounts, ServerConfig config);
   void Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) override;
 
   // --auth=sigv4: every API request (DynamoDB, Streams, Lambda paths) must be signed by one
@@ -28,7 +31,8 @@ class Api : public RequestHandler {
   // default, --auth=none): a signature's shape is checked, not the signature. Thread-safe:
   // a reload replaces the set while requests run.
   // `policies` (by access key id): what a credential with a policy_file may do; a credential
-  // without one may do anything.
+  // without one may do anything. Every account a credential names must be open in the
+  // Accounts (an unknown one is answered as an unknown key).
   struct Auth {
     std::shared_ptr<const SigV4Verifier> verifier;
     std::unordered_map<std::string, Policy> policies;
@@ -46,9 +50,11 @@ class Api : public RequestHandler {
 
   mutable std::mutex auth_mu_;
   std::shared_ptr<const Auth> auth_;  // guarded by auth_mu_
+  // The account `who` works in (the server's when null); null when it is not open.
+  Account* AccountOf(const Credential* who) const;
+
+  Accounts* const accounts_;
   ServerConfig config_;
-  OperationContext ctx_;
-  streams::Triggers* triggers_;
 };
 
 // Checks that an Authorization header has SigV4's shape (signatures are not verified yet).

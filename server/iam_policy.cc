@@ -6,6 +6,7 @@
 
 #include "query/partiql.h"
 #include "server/ops/common.h"
+#include "server/sigv4.h"
 #include "server/wire/errors.h"
 
 namespace cirrus::server {
@@ -203,18 +204,33 @@ std::vector<std::pair<std::string, std::string>> RequestedPermissions(std::strin
   return out;
 }
 
-std::string LambdaAction(std::string_view method, std::string_view path) {
-  const bool mappings = path.find("/event-source-mappings") != std::string_view::npos;
-  const bool collection = path.ends_with("/event-source-mappings/") || path.ends_with("/event-source-mappings") ||
-                          path.ends_with("/functions/") || path.ends_with("/functions");
-  if (path.ends_with("/invocations")) return "lambda:InvokeFunction";
-  if (mappings) {
-    if (collection) return method == "POST" ? "lambda:CreateEventSourceMapping" : "lambda:ListEventSourceMappings";
-    if (method == "PUT") return "lambda:UpdateEventSourceMapping";
-    if (method == "DELETE") return "lambda:DeleteEventSourceMapping";
-    return "lambda:GetEventSourceMapping";
+std::pair<std::string, std::string> LambdaPermission(std::string_view method, std::string_view path,
+                                                     const ServerConfig& config) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const std::string arn_prefix = "arn:aws:lambda:" + config.region + ":" + config.account_id + ":";
+  // The path segment after `collection` ("/functions/NAME/invocations": NAME), or none.
+  auto segment_after = [&](std::string_view collection) -> std::optional<std::string> {
+    size_t at = path.find(collection);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view rest = path.substr(at + collection.size());
+    if (rest.empty() || rest.front() != '/') return std::nullopt;
+    rest.remove_prefix(1);
+    return PercentDecode(rest.substr(0, rest.find('/')));
+  };
+  if (path.find("/event-source-mappings") != std::string_view::npos) {
+    std::optional<std::string> uuid = segment_after("/event-source-mappings");
+    if (!uuid) {
+      return {method == "POST" ? "lambda:CreateEventSourceMapping" : "lambda:ListEventSourceMappings", "*"};
+    }
+    std::string resource = arn_prefix + "event-source-mapping:" + *uuid;
+    if (method == "PUT") return {"lambda:UpdateEventSourceMapping", resource};
+    if (method == "DELETE") return {"lambda:DeleteEventSourceMapping", resource};
+    return {"lambda:GetEventSourceMapping", resource};
   }
-  return collection ? "lambda:ListFunctions" : "lambda:GetFunction";
+  std::optional<std::string> name = segment_after("/functions");
+  if (!name) return {"lambda:ListFunctions", "*"};
+  std::string resource = name->rfind("arn:", 0) == 0 ? *name : arn_prefix + "function:" + *name;
+  return {path.ends_with("/invocations") ? "lambda:InvokeFunction" : "lambda:GetFunction", resource};
 }
 
 Status AccessDenied(std::string_view user_arn, std::string_view action, std::string_view resource,

@@ -47,8 +47,13 @@ std::vector<std::pair<std::string, std::string>> RequestedPermissions(std::strin
                                                                       const wire::JsonValue& request,
                                                                       const ServerConfig& config);
 
-// The Lambda API call a Lambda path stands for ("lambda:InvokeFunction"), for policies.
-std::string LambdaAction(std::string_view method, std::string_view path);
+// The Lambda API call a Lambda path stands for and its resource as Lambda's IAM names them
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html):
+// ("lambda:InvokeFunction", "arn:aws:lambda:REGION:ACCOUNT:function:NAME"); a mapping's
+// "arn:aws:lambda:REGION:ACCOUNT:event-source-mapping:UUID"; "*" for the list and create
+// calls.
+std::pair<std::string, std::string> LambdaPermission(std::string_view method, std::string_view path,
+                                                     const ServerConfig& config);
 
 // IAM's refusal: AccessDeniedException, "User: <user arn> is not authorized to perform:
 // <action> on resource: <arn> because no identity-based policy allows the <action> action".

@@ -48,12 +48,28 @@ TEST(PolicyTest, RefusesWhatItCannotEvaluate) {
   }
 }
 
-TEST(PolicyTest, LambdaPathsNameTheirActions) {
-  EXPECT_EQ(LambdaAction("GET", "/2015-03-31/event-source-mappings/"), "lambda:ListEventSourceMappings");
-  EXPECT_EQ(LambdaAction("POST", "/2015-03-31/event-source-mappings/"), "lambda:CreateEventSourceMapping");
-  EXPECT_EQ(LambdaAction("DELETE", "/2015-03-31/event-source-mappings/abc"), "lambda:DeleteEventSourceMapping");
-  EXPECT_EQ(LambdaAction("POST", "/2015-03-31/functions/f/invocations"), "lambda:InvokeFunction");
-  EXPECT_EQ(LambdaAction("GET", "/2015-03-31/functions/f"), "lambda:GetFunction");
+TEST(PolicyTest, LambdaPathsNameTheirActionsAndResources) {
+  ServerConfig config;
+  config.region = "eu-west-1";
+  config.account_id = "111122223333";
+  using P = std::pair<std::string, std::string>;
+  const std::string fn = "arn:aws:lambda:eu-west-1:111122223333:function:";
+  const std::string esm = "arn:aws:lambda:eu-west-1:111122223333:event-source-mapping:";
+  EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/event-source-mappings/", config), P("lambda:ListEventSourceMappings", "*"));
+  EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/event-source-mappings", config), P("lambda:CreateEventSourceMapping", "*"));
+  EXPECT_EQ(LambdaPermission("DELETE", "/2015-03-31/event-source-mappings/abc", config),
+            P("lambda:DeleteEventSourceMapping", esm + "abc"));
+  EXPECT_EQ(LambdaPermission("PUT", "/2015-03-31/event-source-mappings/abc/", config),
+            P("lambda:UpdateEventSourceMapping", esm + "abc"));
+  EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/event-source-mappings/abc", config),
+            P("lambda:GetEventSourceMapping", esm + "abc"));
+  EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/functions/f/invocations", config), P("lambda:InvokeFunction", fn + "f"));
+  EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/functions/f", config), P("lambda:GetFunction", fn + "f"));
+  EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/functions/", config), P("lambda:ListFunctions", "*"));
+  // A function named by its ARN (percent-encoded in the path) is that ARN.
+  EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A444455556666%3Afunction%3Ag/invocations",
+                             config),
+            P("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:444455556666:function:g"));
 }
 
 }  // namespace

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "db/database.h"
+#include "server/accounts.h"
 #include "server/api.h"
 #include "server/http_server.h"
-#include "server/ttl_expirer.h"
 #include "streams/invocation_pool.h"
 #include "streams/triggers.h"
 
@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   app.add_option("--region", config.region, "Region named in ARNs")->capture_default_str();
-  app.add_option("--account-id", config.account_id, "Account id named in ARNs")->capture_default_str();
+  app.add_option("--account-id", config.account_id,
+                 "The server's account: named in its ARNs, its tables in DATA_DIR (other accounts: --credentials)")->capture_default_str();
   std::string auth = "none";
   app.add_option("--auth", auth,
                  "none: any signature of the right shape is accepted (for a laptop); sigv4: every "
@@ -88,7 +89,14 @@ int main(int argc, char** argv) {
   std::string credentials_file;
   app.add_option("--credentials", credentials_file,
                  "With --auth=sigv4: an AWS shared credentials file ([profile] sections with "
-                 "aws_access_key_id and aws_secret_access_key); reread on SIGHUP");
+                 "aws_access_key_id and aws_secret_access_key, optionally account_id and "
+                 "policy_file); reread on SIGHUP");
+  size_t max_accounts = 16;
+  app.add_option("--max-accounts", max_accounts,
+                 "Accounts the credentials may name, the server's own included; each is a data "
+                 "directory (DATA_DIR/accounts/ID) with its own writer, TTL and trigger threads")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   auto* tls_cert = app.add_option("--tls-cert", http.tls_cert_file,
                                   "Serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate chain; needs --tls-key")
                        ->check(CLI::ExistingFile);
@@ -214,12 +222,15 @@ int main(int argc, char** argv) {
   http.io_timeout = Millis(io_timeout_s);
   http.shutdown_grace = Millis(shutdown_grace_s);
   std::shared_ptr<const server::Api::Auth> verifier;
+  std::vector<std::string> credential_accounts;  // the accounts the credentials name
   // The credentials and each one's policy file, all read before any is used.
   auto load_credentials = [&]() -> Result<std::shared_ptr<const server::Api::Auth>> {
     CIRRUS_ASSIGN_OR_RETURN(std::vector<server::Credential> credentials,
                             server::LoadCredentialsFile(credentials_file, config.account_id));
     auto auth = std::make_shared<server::Api::Auth>();
+    credential_accounts.clear();
     for (const server::Credential& c : credentials) {
+      credential_accounts.push_back(c.account_id);
       if (c.policy_file.empty()) continue;
       CIRRUS_ASSIGN_OR_RETURN(server::Policy policy, server::Policy::Load(c.policy_file));
       auth->policies.emplace(c.access_key_id, std::move(policy));
@@ -269,7 +280,6 @@ int main(int argc, char** argv) {
   }
 
   if (failure_dir.empty()) failure_dir = data_dir + "/failures";
-  config.backup_dir = data_dir + "/backups";
   {
     std::error_code ec;
     std::filesystem::path absolute = std::filesystem::absolute(failure_dir, ec);
@@ -278,48 +288,47 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   {
-    // Declared so that they are destroyed in this order: the trigger workers and the invocation
-    // pool (their answers go out through the server's sessions), then the database (its writer
-    // acknowledges queued writes, through the sessions too), and only then the HTTP server.
+    // Declared so that they are destroyed in this order: the accounts (each one's trigger
+    // workers, then its database, whose writer acknowledges queued writes through the
+    // server's sessions), the invocation pool (its answers go out through the sessions too),
+    // and only then the HTTP server.
     std::unique_ptr<server::HttpServer> http_server;
-    std::unique_ptr<db::Database> database;
-    std::unique_ptr<server::TtlExpirer> expirer;
     std::unique_ptr<streams::InvocationPool> pool;
-    std::unique_ptr<streams::Triggers> triggers;
+    std::unique_ptr<server::Accounts> accounts;
     std::unique_ptr<server::Api> api;
 
-    db::Options options;
-    options.path = data_dir;
-    options.sync = sync == "full";
-    options.map_size = map_size_gb << 30;
-    options.item_collection_limit = item_collection_limit;
-    options.backfill_chunk = backfill_chunk;
-    options.stream_retention = std::chrono::seconds(stream_retention_s);
-    Result<std::unique_ptr<db::Database>> opened = db::Database::Open(options);
+    server::Accounts::Options account_options;
+    account_options.db.path = data_dir;
+    account_options.db.sync = sync == "full";
+    account_options.db.map_size = map_size_gb << 30;
+    account_options.db.item_collection_limit = item_collection_limit;
+    account_options.db.backfill_chunk = backfill_chunk;
+    account_options.db.stream_retention = std::chrono::seconds(stream_retention_s);
+    account_options.config = config;
+    account_options.ttl_interval = std::chrono::milliseconds(static_cast<int64_t>(ttl_interval_s * 1000));
+    trigger_options.region = config.region;
+    trigger_options.destinations.failure_dir = failure_dir;
+    account_options.triggers = trigger_options;
+    account_options.max_accounts = max_accounts;
+    pool = std::make_unique<streams::InvocationPool>(pool_options);
+    accounts = std::make_unique<server::Accounts>(std::move(account_options), pool.get());
+    // The server's own account first (DATA_DIR), then those the credentials name.
+    Status opened = accounts->Open({config.account_id});
+    if (opened.ok()) opened = accounts->Open(credential_accounts);
     if (!opened.ok()) {
-      std::fprintf(stderr, "cirrusd: %s\n", opened.status().message().c_str());
+      std::fprintf(stderr, "cirrusd: %s\n", opened.message().c_str());
       exit_code = 1;
     } else {
-      database = std::move(*opened);
-      expirer = std::make_unique<server::TtlExpirer>(
-          database.get(), std::chrono::milliseconds(static_cast<int64_t>(ttl_interval_s * 1000)));
-      pool = std::make_unique<streams::InvocationPool>(pool_options);
-      trigger_options.region = config.region;
-      trigger_options.account_id = config.account_id;
-      trigger_options.destinations.failure_dir = failure_dir;
-      triggers = std::make_unique<streams::Triggers>(database.get(), pool.get(), trigger_options);
-      if (Status s = triggers->Start(); !s.ok()) {
-        std::fprintf(stderr, "cirrusd: cannot start the triggers: %s\n", s.message().c_str());
-      }
-      api = std::make_unique<server::Api>(database.get(), config, triggers.get());
+      api = std::make_unique<server::Api>(accounts.get(), config);
       server::HttpServer::ShutdownHooks hooks;
       if (verifier) {
         api->SetAuth(verifier);
         hooks.reload = [&] {  // SIGHUP: the credentials file again; a bad one keeps the old
           Result<std::shared_ptr<const server::Api::Auth>> loaded = load_credentials();
-          if (!loaded.ok()) {
+          Status accounts_opened = loaded.ok() ? accounts->Open(credential_accounts) : Status();
+          if (!loaded.ok() || !accounts_opened.ok()) {
             std::fprintf(stderr, "cirrusd: SIGHUP: keeping the credentials loaded before: %s\n",
-                         loaded.status().message().c_str());
+                         (loaded.ok() ? accounts_opened : loaded.status()).message().c_str());
             return;
           }
           std::fprintf(stderr, "cirrusd: SIGHUP: %zu credentials (%zu with a policy) loaded from %s\n",
@@ -328,7 +337,7 @@ int main(int argc, char** argv) {
         };
       }
       hooks.draining = [&] {
-        triggers->Stop();
+        accounts->StopTriggers();
         pool->StopAdmitting();
       };
       hooks.cut_short = [&] { pool->CancelAll(); };

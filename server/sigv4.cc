@@ -87,20 +87,6 @@ int HexValue(char c) {
   return -1;
 }
 
-// %XX decoded; '+' stays '+' (SigV4 query strings are RFC 3986, not forms).
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // RFC 3986 encoding as SigV4 wants it: unreserved characters as they are, the rest %XX
 // (upper case); '/' kept when `keep_slash`.
 std::string UriEncode(std::string_view s, bool keep_slash) {
@@ -234,6 +220,20 @@ std::string SigningKey(std::string_view secret, std::string_view date, std::stri
 }
 
 }  // namespace
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -530,10 +530,6 @@ Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
     if (c.account_id.empty()) c.account_id = default_account_id;
     if (c.account_id.size() != 12 || !AllDigits(c.account_id)) {
       return ValidationError(path + ": profile [" + name + "]: account_id is 12 digits");
-    }
-    if (c.account_id != default_account_id) {
-      return ValidationError(path + ": profile [" + name + "]: account_id " + c.account_id +
-                             ": accounts other than the server's --account-id are not supported yet");
     }
     c.policy_file = get("policy_file");
     if (!c.policy_file.empty() && c.policy_file[0] != '/') {  // relative to the credentials file

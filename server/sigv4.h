@@ -20,7 +20,8 @@ namespace cirrus::server {
 
 // A key pair from --credentials: the AWS shared credentials file format, [profile]
 // sections with aws_access_key_id and aws_secret_access_key (and aws_session_token: then a
-// request must carry it in X-Amz-Security-Token), plus account_id (12 digits).
+// request must carry it in X-Amz-Security-Token), plus account_id (12 digits; the account whose
+// tables, streams and functions the credential works with, server/accounts.h).
 struct Credential {
   std::string profile;
   std::string access_key_id;
@@ -91,5 +92,7 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
 std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
                       std::string_view service, std::string_view string_to_sign);
 std::string Sha256Hex(std::string_view data);
+// %XX decoded; '+' stays '+' (RFC 3986, as in SigV4's query strings and URL paths).
+std::string PercentDecode(std::string_view s);
 
 }  // namespace cirrus::server

@@ -159,8 +159,15 @@ TEST(CredentialsFileTest, ReadsProfilesAndRefusesWhatItCannotUse) {
   EXPECT_FALSE(LoadCredentialsFile(path, "123456789012").ok());
   write("[a]\naws_access_key_id = AKID1\naws_secret_access_key = s\n[b]\naws_access_key_id = AKID1\naws_secret_access_key = t\n");
   EXPECT_FALSE(LoadCredentialsFile(path, "123456789012").ok());
-  write("[a]\naws_access_key_id = AKID1\naws_secret_access_key = s\naccount_id = 999999999999\n");
+  write("[a]\naws_access_key_id = AKID1\naws_secret_access_key = s\naccount_id = 99999999999x\n");
   EXPECT_FALSE(LoadCredentialsFile(path, "123456789012").ok());
+  // Another account: the credential works in it; one without account_id in the server's.
+  write("[a]\naws_access_key_id = AKID1\naws_secret_access_key = s\naccount_id = 999999999999\n"
+        "[b]\naws_access_key_id = AKID2\naws_secret_access_key = t\n");
+  c = LoadCredentialsFile(path, "123456789012");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ((*c)[0].account_id, "999999999999");
+  EXPECT_EQ((*c)[1].account_id, "123456789012");
   write("");
   EXPECT_FALSE(LoadCredentialsFile(path, "123456789012").ok());
   std::remove(path);

@@ -252,6 +252,13 @@ Result<std::vector<FunctionConfig>> Triggers::ListFunctions() const {
 
 Result<FunctionConfig> Triggers::GetFunction(std::string_view name) const {
   std::optional<FunctionConfig> f;
+  // An ARN names a function of this region and account only (another account's function of
+  // the same name is not this one).
+  constexpr std::string_view kFunction = ":function:";
+  if (size_t at = name.rfind(kFunction);
+      at != std::string_view::npos && name.substr(0, at + kFunction.size()) != FunctionArn("")) {
+    return Status(ErrorKind::kResourceNotFound, "Function not found: " + std::string(name));
+  }
   {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, db_->Read());
     CIRRUS_ASSIGN_OR_RETURN(f, FindFunction(view, name));

@@ -34,12 +34,13 @@ Status InvalidStreamArn(std::string_view arn) {
   return ValidationError("Invalid StreamArn: " + std::string(arn));
 }
 
-Result<db::StreamDefinition> FindStream(db::ReadView& view, std::string_view arn) {
+// Only this region's and account's ARN names one: another account's stream is not found.
+Result<db::StreamDefinition> FindStream(const ServerConfig& config, db::ReadView& view, std::string_view arn) {
   std::optional<std::pair<std::string, std::string>> parts = streams::ParseStreamArn(arn);
   if (!parts) return InvalidStreamArn(arn);
   CIRRUS_ASSIGN_OR_RETURN(std::vector<db::StreamDefinition> all, view.Streams());
   for (db::StreamDefinition& s : all) {
-    if (s.table_name == parts->first && s.label == parts->second) return std::move(s);
+    if (s.table_name == parts->first && s.label == parts->second && ArnOf(config, s) == arn) return std::move(s);
   }
   return StreamNotFound(arn);
 }
@@ -125,7 +126,7 @@ Result<std::string> RunDescribeStream(OperationContext& ctx, const wire::JsonVal
   }
   CIRRUS_RETURN_IF_ERROR(r.Finish());
   CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
-  CIRRUS_ASSIGN_OR_RETURN(db::StreamDefinition s, FindStream(view, *arn));
+  CIRRUS_ASSIGN_OR_RETURN(db::StreamDefinition s, FindStream(*ctx.config, view, *arn));
 
   std::string body;
   wire::JsonWriter w(&body);
@@ -215,7 +216,7 @@ Result<std::string> RunGetShardIterator(OperationContext& ctx, const wire::JsonV
     return ValidationError("SequenceNumber must not be specified for ShardIteratorType " + std::string(*type));
   }
   CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
-  CIRRUS_ASSIGN_OR_RETURN(db::StreamDefinition s, FindStream(view, *arn));
+  CIRRUS_ASSIGN_OR_RETURN(db::StreamDefinition s, FindStream(*ctx.config, view, *arn));
   std::optional<uint32_t> shard = streams::ParseShardId(s, *shard_id);
   if (!shard) {
     return Status(ErrorKind::kResourceNotFound,
@@ -265,7 +266,9 @@ Result<std::string> RunGetRecords(OperationContext& ctx, const wire::JsonValue& 
   CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
   CIRRUS_ASSIGN_OR_RETURN(std::optional<db::StreamDefinition> s, view.FindStream(it->stream_id));
   const std::string_view arn = text->substr(0, text->rfind("|1|"));
-  if (!s || it->shard >= s->shard_count) return StreamNotFound(arn);
+  // The iterator names its stream by ARN too: another account's iterator is not this
+  // account's stream of the same number.
+  if (!s || it->shard >= s->shard_count || ArnOf(*ctx.config, *s) != arn) return StreamNotFound(arn);
   if (it->position <= s->TrimmedThrough(it->shard)) return Trimmed();
   std::vector<db::StreamRecord> records;
   CIRRUS_RETURN_IF_ERROR(view.ReadStream(s->stream_id, it->shard, it->position,

@@ -399,13 +399,13 @@ def test_sighup_rereads_the_credentials_file(tmp_path):
 
 @pytest.mark.parametrize("contents, words", [
     (None, "--credentials"),
-    ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\naccount_id = 999999999999\n", "999999999999"),
+    ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\naccount_id = 99999\n", "12 digits"),
     ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\npolicy_file = /nonexistent/p.json\n",
      "/nonexistent/p.json"),
     ("[x]\naws_access_key_id = AKIDX\naws_secret_access_key = s\npolicy_file = bad.json\n", "bad.json"),
     ("", None),
     ("[x]\naws_access_key_id = AKIDX\n", None),
-], ids=["no-credentials", "other-account", "no-policy-file", "bad-policy", "empty", "no-secret"])
+], ids=["no-credentials", "bad-account", "no-policy-file", "bad-policy", "empty", "no-secret"])
 def test_an_unusable_configuration_is_refused_at_start(tmp_path, contents, words):
     args = [cirrusd_path(), "--port", "0", "--in-memory", "--auth=sigv4"]
     if contents is not None:
@@ -542,3 +542,12 @@ def test_streams_and_the_lambda_api_are_checked_too(policed):
     assert e.value.response["Error"]["Code"] == "AccessDeniedException"
     assert "lambda:ListEventSourceMappings" in e.value.response["Error"]["Message"]
     assert "EventSourceMappings" in client(policed.url, service="lambda").list_event_source_mappings()
+
+
+def test_server_stats_need_a_signature_too(server):
+    r = send(server.url + "/cirrus/stats", {}, body=b"", method="GET")
+    assert r.status == 400 and json.loads(r.body)["__type"].endswith("MissingAuthenticationTokenException")
+    req = AWSRequest(method="GET", url=server.url + "/cirrus/stats", data=b"")
+    SigV4Auth(Credentials(*ALICE), "dynamodb", REGION).add_auth(req)
+    r = send(req.url, dict(req.headers.items()), body=b"", method="GET")
+    assert r.status == 200 and "WriterCommits" in json.loads(r.body)

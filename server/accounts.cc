@@ -1,0 +1,101 @@
+#include "server/accounts.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "server/backups.h"
+#include "server/ops/transaction_conflicts.h"
+#include "server/ops/transaction_tokens.h"
+
+namespace cirrus::server {
+
+Account::~Account() {
+  triggers.reset();
+  expirer.reset();
+  ctx.backups.reset();
+  db.reset();  // acknowledges queued writes; tokens and conflicts live on with them
+}
+
+Accounts::Accounts(Options options, streams::InvocationPool* pool) : options_(std::move(options)), pool_(pool) {}
+
+Accounts::~Accounts() {
+  StopTriggers();
+  std::lock_guard lock(mu_);
+  accounts_.clear();
+}
+
+Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) const {
+  auto a = std::make_unique<Account>();
+  a->id = id;
+  a->path = id == options_.config.account_id ? options_.db.path : options_.db.path + "/accounts/" + id;
+  db::Options db_options = options_.db;
+  db_options.path = a->path;
+  std::error_code ec;
+  std::filesystem::create_directories(a->path, ec);
+  if (ec) return InternalError("cannot create " + a->path + ": " + ec.message());
+  CIRRUS_ASSIGN_OR_RETURN(a->db, db::Database::Open(db_options));
+  a->config = options_.config;
+  a->config.account_id = id;
+  a->config.backup_dir = a->path + "/backups";
+  a->ctx.db = a->db.get();
+  a->ctx.config = &a->config;
+  a->ctx.tokens = std::make_shared<TransactionTokens>(
+      a->db.get(), TransactionTokens::Options{.max_tokens = a->config.max_transaction_tokens});
+  a->ctx.conflicts = std::make_shared<TransactionConflicts>(a->config.transaction_conflict_rate);
+  auto backups = std::make_shared<Backups>(a->db.get(), a->config.backup_dir, a->config.max_backup_jobs);
+  if (Status s = backups->Start(); s.ok()) {
+    a->ctx.backups = std::move(backups);
+  } else {
+    std::fprintf(stderr, "cirrusd: account %s: backups are off: %s\n", id.c_str(), s.message().c_str());
+  }
+  a->expirer = std::make_unique<TtlExpirer>(a->db.get(), options_.ttl_interval);
+  streams::Triggers::Options trigger_options = options_.triggers;
+  trigger_options.account_id = id;
+  a->triggers = std::make_unique<streams::Triggers>(a->db.get(), pool_, trigger_options);
+  if (Status s = a->triggers->Start(); !s.ok()) {
+    std::fprintf(stderr, "cirrusd: account %s: cannot start the triggers: %s\n", id.c_str(), s.message().c_str());
+  }
+  return a;
+}
+
+Status Accounts::Open(const std::vector<std::string>& ids) {
+  std::set<std::string> wanted;
+  for (const std::string& id : ids) wanted.insert(id.empty() ? options_.config.account_id : id);
+  std::lock_guard lock(mu_);
+  size_t total = accounts_.size();
+  for (const std::string& id : wanted) total += accounts_.count(id) ? 0 : 1;
+  if (total > options_.max_accounts) {
+    return Status(ErrorKind::kLimitExceeded, std::to_string(total) + " accounts would be open; --max-accounts is " +
+                                                  std::to_string(options_.max_accounts));
+  }
+  for (const std::string& id : wanted) {
+    if (accounts_.count(id)) continue;
+    CIRRUS_ASSIGN_OR_RETURN(std::unique_ptr<Account> a, OpenAccount(id));
+    if (id == options_.config.account_id) server_ = a.get();
+    accounts_.emplace(id, std::move(a));
+  }
+  return Status();
+}
+
+Account* Accounts::Find(std::string_view id) const {
+  if (id.empty()) return server_;
+  std::lock_guard lock(mu_);
+  auto it = accounts_.find(id);
+  return it == accounts_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Account*> Accounts::all() const {
+  std::lock_guard lock(mu_);
+  std::vector<Account*> out;
+  for (const auto& [id, a] : accounts_) out.push_back(a.get());
+  return out;
+}
+
+void Accounts::StopTriggers() {
+  for (Account* a : all()) {
+    if (a->triggers) a->triggers->Stop();
+  }
+}
+
+}  // namespace cirrus::server

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/database.h"
+#include "db/item/status.h"
+#include "server/ops/operation.h"
+#include "server/ttl_expirer.h"
+#include "streams/invocation_pool.h"
+#include "streams/triggers.h"
+
+namespace cirrus::server {
+
+// One account's tables, streams, functions, mappings and backups: a database of its own, the
+// operations' context over it (its ARNs carry the account's id), its TTL expirer and its
+// triggers. Two accounts share nothing but the HTTP server and the invocation pool, so no
+// operation can show one account another's data: a request only ever holds its own
+// account's context.
+struct Account {
+  Account() = default;
+  Account(const Account&) = delete;
+  Account& operator=(const Account&) = delete;
+  ~Account();  // its triggers, expirer and backups first, then its database
+
+  std::string id;    // 12 digits
+  std::string path;  // its data directory
+  std::unique_ptr<db::Database> db;
+  ServerConfig config;  // the server's, with account_id and backup_dir this account's
+  OperationContext ctx{};
+  std::unique_ptr<TtlExpirer> expirer;
+  std::unique_ptr<streams::Triggers> triggers;
+};
+
+// The accounts a server serves (per-credential accounts, --auth=sigv4): the server's own
+// (--account-id) keeps its data in DATA_DIR, as it always has; another account ID in
+// DATA_DIR/accounts/ID, where every offline tool works on it with --data-dir. Accounts are
+// opened when the credentials that name them are loaded (at start and on SIGHUP) and stay
+// open until the server stops. Thread-safe.
+class Accounts {
+ public:
+  struct Options {
+    db::Options db;                      // path: DATA_DIR
+    ServerConfig config;                 // account_id: the server's account
+    streams::Triggers::Options triggers;  // region, destinations and bounds; per account
+    std::chrono::milliseconds ttl_interval{60000};
+    size_t max_accounts = 16;  // open at once, the server's own included (--max-accounts)
+  };
+
+  // `pool` runs every account's invocations; it must outlive *this.
+  Accounts(Options options, streams::InvocationPool* pool);
+  ~Accounts();  // every account's triggers stop before any database closes
+  Accounts(const Accounts&) = delete;
+  Accounts& operator=(const Accounts&) = delete;
+
+  // Opens each account of `ids` not open yet (an empty id: the server's own). kLimitExceeded
+  // past max_accounts (nothing is opened then); the database's error when one cannot open.
+  Status Open(const std::vector<std::string>& ids);
+
+  // The account `id` (empty: the server's), or null when it is not open.
+  Account* Find(std::string_view id) const;
+  Account& server_account() const { return *server_; }
+  std::vector<Account*> all() const;
+
+  // Shutdown: every account's trigger workers stop (Triggers::Stop).
+  void StopTriggers();
+
+ private:
+  Result<std::unique_ptr<Account>> OpenAccount(const std::string& id) const;
+
+  const Options options_;
+  streams::InvocationPool* const pool_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Account>, std::less<>> accounts_;  // by id; guarded by mu_
+  Account* server_ = nullptr;  // set by the first Open
+};
+
+}  // namespace cirrus::server
