@@ -7,14 +7,11 @@
 #include <cstdlib>
 #include <optional>
 
+#include "db/item/ascii.h"
+
 namespace cirrus::server {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -60,7 +57,7 @@ InflateResult Inflate(std::string_view in, int bits, size_t limit, std::string* 
 }  // namespace
 
 InflateResult DecodeBody(std::string_view content_encoding, size_t limit, std::string* body) {
-  const std::string coding = Lower(Trim(content_encoding));
+  const std::string coding = AsciiLower(Trim(content_encoding));
   if (coding.empty() || coding == "identity") return InflateResult::kOk;
   std::string out;
   InflateResult r;
@@ -84,11 +81,11 @@ bool AcceptsGzip(std::string_view header) {
     std::string_view item = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     size_t semi = item.find(';');
-    const std::string coding = Lower(Trim(item.substr(0, semi)));
+    const std::string coding = AsciiLower(Trim(item.substr(0, semi)));
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
     bool accepted = true;
     if (semi != std::string_view::npos) {
-      std::string params = Lower(item.substr(semi + 1));
+      std::string params = AsciiLower(item.substr(semi + 1));
       params.erase(std::remove_if(params.begin(), params.end(), [](char c) { return c == ' ' || c == '\t'; }),
                    params.end());
       if (params.rfind("q=", 0) == 0) accepted = std::strtod(params.c_str() + 2, nullptr) > 0;

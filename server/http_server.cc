@@ -506,6 +506,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.access_control_request_method = FieldOf(req, http::field::access_control_request_method);
     request.body = &body;
     if (signed_parts) {
+      request.headers.reserve(16);
       for (const auto& field : req) {
         request.headers.emplace_back(std::string_view(field.name_string().data(), field.name_string().size()),
                                      std::string_view(field.value().data(), field.value().size()));

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "db/item/ascii.h"
 #include "query/partiql.h"
 #include "server/ops/common.h"
 #include "server/sigv4.h"
@@ -12,11 +13,6 @@
 namespace cirrus::server {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // IAM's wildcards: * any run (also empty), ? one character. Iterative, linear-ish backtracking.
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
@@ -86,7 +82,7 @@ Result<Policy> Policy::Parse(std::string_view json) {
     }
     st.not_action = not_action.has_value();
     CIRRUS_ASSIGN_OR_RETURN(st.actions, Strings(action ? *action : *not_action, "Action"));
-    for (std::string& a : st.actions) a = Lower(a);
+    for (std::string& a : st.actions) a = AsciiLower(a);
     std::optional<wire::JsonValue> resource = s.Find("Resource"), not_resource = s.Find("NotResource");
     if (resource.has_value() == not_resource.has_value()) {
       return ValidationError("policy: a Statement has Resource or NotResource");
@@ -113,7 +109,7 @@ Result<Policy> Policy::Load(const std::string& path) {
 }
 
 Policy::Decision Policy::Evaluate(std::string_view action, std::string_view resource) const {
-  const std::string lowered = Lower(action);
+  const std::string lowered = AsciiLower(action);
   bool allowed = false;
   for (const Statement& st : statements_) {
     bool action_matches = false;

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <initializer_list>
@@ -14,6 +15,8 @@
 #include <fstream>
 #include <strings.h>
 #include <map>
+
+#include "db/item/ascii.h"
 
 namespace cirrus::server {
 namespace {
@@ -31,19 +34,13 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Hex(const unsigned char* data, size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
+  std::string out(size * 2, '\0');
   for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 15];
   }
   return out;
 }
@@ -109,6 +106,7 @@ std::string UriEncode(std::string_view s, bool keep_slash) {
 // slash kept), then encoded once more: the SDKs sign the already-encoded path, encoded again
 // (every service but S3).
 std::string CanonicalUri(std::string_view path) {
+  if (path == "/") return "/";  // every DynamoDB request
   std::vector<std::string_view> segments;
   size_t start = 0;
   while (start <= path.size()) {
@@ -170,21 +168,20 @@ bool ParseAmzDate(std::string_view s, std::chrono::system_clock::time_point* out
   for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}) {
     if (!IsDigit(s[i])) return false;
   }
-  auto num = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
-  std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
-  tm.tm_mon = num(4, 2) - 1;
-  tm.tm_mday = num(6, 2);
-  tm.tm_hour = num(9, 2);
-  tm.tm_min = num(11, 2);
-  tm.tm_sec = num(13, 2);
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
-    return false;
-  }
-  const std::tm given = tm;
-  *out = std::chrono::system_clock::from_time_t(timegm(&tm));
-  return tm.tm_mday == given.tm_mday;  // timegm moved 31 April to 1 May: not a date
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  // Every request carries one: <chrono>'s calendar instead of timegm, which consults the
+  // time zone on each call.
+  using namespace std::chrono;
+  const year_month_day day{year(num(0, 4)), month(static_cast<unsigned>(num(4, 2))),
+                           std::chrono::day(static_cast<unsigned>(num(6, 2)))};
+  const int hour = num(9, 2), minute = num(11, 2), second = num(13, 2);
+  if (!day.ok() || hour > 23 || minute > 59 || second > 60) return false;  // 31 April is not a date
+  *out = system_clock::time_point(sys_days(day) + hours(hour) + minutes(minute) + seconds(second));
+  return true;
 }
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
@@ -208,15 +205,27 @@ Status Unrecognized() {
 }
 
 // The signing key for a scope, cached per thread (it changes once a day per key and scope).
-std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
-                       std::string_view service) {
+// The last key a thread used is checked first, without building the cache's id.
+const std::string& SigningKey(std::string_view secret, std::string_view date, std::string_view region,
+                              std::string_view service) {
+  struct Last {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Last last;
+  if (!last.key.empty() && last.secret == secret && last.date == date && last.region == region &&
+      last.service == service) {
+    return last.key;
+  }
   thread_local std::unordered_map<std::string, std::string> cache;
   std::string id = std::string(secret) + '\n' + std::string(date) + '\n' + std::string(region) + '\n' + std::string(service);
-  if (auto it = cache.find(id); it != cache.end()) return it->second;
-  std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + std::string(secret), date), region), service), "aws4_request");
-  if (cache.size() >= 256) cache.clear();
-  cache.emplace(std::move(id), key);
-  return key;
+  auto it = cache.find(id);
+  if (it == cache.end()) {
+    std::string key = Hmac(Hmac(Hmac(Hmac("AWS4" + std::string(secret), date), region), service), "aws4_request");
+    if (cache.size() >= 256) cache.clear();
+    it = cache.emplace(std::move(id), std::move(key)).first;
+  }
+  last = Last{std::string(secret), std::string(date), std::string(region), std::string(service), it->second};
+  return last.key;
 }
 
 }  // namespace
@@ -243,7 +252,9 @@ std::string Sha256Hex(std::string_view data) {
 
 std::string CanonicalRequest(const SignedRequest& request, std::string_view signed_headers,
                              std::string_view payload_hash, bool presigned) {
-  std::string out(request.method);
+  std::string out;
+  out.reserve(512);  // a DynamoDB request's canonical form is about 300 bytes
+  out += request.method;
   out += '\n';
   out += CanonicalUri(request.path);
   out += '\n';
@@ -270,8 +281,13 @@ std::string CanonicalRequest(const SignedRequest& request, std::string_view sign
       if (!NameIs(key, name)) continue;
       if (!first) out += ',';
       first = false;
+      const std::string_view trimmed = Trim(value);
+      if (trimmed.find_first_of("\t ") == std::string_view::npos) {  // the usual case: nothing to fold
+        out += trimmed;
+        continue;
+      }
       bool space = false;
-      for (char c : Trim(value)) {
+      for (char c : trimmed) {
         if (c == ' ' || c == '\t') {
           space = true;
           continue;
@@ -294,8 +310,16 @@ std::string CanonicalRequest(const SignedRequest& request, std::string_view sign
 
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request) {
-  return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
-         Sha256Hex(canonical_request);
+  std::string out;
+  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 3 + 2 * SHA256_DIGEST_LENGTH);
+  out += kAlgorithm;
+  out += '\n';
+  out += amz_date;
+  out += '\n';
+  out += scope;
+  out += '\n';
+  out += Sha256Hex(canonical_request);
+  return out;
 }
 
 std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
@@ -388,12 +412,14 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
   const std::string& signature = parts.signature;
   const std::string& amz_date = parts.amz_date;
   // AKID/YYYYMMDD/region/service/aws4_request (checked by ReadSignatureParts)
-  std::vector<std::string_view> scope;
-  for (std::string_view rest = credential;;) {
-    size_t slash = rest.find('/');
-    scope.push_back(rest.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    rest = rest.substr(slash + 1);
+  std::array<std::string_view, 5> scope;  // ReadSignatureParts counted 4 slashes
+  {
+    std::string_view rest = credential;
+    for (size_t i = 0; i < scope.size(); ++i) {
+      size_t slash = rest.find('/');
+      scope[i] = rest.substr(0, slash);
+      rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
   }
   std::chrono::system_clock::time_point signed_at;
   if (!ParseAmzDate(amz_date, &signed_at)) return Mismatch();
@@ -403,12 +429,13 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
                   "from HTTP: '" + std::string(scope[1]) + "' != '" + amz_date.substr(0, 8) +
                       "', from '" + amz_date + "'.");
   }
-  auto it = by_access_key_.find(std::string(scope[0]));
+  auto it = by_access_key_.find(scope[0]);
   if (it == by_access_key_.end()) return Unrecognized();
   const Credential& key = it->second;
-  std::string token(presigned ? QueryValue(request.query, "X-Amz-Security-Token")
-                              : std::string(HeaderValue(request, "x-amz-security-token")));
-  if (token != key.session_token) return Unrecognized();
+  if (presigned ? QueryValue(request.query, "X-Amz-Security-Token") != key.session_token
+                : HeaderValue(request, "x-amz-security-token") != key.session_token) {
+    return Unrecognized();
+  }
 
   if (!expected_region_.empty() && scope[2] != expected_region_) {
     return Status(ErrorKind::kInvalidSignature,
@@ -445,11 +472,11 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
   const std::string body_hash =
       request.body_sha256.empty() ? Sha256Hex(request.body) : std::string(request.body_sha256);
   std::string_view stated = HeaderValue(request, "x-amz-content-sha256");
-  if (!stated.empty() && Lower(stated) != body_hash) return Mismatch();
+  if (!stated.empty() && AsciiLower(stated) != body_hash) return Mismatch();
   // SignedHeaders: ascending, each once, with the host and every header that decides what the
   // request does (X-Amz-*, Content-Type, Content-Encoding), as the SDKs sign them: an
   // unsigned X-Amz-Target could turn a captured GetItem into a DeleteItem.
-  const std::string lowered = Lower(signed_headers);
+  const std::string lowered = AsciiLower(signed_headers);
   std::vector<std::string_view> names;
   for (size_t start = 0; start <= lowered.size();) {
     size_t semi = lowered.find(';', start);
@@ -466,13 +493,13 @@ Result<const Credential*> SigV4Verifier::Verify(const SignedRequest& request,
     const bool decisive = (key.size() > 6 && strncasecmp(key.data(), "x-amz-", 6) == 0) ||
                           NameIs(key, "content-type") || NameIs(key, "content-encoding");
     if (!decisive) continue;
-    const std::string name = Lower(key);
+    const std::string name = AsciiLower(key);
     if (!std::binary_search(names.begin(), names.end(), name)) {
       return Status(ErrorKind::kInvalidSignature,
                     "There were headers present in the request which were not signed: " + name);
     }
   }
-  const std::string scope_text = credential.substr(credential.find('/') + 1);
+  const std::string_view scope_text = std::string_view(credential).substr(credential.find('/') + 1);
   const std::string canonical = CanonicalRequest(request, lowered, body_hash, presigned);
   const std::string expected = Signature(key.secret_access_key, scope[1], scope[2], scope[3],
                                          StringToSign(amz_date, scope_text, canonical));
@@ -508,7 +535,7 @@ Result<std::vector<Credential>> LoadCredentialsFile(const std::string& path,
     if (eq == std::string_view::npos || section.empty()) {
       return ValidationError(path + ":" + std::to_string(number) + ": expected key = value inside a [section]");
     }
-    sections[section][Lower(Trim(l.substr(0, eq)))] = std::string(Trim(l.substr(eq + 1)));
+    sections[section][AsciiLower(Trim(l.substr(0, eq)))] = std::string(Trim(l.substr(eq + 1)));
   }
   std::map<std::string, std::string> seen;  // access key -> profile
   for (const std::string& name : order) {

@@ -80,7 +80,11 @@ class SigV4Verifier {
   size_t size() const { return by_access_key_.size(); }
 
  private:
-  std::unordered_map<std::string, Credential> by_access_key_;
+  struct KeyHash {  // lookups by string_view, without a copy
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Credential, KeyHash, std::equal_to<>> by_access_key_;
   std::string expected_region_;
 };
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "db/item/ascii.h"
 #include "db/item/clock.h"
 #include "server/wire/json_writer.h"
 #include "streams/mappings.h"
@@ -17,10 +18,6 @@
 namespace cirrus::streams {
 namespace {
 
-std::string Lower(std::string t) {
-  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return t;
-}
 
 }  // namespace
 
@@ -65,7 +62,7 @@ Status CheckDestination(const DestinationPolicy& policy, const std::string& d) {
       }
       if (host.size() > 1 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
-      if (Lower(host) == Lower(url.host) && (port.empty() || port == url.port)) return Status();
+      if (AsciiLower(host) == AsciiLower(url.host) && (port.empty() || port == url.port)) return Status();
     }
     return ValidationError("The OnFailure destination " + d +
                            " is not allowed: this server POSTs failure "
