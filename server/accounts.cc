@@ -14,15 +14,47 @@ Account::~Account() {
   triggers.reset();
   expirer.reset();
   ctx.backups.reset();
-  db.reset();  // acknowledges queued writes; tokens and conflicts live on with them
+  db.reset();  // acknowledges queued writes (which meter through ctx); tokens and conflicts
+               // live on with them
+  ctx.meter = nullptr;
+  meter.reset();
 }
 
-Accounts::Accounts(Options options, streams::InvocationPool* pool) : options_(std::move(options)), pool_(pool) {}
+Accounts::Accounts(Options options, streams::InvocationPool* pool) : options_(std::move(options)), pool_(pool) {
+  if (options_.usage_flush_interval.count() > 0) flusher_ = std::thread([this] { RunUsageFlusher(); });
+}
 
 Accounts::~Accounts() {
   StopTriggers();
+  if (flusher_.joinable()) {
+    {
+      std::lock_guard lock(flusher_mu_);
+      stopping_ = true;
+    }
+    flusher_cv_.notify_all();
+    flusher_.join();
+  }
+  FlushUsage();  // the last units, before the databases close
   std::lock_guard lock(mu_);
   accounts_.clear();
+}
+
+void Accounts::RunUsageFlusher() {
+  std::unique_lock lock(flusher_mu_);
+  while (!flusher_cv_.wait_for(lock, options_.usage_flush_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    FlushUsage();
+    lock.lock();
+  }
+}
+
+void Accounts::FlushUsage() {
+  for (Account* a : all()) {
+    if (!a->meter) continue;
+    if (Status s = a->meter->Flush(); !s.ok()) {
+      std::fprintf(stderr, "cirrusd: account %s: usage not recorded yet: %s\n", a->id.c_str(), s.message().c_str());
+    }
+  }
 }
 
 Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) const {
@@ -40,6 +72,10 @@ Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) co
   a->config.backup_dir = a->path + "/backups";
   a->ctx.db = a->db.get();
   a->ctx.config = &a->config;
+  if (options_.usage_flush_interval.count() > 0) {
+    a->meter = std::make_unique<db::UsageMeter>(a->db.get());
+    a->ctx.meter = a->meter.get();
+  }
   a->ctx.tokens = std::make_shared<TransactionTokens>(
       a->db.get(), TransactionTokens::Options{.max_tokens = a->config.max_transaction_tokens});
   a->ctx.conflicts = std::make_shared<TransactionConflicts>(a->config.transaction_conflict_rate);

@@ -1,15 +1,18 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "db/database.h"
 #include "db/item/status.h"
+#include "db/usage.h"
 #include "server/ops/operation.h"
 #include "server/ttl_expirer.h"
 #include "streams/invocation_pool.h"
@@ -31,6 +34,7 @@ struct Account {
   std::string id;    // 12 digits
   std::string path;  // its data directory
   std::unique_ptr<db::Database> db;
+  std::unique_ptr<db::UsageMeter> meter;  // null when metering is off
   ServerConfig config;  // the server's, with account_id and backup_dir this account's
   OperationContext ctx{};
   std::unique_ptr<TtlExpirer> expirer;
@@ -50,6 +54,9 @@ class Accounts {
     streams::Triggers::Options triggers;  // region, destinations and bounds; per account
     std::chrono::milliseconds ttl_interval{60000};
     size_t max_accounts = 16;  // open at once, the server's own included (--max-accounts)
+    // Metering (db/usage.h): every account's units are added to its data directory this
+    // often (--usage-flush-interval), and once more when the server stops. 0: not metered.
+    std::chrono::milliseconds usage_flush_interval{10000};
   };
 
   // `pool` runs every account's invocations; it must outlive *this.
@@ -69,15 +76,23 @@ class Accounts {
 
   // Shutdown: every account's trigger workers stop (Triggers::Stop).
   void StopTriggers();
+  // Adds every account's metered units to its data directory now.
+  void FlushUsage();
 
  private:
   Result<std::unique_ptr<Account>> OpenAccount(const std::string& id) const;
+  void RunUsageFlusher();  // the flusher thread: FlushUsage every usage_flush_interval
 
   const Options options_;
   streams::InvocationPool* const pool_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Account>, std::less<>> accounts_;  // by id; guarded by mu_
   Account* server_ = nullptr;  // set by the first Open
+
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_cv_;
+  bool stopping_ = false;  // guarded by flusher_mu_
+  std::thread flusher_;    // when metering
 };
 
 }  // namespace cirrus::server

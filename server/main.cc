@@ -147,6 +147,12 @@ int main(int argc, char** argv) {
                  "and RestoreTableFromBackup answer LimitExceededException")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  double usage_flush_s = 10;
+  app.add_option("--usage-flush-interval", usage_flush_s,
+                 "Seconds between two writes of the metered request units to the data directory "
+                 "(cirrus usage reads them; a crash loses at most this long's units); 0: no metering")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   int64_t stream_retention_s = 24 * 3600;
   app.add_option("--stream-retention", stream_retention_s,
                  "Seconds a stream record is kept (DynamoDB: 24 hours); older ones are removed in the background")
@@ -310,6 +316,7 @@ int main(int argc, char** argv) {
     trigger_options.destinations.failure_dir = failure_dir;
     account_options.triggers = trigger_options;
     account_options.max_accounts = max_accounts;
+    account_options.usage_flush_interval = Millis(usage_flush_s);
     pool = std::make_unique<streams::InvocationPool>(pool_options);
     accounts = std::make_unique<server::Accounts>(std::move(account_options), pool.get());
     // The server's own account first (DATA_DIR), then those the credentials name.

@@ -18,6 +18,7 @@
 #include "db/ttl.h"
 #include "tools/functions.h"
 #include "tools/transfer.h"
+#include "tools/usage.h"
 
 namespace {
 
@@ -41,6 +42,32 @@ int RunExpire(const std::string& data_dir, std::optional<int64_t> now_s,
       db::ExpireItems(**database, now_s.value_or(NowMillis() / 1000), options);
   if (!pass.ok()) return Fail(pass.status());
   std::printf("expired %zu of %zu items read\n", pass->deleted, pass->scanned);
+  return 0;
+}
+
+// cirrus usage: the metered request units per table and hour (or day), with their cost.
+int RunUsage(const std::string& data_dir, tools::UsageOptions options, const std::string& format,
+             const std::string& prices_file, const std::string& chart_file) {
+  if (!prices_file.empty()) {
+    Result<tools::Prices> prices = tools::LoadPrices(prices_file);
+    if (!prices.ok()) return Fail(prices.status());
+    options.prices = *prices;
+  }
+  Result<std::unique_ptr<db::Database>> database = tools::OpenDataDir(data_dir);
+  if (!database.ok()) return Fail(database.status());
+  Result<std::vector<tools::UsageRow>> rows = tools::UsageRows(**database, options);
+  if (!rows.ok()) return Fail(rows.status());
+  std::string out = format == "json" ? tools::UsageJson(*rows, options.daily)
+                    : format == "csv" ? tools::UsageCsv(*rows, options.daily)
+                                      : tools::UsageText(*rows, options.daily);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!chart_file.empty()) {
+    std::string svg = tools::UsageSvg(*rows, options.daily);
+    FILE* f = std::fopen(chart_file.c_str(), "w");
+    if (!f || std::fwrite(svg.data(), 1, svg.size(), f) != svg.size() || std::fclose(f) != 0) {
+      return Fail(InternalError("cannot write the chart " + chart_file));
+    }
+  }
   return 0;
 }
 
@@ -162,6 +189,18 @@ int main(int argc, char** argv) {
   CLI::App* tables = app.add_subcommand("tables", "List tables with their item counts and sizes");
   tables->add_option("--data-dir", data_dir, "Data directory")->capture_default_str();
 
+  tools::UsageOptions usage_options;
+  std::string usage_format = "text", prices_file, chart_file;
+  CLI::App* usage = app.add_subcommand(
+      "usage", "Request units each table consumed per hour (or day), and what DynamoDB would charge");
+  usage->add_option("--data-dir", data_dir, "Data directory")->capture_default_str();
+  usage->add_option("--table", usage_options.table, "Only this table");
+  usage->add_flag("--daily", usage_options.daily, "One row per table and UTC day instead of hour");
+  usage->add_flag("--json{json},--csv{csv}", usage_format, "JSON (one array of rows) or CSV instead of a text table");
+  usage->add_option("--prices", prices_file,
+                    "A JSON price table overriding the defaults (us-east-1, README: Usage and cost)");
+  usage->add_option("--chart", chart_file, "Also draw the read and write units over time as SVG into this file");
+
   tools::ExportOptions ex;
   std::string ex_compress = "gzip";
   CLI::App* exp = app.add_subcommand(
@@ -257,6 +296,7 @@ int main(int argc, char** argv) {
     return *functions ? 2 : 1;  // usage errors: 2 for functions, 1 for the rest, as documented
   }
   if (*tables) return ListTables(data_dir);
+  if (*usage) return RunUsage(data_dir, usage_options, usage_format, prices_file, chart_file);
   if (*ttl) return RunExpire(data_dir, expire_now, expire_table);
   if (*exp) {
     ex.gzip = ex_compress == "gzip";

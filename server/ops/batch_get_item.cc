@@ -128,6 +128,7 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
   }
   w.EndObject();
+  for (size_t t = 0; t < tables.size(); ++t) MeterRead(ctx, tables[t].name, units[t]);
   w.Key("UnprocessedKeys");
   w.BeginObject();
   for (size_t t = 0; t < tables.size(); ++t) {

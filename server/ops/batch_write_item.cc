@@ -17,6 +17,7 @@ struct BatchState {
   std::vector<std::string> table_order;     // table names, request order
   CapacityReport capacity = CapacityReport::kNone;
   bool collection_metrics = false;
+  OperationContext* ctx = nullptr;  // shared by all requests; outlives the write
   Done done;
 };
 
@@ -25,6 +26,7 @@ Status Prepare(OperationContext& ctx, const wire::JsonValue& request, BatchState
   std::optional<wire::JsonValue> items = r.Object("RequestItems");
   r.Required("RequestItems", items.has_value());
   state->capacity = ReadCapacityReport(r);
+  state->ctx = &ctx;
   std::optional<std::string_view> metrics = r.String("ReturnItemCollectionMetrics");
   r.Enum("ReturnItemCollectionMetrics", metrics, {"SIZE", "NONE"});
   state->collection_metrics = metrics == "SIZE";
@@ -123,11 +125,12 @@ void BatchWriteItem(OperationContext& ctx, const wire::JsonValue& request, Done 
     w.Key("UnprocessedItems");
     w.BeginObject();
     w.EndObject();
+    std::map<std::string, TableWriteUnits> units;
+    for (size_t i = 0; i < state->batch.writes.size(); ++i) {
+      units[state->table_of_write[i]].Add(state->batch.writes[i]);
+    }
+    for (const auto& [table, u] : units) MeterWrite(*state->ctx, table, u);
     if (state->capacity != CapacityReport::kNone) {
-      std::map<std::string, TableWriteUnits> units;
-      for (size_t i = 0; i < state->batch.writes.size(); ++i) {
-        units[state->table_of_write[i]].Add(state->batch.writes[i]);
-      }
       w.Key("ConsumedCapacity");
       w.BeginArray();
       for (const std::string& table : state->table_order) {

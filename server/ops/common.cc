@@ -318,6 +318,17 @@ double TableWriteUnits::total() const {
   return sum;
 }
 
+void MeterRead(OperationContext& ctx, std::string_view table, double units, const db::IndexDefinition* index) {
+  if (ctx.meter) ctx.meter->AddRead(table, index ? std::string_view(index->name) : std::string_view(), units);
+}
+
+void MeterWrite(OperationContext& ctx, std::string_view table, const TableWriteUnits& units) {
+  if (!ctx.meter) return;
+  ctx.meter->AddWrite(table, "", units.table);
+  for (const auto& [name, u] : units.global) ctx.meter->AddWrite(table, name, u);
+  for (const auto& [name, u] : units.local) ctx.meter->AddWrite(table, name, u);
+}
+
 void WriteWriteCapacity(JsonWriter& w, CapacityReport report, std::string_view table,
                         const TableWriteUnits& units) {
   auto write_units = [&](double u) {

@@ -79,6 +79,12 @@ struct TableWriteUnits {
   void Add(const db::ItemWrite& write, double factor = 1);
   double total() const;
 };
+// Metering (db/usage.h): what a request consumed, whether or not it asked for
+// ConsumedCapacity. A read of an index is metered as the index's (and the table's total).
+void MeterRead(OperationContext& ctx, std::string_view table, double units,
+               const db::IndexDefinition* index = nullptr);
+void MeterWrite(OperationContext& ctx, std::string_view table, const TableWriteUnits& units);
+
 // A ConsumedCapacity object for writes: TOTAL counts the indexes' units too; INDEXES also
 // gives "Table" and the "GlobalSecondaryIndexes" / "LocalSecondaryIndexes" written.
 void WriteWriteCapacity(wire::JsonWriter& w, CapacityReport report, std::string_view table,

@@ -46,9 +46,11 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
       CIRRUS_RETURN_IF_ERROR(shape.Emit(*stored, w).status());
     }
   }  // the snapshot ends before the response goes out
+  const double units = ReadUnits(size, consistent.value_or(false));
+  MeterRead(ctx, *name, units);
   if (capacity != CapacityReport::kNone) {
     w.Key("ConsumedCapacity");
-    WriteConsumedCapacity(w, capacity, *name, ReadUnits(size, consistent.value_or(false)), true);
+    WriteConsumedCapacity(w, capacity, *name, units, true);
   }
   w.EndObject();
   return body;

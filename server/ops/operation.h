@@ -9,6 +9,7 @@
 
 #include "db/database.h"
 #include "db/item/status.h"
+#include "db/usage.h"
 #include "server/wire/json.h"
 
 namespace cirrus::server {
@@ -51,6 +52,8 @@ struct OperationContext {
   std::shared_ptr<TransactionConflicts> conflicts;
   // On-demand backups and restores (server/backups.h).
   std::shared_ptr<Backups> backups;
+  // Metering (db/usage.h): every request's units, asked for or not. Null: not metered.
+  db::UsageMeter* meter = nullptr;
 };
 
 // What an operation answers: a JSON body, or an error whose body may carry extra members

@@ -101,6 +101,11 @@ void PageBuilder::NextPartition() {
   partition_bytes_ = 0;
 }
 
+double PageBuilder::consumed_units(bool consistent) const {
+  const double units = units_ + ReadUnits(partition_bytes_, true);
+  return consistent ? units : units / 2;
+}
+
 Status PageBuilder::Finish(bool more, CapacityReport capacity, bool consistent) {
   if (!shape_.count_only) w_.EndArray();
   w_.Key("Count");
@@ -117,8 +122,7 @@ Status PageBuilder::Finish(bool more, CapacityReport capacity, bool consistent) 
   }
   if (capacity != CapacityReport::kNone) {
     w_.Key("ConsumedCapacity");
-    const double units = units_ + ReadUnits(partition_bytes_, true);
-    WriteConsumedCapacity(w_, capacity, target_.table->name(), consistent ? units : units / 2, true,
+    WriteConsumedCapacity(w_, capacity, target_.table->name(), consumed_units(consistent), true,
                           target_.index ? &target_.index->definition() : nullptr);
   }
   w_.EndObject();

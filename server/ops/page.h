@@ -81,6 +81,8 @@ class PageBuilder {
   // Closes the response. `more`: items remain after the last one read (then the page carries
   // LastEvaluatedKey, the key attributes of that item).
   Status Finish(bool more, CapacityReport capacity, bool consistent);
+  // The read units of what was read so far (ConsumedCapacity's, and the meter's).
+  double consumed_units(bool consistent) const;
 
  private:
   wire::JsonWriter& w_;

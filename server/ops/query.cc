@@ -207,6 +207,8 @@ Result<std::string> Run(OperationContext& ctx, const wire::JsonValue& request) {
     CIRRUS_RETURN_IF_ERROR(cursor.status());
   }
   CIRRUS_RETURN_IF_ERROR(page.Finish(more, params.capacity, params.consistent));
+  MeterRead(ctx, target.table->name(), page.consumed_units(params.consistent),
+            target.index ? &target.index->definition() : nullptr);
   return body;
 }
 

@@ -92,9 +92,15 @@ void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state
     return state->done(
         Status(ErrorKind::kTransactionConflict, "Transaction is ongoing for the item"));
   }
-  ctx.db->Write(batch, [state = std::move(state)](Status status) {
+  ctx.db->Write(batch, [state = std::move(state), ctx = &ctx](Status status) {
     const db::ItemWrite& w = state->batch.writes[0];
     if (!status.ok()) {
+      // A failed condition is billed too: the item it saw, at least one unit.
+      if (status.kind() == ErrorKind::kConditionalCheckFailed) {
+        TableWriteUnits failed;
+        failed.table = WriteUnits(w.old_size);
+        MeterWrite(*ctx, state->table_name, failed);
+      }
       if (status.kind() == ErrorKind::kConditionalCheckFailed && state->old_on_failure &&
           w.old_image) {
         std::string item = "\"Item\":";
@@ -128,10 +134,11 @@ void SubmitSingleWrite(OperationContext& ctx, std::shared_ptr<SingleWrite> state
       json.Key("Attributes");
       wire::WriteItem(*attributes, json);
     }
+    TableWriteUnits units;
+    units.Add(w);
+    MeterWrite(*ctx, state->table_name, units);
     if (state->capacity != CapacityReport::kNone) {
       json.Key("ConsumedCapacity");
-      TableWriteUnits units;
-      units.Add(w);
       WriteWriteCapacity(json, state->capacity, state->table_name, units);
     }
     if (state->collection_metrics && w.collection_size) {

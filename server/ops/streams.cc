@@ -273,6 +273,8 @@ Result<std::string> RunGetRecords(OperationContext& ctx, const wire::JsonValue& 
   std::vector<db::StreamRecord> records;
   CIRRUS_RETURN_IF_ERROR(view.ReadStream(s->stream_id, it->shard, it->position,
                                          static_cast<size_t>(limit.value_or(1000)), kMaxRecordBytes, &records));
+  // Each GetRecords call is one streams read request unit (https://aws.amazon.com/dynamodb/pricing/).
+  if (ctx.meter) ctx.meter->AddStreamRead(s->table_name);
   streams::ShardIterator next = *it;
   next.issued_ms = now;
   if (!records.empty()) {

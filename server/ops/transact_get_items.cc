@@ -114,6 +114,7 @@ Outcome Run(OperationContext& ctx, const wire::JsonValue& request) {
     }
   }  // the snapshot ends before the response goes out
   w.EndArray();
+  for (const auto& [table, units] : per_table) MeterRead(ctx, table, units);
   if (capacity != CapacityReport::kNone) {
     w.Key("ConsumedCapacity");
     w.BeginArray();

@@ -247,19 +247,20 @@ void WriteCapacity(wire::JsonWriter& w, CapacityReport report,
 
 // Transactional writes cost twice a plain write (per item, the larger of its old and new
 // size); a ConditionCheck, the write of the item it read.
-std::string Committed(const Transaction& t) {
+std::string Committed(OperationContext& ctx, const Transaction& t) {
   std::string body;
   wire::JsonWriter w(&body);
   w.BeginObject();
+  std::vector<std::pair<std::string, TableWriteUnits>> per_table;  // in order of appearance
+  for (size_t i = 0; i < t.batch.writes.size(); ++i) {
+    const std::string& table = t.actions[i].table_name;
+    auto it = std::find_if(per_table.begin(), per_table.end(),
+                           [&](const auto& e) { return e.first == table; });
+    if (it == per_table.end()) it = per_table.insert(per_table.end(), {table, TableWriteUnits()});
+    it->second.Add(t.batch.writes[i], 2);
+  }
+  for (const auto& [table, units] : per_table) MeterWrite(ctx, table, units);
   if (t.capacity != CapacityReport::kNone) {
-    std::vector<std::pair<std::string, TableWriteUnits>> per_table;  // in order of appearance
-    for (size_t i = 0; i < t.batch.writes.size(); ++i) {
-      const std::string& table = t.actions[i].table_name;
-      auto it = std::find_if(per_table.begin(), per_table.end(),
-                             [&](const auto& e) { return e.first == table; });
-      if (it == per_table.end()) it = per_table.insert(per_table.end(), {table, TableWriteUnits()});
-      it->second.Add(t.batch.writes[i], 2);
-    }
     w.Key("ConsumedCapacity");
     w.BeginArray();
     for (const auto& [table, units] : per_table) WriteWriteCapacity(w, t.capacity, table, units);
@@ -301,8 +302,8 @@ Result<std::string> Replayed(OperationContext& ctx, const Transaction& t) {
   std::string body;
   wire::JsonWriter w(&body);
   w.BeginObject();
-  if (t.capacity != CapacityReport::kNone) {
-    std::vector<std::pair<std::string, double>> per_table;
+  std::vector<std::pair<std::string, double>> per_table;
+  {
     CIRRUS_ASSIGN_OR_RETURN(db::ReadView view, ctx.db->Read());
     for (size_t i = 0; i < t.batch.writes.size(); ++i) {
       const db::ItemWrite& write = t.batch.writes[i];
@@ -311,8 +312,9 @@ Result<std::string> Replayed(OperationContext& ctx, const Transaction& t) {
       AddUnits(per_table, t.actions[i].table_name,
                2 * ReadUnits(stored ? db::StoredItemSize(*stored) : 0, true));
     }
-    WriteCapacity(w, t.capacity, per_table, true);
   }
+  for (const auto& [table, units] : per_table) MeterRead(ctx, table, units);
+  if (t.capacity != CapacityReport::kNone) WriteCapacity(w, t.capacity, per_table, true);
   w.EndObject();
   return body;
 }
@@ -358,10 +360,10 @@ void TransactWriteItems(OperationContext& ctx, const wire::JsonValue& request, D
     t->conflicts->Hold(t->batch);
   }
   db::WriteBatch* batch = &t->batch;
-  ctx.db->Write(batch, [t = std::move(t)](Status status) {
+  ctx.db->Write(batch, [t = std::move(t), ctx = &ctx](Status status) {
     if (t->conflicts) t->conflicts->Release(t->batch);
     t->ReleaseToken(status.ok());
-    if (status.ok()) return t->done(Committed(*t));
+    if (status.ok()) return t->done(Committed(*ctx, *t));
     bool decided = std::any_of(t->batch.writes.begin(), t->batch.writes.end(),
                                [](const db::ItemWrite& w) { return !w.decision.ok(); });
     // A decision that failed cancels the transaction; anything else (a table deleted since,
