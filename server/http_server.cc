@@ -688,7 +688,7 @@ uint16_t HttpServer::port() const {
 
 size_t HttpServer::connections() const { return impl_->connections.load(); }
 
-void HttpServer::Run(bool handle_signals) {
+void HttpServer::Run(bool handle_signals, const std::function<void()>& ready) {
   Impl* impl = impl_.get();
   if (handle_signals) {
     impl->signals.emplace(*impl->contexts[0], SIGINT, SIGTERM);
@@ -700,6 +700,7 @@ void HttpServer::Run(bool handle_signals) {
       impl->WaitForReload();
     }
   }
+  if (ready) ready();
   impl->Accept();
   for (size_t i = 0; i < impl->contexts.size(); ++i) {
     net::post(*impl->contexts[i], [impl, i] { impl->Sweep(static_cast<int>(i)); });

@@ -66,8 +66,9 @@ class HttpServer {
   // Serves until Shutdown (or SIGINT/SIGTERM when `handle_signals`), then drains: stops
   // accepting, closes idle connections, lets requests in flight finish for up to
   // shutdown_grace, calls hooks.cut_short, answers 503 to any still waiting for their answer,
-  // and returns once every I/O thread has stopped. Blocks the calling thread.
-  void Run(bool handle_signals);
+  // and returns once every I/O thread has stopped. Blocks the calling thread. `ready` runs
+  // once the signal handlers are in place, before the first connection is served.
+  void Run(bool handle_signals, const std::function<void()>& ready = {});
   // Starts the drain. Thread-safe.
   void Shutdown();
 

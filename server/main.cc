@@ -354,10 +354,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cirrusd: %s\n", listening.message().c_str());
         exit_code = 1;
       } else {
-        std::printf("listening on %s://%s:%u\n", http.tls_cert_file.empty() ? "http" : "https",
-                    http.host.c_str(), http_server->port());
-        std::fflush(stdout);
-        http_server->Run(/*handle_signals=*/true);
+        // Said once the signals are handled: a SIGHUP sent as soon as the line is read must
+        // reload, not kill (its default action).
+        http_server->Run(/*handle_signals=*/true, [&] {
+          std::printf("listening on %s://%s:%u\n", http.tls_cert_file.empty() ? "http" : "https",
+                      http.host.c_str(), http_server->port());
+          std::fflush(stdout);
+        });
       }
     }
   }
