@@ -184,6 +184,9 @@ class Database {
   struct WriterStats {
     uint64_t commits = 0;
     uint64_t batches = 0;
+    double commit_seconds = 0;  // spent committing, syncs included
+    uint64_t map_bytes = 0;     // the storage's size now (LMDB: its memory map)
+    uint64_t used_bytes = 0;    // of which in use (LMDB: pages up to the last one written)
   };
   virtual WriterStats writer_stats() const = 0;
 

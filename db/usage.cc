@@ -127,11 +127,18 @@ UsageCounters& UsageMeter::Current(std::string_view table) {
   return it->second;
 }
 
+UsageMeter::Totals& UsageMeter::TotalsOf(std::string_view table) {
+  auto it = totals_.find(table);
+  if (it == totals_.end()) it = totals_.emplace(std::string(table), Totals()).first;
+  return it->second;
+}
+
 void UsageMeter::AddRead(std::string_view table, std::string_view index, double units) {
   std::lock_guard lock(mu_);
   UsageCounters& c = Current(table);
   c.read_units += units;
   if (!index.empty()) c.indexes[std::string(index)].first += units;
+  TotalsOf(table).read_units += units;
 }
 
 void UsageMeter::AddWrite(std::string_view table, std::string_view index, double units) {
@@ -139,11 +146,18 @@ void UsageMeter::AddWrite(std::string_view table, std::string_view index, double
   UsageCounters& c = Current(table);
   c.write_units += units;
   if (!index.empty()) c.indexes[std::string(index)].second += units;
+  TotalsOf(table).write_units += units;
 }
 
 void UsageMeter::AddStreamRead(std::string_view table) {
   std::lock_guard lock(mu_);
   Current(table).stream_read_units += 1;
+  TotalsOf(table).stream_read_units += 1;
+}
+
+std::map<std::string, UsageMeter::Totals> UsageMeter::totals() const {
+  std::lock_guard lock(mu_);
+  return std::map<std::string, Totals>(totals_.begin(), totals_.end());
 }
 
 Status UsageMeter::Flush() {

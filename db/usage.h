@@ -66,6 +66,12 @@ class UsageMeter {
   // table's storage into the current hour's record.
   Status Flush();
 
+  // Units counted since the meter started, by table (metrics' counters).
+  struct Totals {
+    double read_units = 0, write_units = 0, stream_read_units = 0;
+  };
+  std::map<std::string, Totals> totals() const;
+
  private:
   UsageCounters& Current(std::string_view table);  // REQUIRES: mu_ held
 
@@ -82,8 +88,10 @@ class UsageMeter {
 
   Database* const db_;
   const std::function<int64_t()> now_s_;
-  std::mutex mu_;
-  Counted pending_;  // guarded by mu_
+  mutable std::mutex mu_;
+  Counted pending_;                                          // guarded by mu_
+  std::map<std::string, Totals, std::less<>> totals_;        // guarded by mu_
+  Totals& TotalsOf(std::string_view table);                  // REQUIRES: mu_ held
   std::mutex flush_mu_;  // one Flush at a time
 };
 

@@ -96,6 +96,12 @@ Status UnopenedAccount() {
   return Status(ErrorKind::kUnrecognizedClient, "The security token included in the request is invalid.");
 }
 
+// "ConditionalCheckFailedException": the error type without its namespace, for metrics.
+std::string_view ErrorTypeName(ErrorKind kind) {
+  std::string_view type = wire::ShapeOf(kind).type;
+  return type.substr(type.find('#') + 1);
+}
+
 HttpResponse UnknownOperationPage() {
   HttpResponse r;
   r.status = 404;
@@ -205,6 +211,23 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
              " ";
     return reply->Send(std::move(r));
   }
+  if (request.method == "GET" && request.path == "/metrics" && config_.metrics) {
+    // Prometheus' scrape. With --auth=sigv4 only a signed request gets it, as /cirrus/stats.
+    bool verifying;
+    {
+      std::lock_guard lock(auth_mu_);
+      verifying = auth_ != nullptr;
+    }
+    std::shared_ptr<const Auth> auth;
+    if (Result<const Credential*> who = Authenticate(request, false, &auth); verifying && !who.ok()) {
+      return reply->Send(ErrorResponse(who.status(), std::string(kAmzJson)));
+    }
+    HttpResponse r;
+    r.api_headers = false;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_->Render(*accounts_);
+    return reply->Send(std::move(r));
+  }
   if (request.method == "GET" && request.path == "/cirrus/stats") {
     // Not DynamoDB's: what the group commit of the server's account did since start, so that
     // a benchmark can tell how many writes each fsync carried (benchmarks/load reads it
@@ -274,7 +297,19 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   }
   if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
 
-  auto done = [reply, content_type](Outcome outcome) {
+  std::string_view operation = request.amz_target.substr(request.amz_target.find('.') + 1);
+  std::optional<wire::JsonValue> table_member = body->Find("TableName");
+  auto done = [reply, content_type, metrics = config_.metrics ? metrics_ : nullptr,
+               started = std::chrono::steady_clock::now(),
+               account_id = account->id, operation = std::string(operation),
+               table = table_member && table_member->is(wire::JsonValue::Type::kString)
+                           ? std::string(table_member->string())
+                           : std::string()](Outcome outcome) {
+    if (metrics) {
+      metrics->RecordRequest(account_id, operation, table,
+                             outcome.status.ok() ? std::string_view() : ErrorTypeName(outcome.status.kind()),
+                             std::chrono::steady_clock::now() - started);
+    }
     if (!outcome.status.ok()) {
       if (outcome.status.kind() == ErrorKind::kInternal) {
         std::fprintf(stderr, "cirrusd: internal error: %s\n", outcome.status.message().c_str());

@@ -7,6 +7,7 @@
 #include "server/accounts.h"
 #include "server/http.h"
 #include "server/iam_policy.h"
+#include "server/metrics.h"
 #include "server/ops/operation.h"
 #include "server/sigv4.h"
 #include "streams/triggers.h"
@@ -55,6 +56,8 @@ class Api : public RequestHandler {
 
   Accounts* const accounts_;
   ServerConfig config_;
+  // Shared with the answers in flight, which may complete after the Api is gone.
+  std::shared_ptr<Metrics> metrics_ = std::make_shared<Metrics>();
 };
 
 // Checks that an Authorization header has SigV4's shape (signatures are not verified yet).

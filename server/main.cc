@@ -147,6 +147,10 @@ int main(int argc, char** argv) {
                  "and RestoreTableFromBackup answer LimitExceededException")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--metrics", config.metrics,
+                 "Count requests by operation, table and error, and serve them with the tables' "
+                 "and writer's gauges on GET /metrics (Prometheus)")
+      ->capture_default_str();
   double usage_flush_s = 10;
   app.add_option("--usage-flush-interval", usage_flush_s,
                  "Seconds between two writes of the metered request units to the data directory "

@@ -193,6 +193,9 @@ class LmdbDatabase final : public Database {
   std::condition_variable stream_cv_;
   std::atomic<uint64_t> stream_version_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> commit_ns_{0};   // in mdb_txn_commit, syncs included
+  std::atomic<uint64_t> map_bytes_{0};   // after the last commit (mdb_env_info)
+  std::atomic<uint64_t> used_bytes_{0};
   std::atomic<uint64_t> committed_jobs_{0};
 
   // Other processes (cirrus import) may write the same environment. Every transaction that

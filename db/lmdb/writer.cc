@@ -39,7 +39,8 @@ void LmdbDatabase::Write(WriteBatch* batch, std::function<void(Status)> done) {
 }
 
 Database::WriterStats LmdbDatabase::writer_stats() const {
-  return WriterStats{commits_.load(), committed_jobs_.load()};
+  return WriterStats{commits_.load(), committed_jobs_.load(), static_cast<double>(commit_ns_.load()) / 1e9,
+                     map_bytes_.load(), used_bytes_.load()};
 }
 
 void LmdbDatabase::WriterLoop() {
@@ -111,8 +112,19 @@ void LmdbDatabase::RunGroup(std::vector<std::unique_ptr<Job>>& jobs) {
     }
   }
   if (!ctx.failed()) {
+    const auto commit_start = std::chrono::steady_clock::now();
     rc = mdb_txn_commit(txn);  // fsyncs unless --sync=none
+    commit_ns_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   std::chrono::steady_clock::now() - commit_start)
+                                                   .count()),
+                         std::memory_order_relaxed);
     if (rc == 0) {
+      MDB_envinfo info;  // for the map's gauges (metrics)
+      MDB_stat stat;
+      if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &stat) == 0) {
+        map_bytes_.store(info.me_mapsize, std::memory_order_relaxed);
+        used_bytes_.store((info.me_last_pgno + 1) * stat.ms_psize, std::memory_order_relaxed);
+      }
       if (bumped) generation_ = bumped;
       commits_.fetch_add(1, std::memory_order_relaxed);
       committed_jobs_.fetch_add(jobs.size(), std::memory_order_relaxed);

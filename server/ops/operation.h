@@ -35,6 +35,8 @@ struct ServerConfig {
   std::string backup_dir;
   // Backups and restores queued or running at most (--max-backup-jobs).
   size_t max_backup_jobs = 4;
+  // Count requests for GET /metrics (--metrics).
+  bool metrics = true;
 };
 
 class TransactionTokens;
