@@ -88,6 +88,9 @@ Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) co
   a->expirer = std::make_unique<TtlExpirer>(a->db.get(), options_.ttl_interval);
   streams::Triggers::Options trigger_options = options_.triggers;
   trigger_options.account_id = id;
+  // OnFailure files of another account stay in its own data directory, out of the server
+  // account's --failure-dir and of each other's.
+  if (id != options_.config.account_id) trigger_options.destinations.failure_dir = a->path + "/failures";
   a->triggers = std::make_unique<streams::Triggers>(a->db.get(), pool_, trigger_options);
   if (Status s = a->triggers->Start(); !s.ok()) {
     std::fprintf(stderr, "cirrusd: account %s: cannot start the triggers: %s\n", id.c_str(), s.message().c_str());
@@ -98,16 +101,23 @@ Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) co
 Status Accounts::Open(const std::vector<std::string>& ids) {
   std::set<std::string> wanted;
   for (const std::string& id : ids) wanted.insert(id.empty() ? options_.config.account_id : id);
-  std::lock_guard lock(mu_);
-  size_t total = accounts_.size();
-  for (const std::string& id : wanted) total += accounts_.count(id) ? 0 : 1;
-  if (total > options_.max_accounts) {
-    return Status(ErrorKind::kLimitExceeded, std::to_string(total) + " accounts would be open; --max-accounts is " +
-                                                  std::to_string(options_.max_accounts));
+  // Opens run outside mu_, which every request's Find takes; Open itself is called by one
+  // thread at a time (start, then the SIGHUP handler).
+  std::vector<std::string> missing;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& id : wanted) {
+      if (!accounts_.count(id)) missing.push_back(id);
+    }
+    if (accounts_.size() + missing.size() > options_.max_accounts) {
+      return Status(ErrorKind::kLimitExceeded, std::to_string(accounts_.size() + missing.size()) +
+                                                   " accounts would be open; --max-accounts is " +
+                                                   std::to_string(options_.max_accounts));
+    }
   }
-  for (const std::string& id : wanted) {
-    if (accounts_.count(id)) continue;
+  for (const std::string& id : missing) {
     CIRRUS_ASSIGN_OR_RETURN(std::unique_ptr<Account> a, OpenAccount(id));
+    std::lock_guard lock(mu_);
     if (id == options_.config.account_id) server_ = a.get();
     accounts_.emplace(id, std::move(a));
   }

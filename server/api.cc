@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "server/backups.h"
+#include "server/http_server.h"
 #include "server/lambda_api.h"
 #include "server/ops/transaction_conflicts.h"
 #include "server/ops/transaction_tokens.h"
@@ -94,6 +95,34 @@ HttpResponse DescribeEndpoints(const HttpRequest& request, std::string_view cont
 // keeps the old credentials, so this is a race with a reload at most.
 Status UnopenedAccount() {
   return Status(ErrorKind::kUnrecognizedClient, "The security token included in the request is invalid.");
+}
+
+// A table named by its ARN (TableName, RequestItems' keys, TransactItems, SourceTableArn)
+// must be one of this region and account: ResourceNotFound otherwise, checked here once
+// rather than in each operation (which take the name after ":table/").
+Status CheckTableArns(const wire::JsonValue& body, const ServerConfig& config) {
+  const std::string prefix = "arn:aws:dynamodb:" + config.region + ":" + config.account_id + ":table/";
+  auto check = [&](std::string_view name) -> Status {
+    if (name.substr(0, 4) != "arn:" || (name.substr(0, prefix.size()) == prefix && name.size() > prefix.size())) {
+      return Status();
+    }
+    return Status(ErrorKind::kResourceNotFound, "Requested resource not found: Table: " + std::string(name) + " not found");
+  };
+  auto member = [&](const wire::JsonValue& v, std::string_view key) -> Status {
+    std::optional<wire::JsonValue> m = v.Find(key);
+    return m && m->is(wire::JsonValue::Type::kString) ? check(m->string()) : Status();
+  };
+  CIRRUS_RETURN_IF_ERROR(member(body, "TableName"));
+  CIRRUS_RETURN_IF_ERROR(member(body, "SourceTableArn"));
+  if (std::optional<wire::JsonValue> items = body.Find("RequestItems")) {
+    for (const auto& [name, value] : items->members()) CIRRUS_RETURN_IF_ERROR(check(name));
+  }
+  if (std::optional<wire::JsonValue> items = body.Find("TransactItems")) {
+    for (const wire::JsonValue& item : items->elements()) {
+      for (const auto& [kind, action] : item.members()) CIRRUS_RETURN_IF_ERROR(member(action, "TableName"));
+    }
+  }
+  return Status();
 }
 
 // "ConditionalCheckFailedException": the error type without its namespace, for metrics.
@@ -212,15 +241,20 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     return reply->Send(std::move(r));
   }
   if (request.method == "GET" && request.path == "/metrics" && config_.metrics) {
-    // Prometheus' scrape. With --auth=sigv4 only a signed request gets it, as /cirrus/stats.
+    // Prometheus' scrape. It names every account's tables and functions, so with --auth=sigv4
+    // only a request signed by a key of the server's own account (the operator's) gets it.
     bool verifying;
     {
       std::lock_guard lock(auth_mu_);
       verifying = auth_ != nullptr;
     }
     std::shared_ptr<const Auth> auth;
-    if (Result<const Credential*> who = Authenticate(request, false, &auth); verifying && !who.ok()) {
-      return reply->Send(ErrorResponse(who.status(), std::string(kAmzJson)));
+    Result<const Credential*> who = Authenticate(request, false, &auth);
+    if (verifying && !who.ok()) return reply->Send(ErrorResponse(who.status(), std::string(kAmzJson)));
+    if (verifying && (*who)->account_id != accounts_->server_account().id) {
+      return reply->Send(ErrorResponse(
+          AccessDenied("arn:aws:iam::" + (*who)->account_id + ":user/" + (*who)->profile, "cirrus:GetMetrics", "*", false),
+          std::string(kAmzJson)));
     }
     HttpResponse r;
     r.api_headers = false;
@@ -290,6 +324,9 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
   }
   Account* account = AccountOf(*who);
   if (!account) return reply->Send(ErrorResponse(UnopenedAccount(), content_type));
+  if (Status arns = CheckTableArns(*body, account->config); !arns.ok()) {
+    return reply->Send(ErrorResponse(arns, content_type));
+  }
   if (auth && *who) {
     std::string_view name = request.amz_target.substr(request.amz_target.find('.') + 1);
     Status allowed = Authorize(*auth, *who, RequestedPermissions(name, *body, account->config));
@@ -299,26 +336,35 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
 
   std::string_view operation = request.amz_target.substr(request.amz_target.find('.') + 1);
   std::optional<wire::JsonValue> table_member = body->Find("TableName");
-  auto done = [reply, content_type, metrics = config_.metrics ? metrics_ : nullptr,
-               started = std::chrono::steady_clock::now(),
+  auto done = [reply, content_type, metrics = config_.metrics ? metrics_ : nullptr, log = access_log_,
+               started = std::chrono::steady_clock::now(), db = account->db.get(),
                account_id = account->id, operation = std::string(operation),
                table = table_member && table_member->is(wire::JsonValue::Type::kString)
                            ? std::string(table_member->string())
                            : std::string()](Outcome outcome) {
+    const std::string_view error =
+        outcome.status.ok() ? std::string_view() : ErrorTypeName(outcome.status.kind());
+    const auto latency = std::chrono::steady_clock::now() - started;
+    // A failed request's table label only when the table exists: clients must not be able to
+    // grow the metrics without bound by naming tables.
     if (metrics) {
-      metrics->RecordRequest(account_id, operation, table,
-                             outcome.status.ok() ? std::string_view() : ErrorTypeName(outcome.status.kind()),
-                             std::chrono::steady_clock::now() - started);
+      metrics->RecordRequest(account_id, operation, error.empty() || db->FindTable(table) ? table : std::string_view(),
+                             error, latency);
     }
+    HttpResponse r;
     if (!outcome.status.ok()) {
       if (outcome.status.kind() == ErrorKind::kInternal) {
         std::fprintf(stderr, "cirrusd: internal error: %s\n", outcome.status.message().c_str());
       }
-      return reply->Send(ErrorResponse(outcome.status, content_type, outcome.body));
+      r = ErrorResponse(outcome.status, content_type, outcome.body);
+    } else {
+      r.content_type = content_type;
+      r.body = std::move(outcome.body);
     }
-    HttpResponse r;
-    r.content_type = content_type;
-    r.body = std::move(outcome.body);
+    if (log) {
+      r.request_id = NewRequestId();  // the log's and the answer's x-amzn-RequestId
+      log->Write({r.request_id, account_id, operation, table, r.status, error, latency});
+    }
     reply->Send(std::move(r));
   };
   try {

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "server/access_log.h"
 #include "server/accounts.h"
 #include "server/http.h"
 #include "server/iam_policy.h"
@@ -39,6 +40,8 @@ class Api : public RequestHandler {
     std::unordered_map<std::string, Policy> policies;
   };
   void SetAuth(std::shared_ptr<const Auth> auth);
+  // --access-log: every API request (DynamoDB and Streams) gets a line. Call before serving.
+  void SetAccessLog(std::shared_ptr<AccessLog> log) { access_log_ = std::move(log); }
 
  private:
   // Who signed the request (null with --auth=none), or the refusal of an unsigned or badly
@@ -58,6 +61,7 @@ class Api : public RequestHandler {
   ServerConfig config_;
   // Shared with the answers in flight, which may complete after the Api is gone.
   std::shared_ptr<Metrics> metrics_ = std::make_shared<Metrics>();
+  std::shared_ptr<AccessLog> access_log_;  // null: none
 };
 
 // Checks that an Authorization header has SigV4's shape (signatures are not verified yet).

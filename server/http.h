@@ -37,6 +37,7 @@ struct HttpResponse {
   std::string body;
   // Protocol headers: x-amzn-RequestId and x-amz-crc32 on every API answer.
   bool api_headers = true;
+  std::string request_id;  // x-amzn-RequestId; empty: the server makes one
   std::string headers;  // more headers, "Name: value\r\n" each (CORS, Lambda's)
 };
 

@@ -52,7 +52,8 @@ constexpr size_t kJsonPadding = 64;  // wire::JsonParser::kPadding
 // instead of spinning on accept.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
-// x-amzn-RequestId: 52 upper-case alphanumerics, as AWS's look.
+}  // namespace
+
 std::string NewRequestId() {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -70,6 +71,8 @@ std::string NewRequestId() {
   }
   return id;
 }
+
+namespace {
 
 // The Date header, formatted once per second per thread.
 const std::string& HttpDate() {
@@ -126,6 +129,8 @@ Result<std::unique_ptr<ssl::context>> TlsContext(const std::string& cert_file, c
   if (!ec && SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION) != 1) {
     return InternalError("cannot restrict TLS to versions 1.2 and 1.3");
   }
+  // An encrypted key fails to load rather than prompting on the terminal.
+  tls->set_password_callback([](size_t, ssl::context::password_purpose) { return std::string(); }, ec);
   if (!ec) tls->use_certificate_chain_file(cert_file, ec);
   if (ec) return InternalError("cannot use the TLS certificate " + cert_file + ": " + ec.message());
   tls->use_private_key_file(key_file, ssl::context::pem, ec);
@@ -353,7 +358,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     if (r.api_headers) {
-      AddHeader("x-amzn-RequestId", NewRequestId());
+      AddHeader("x-amzn-RequestId", r.request_id.empty() ? NewRequestId() : r.request_id);
       // Of the bytes sent, compressed or not, as DynamoDB's (the SDKs check it before they
       // decompress).
       uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(r.body.data()),

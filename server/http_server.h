@@ -11,6 +11,9 @@
 
 namespace cirrus::server {
 
+// An x-amzn-RequestId: 52 upper-case alphanumerics, as AWS's look.
+std::string NewRequestId();
+
 // HTTP/1.1 keep-alive server on Boost.Beast with a fixed pool of I/O threads. Every resource a
 // client can hold is bounded (Options): connections, header and body sizes, and the time a
 // connection may sit idle, take to send its request head or body, or to read its answer.

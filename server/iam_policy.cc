@@ -129,7 +129,11 @@ std::vector<std::pair<std::string, std::string>> RequestedPermissions(std::strin
                                                                       const wire::JsonValue& request,
                                                                       const ServerConfig& config) {
   std::vector<std::pair<std::string, std::string>> out;
-  auto table = [&](std::string_view name) { return TableArn(config, name); };
+  // A TableName may be the table's ARN (api.cc refuses another region's or account's): that ARN
+  // is the resource, as given.
+  auto table = [&](std::string_view name) {
+    return name.substr(0, 4) == "arn:" ? std::string(name) : TableArn(config, name);
+  };
   auto add = [&](std::string_view action, std::string resource) {
     out.emplace_back("dynamodb:" + std::string(action), std::move(resource));
   };
@@ -204,16 +208,17 @@ std::pair<std::string, std::string> LambdaPermission(std::string_view method, st
                                                      const ServerConfig& config) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   const std::string arn_prefix = "arn:aws:lambda:" + config.region + ":" + config.account_id + ":";
-  // The path segment after `collection` ("/functions/NAME/invocations": NAME), or none.
-  auto segment_after = [&](std::string_view collection) -> std::optional<std::string> {
-    size_t at = path.find(collection);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::string_view rest = path.substr(at + collection.size());
-    if (rest.empty() || rest.front() != '/') return std::nullopt;
-    rest.remove_prefix(1);
-    return PercentDecode(rest.substr(0, rest.find('/')));
+  // "/2015-03-31/<collection>/<name>/...": the collection and the name (none for a list).
+  std::string_view rest = path.substr(std::min(path.size(), path.find('/', 1)));
+  if (!rest.empty()) rest.remove_prefix(1);
+  const std::string_view collection = rest.substr(0, rest.find('/'));
+  auto segment_after = [&](std::string_view) -> std::optional<std::string> {
+    if (collection.size() == rest.size()) return std::nullopt;
+    std::string_view name = rest.substr(collection.size() + 1);
+    if (name.empty()) return std::nullopt;
+    return PercentDecode(name.substr(0, name.find('/')));
   };
-  if (path.find("/event-source-mappings") != std::string_view::npos) {
+  if (collection == "event-source-mappings") {
     std::optional<std::string> uuid = segment_after("/event-source-mappings");
     if (!uuid) {
       return {method == "POST" ? "lambda:CreateEventSourceMapping" : "lambda:ListEventSourceMappings", "*"};

@@ -66,6 +66,9 @@ TEST(PolicyTest, LambdaPathsNameTheirActionsAndResources) {
   EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/functions/f/invocations", config), P("lambda:InvokeFunction", fn + "f"));
   EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/functions/f", config), P("lambda:GetFunction", fn + "f"));
   EXPECT_EQ(LambdaPermission("GET", "/2015-03-31/functions/", config), P("lambda:ListFunctions", "*"));
+  // The collection is the segment after the version, whatever a function is called.
+  EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/functions/event-source-mappings/invocations", config),
+            P("lambda:InvokeFunction", fn + "event-source-mappings"));
   // A function named by its ARN (percent-encoded in the path) is that ARN.
   EXPECT_EQ(LambdaPermission("POST", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A444455556666%3Afunction%3Ag/invocations",
                              config),

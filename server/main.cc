@@ -151,6 +151,14 @@ int main(int argc, char** argv) {
                  "Count requests by operation, table and error, and serve them with the tables' "
                  "and writer's gauges on GET /metrics (Prometheus)")
       ->capture_default_str();
+  std::string access_log_path;
+  app.add_option("--access-log", access_log_path,
+                 "Write a JSON line per API request to FILE (- for standard output); rotated to "
+                 "FILE.1 past --access-log-max-mb");
+  int64_t access_log_max_mb = 100;
+  app.add_option("--access-log-max-mb", access_log_max_mb, "Size at which the access log is rotated")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
   double usage_flush_s = 10;
   app.add_option("--usage-flush-interval", usage_flush_s,
                  "Seconds between two writes of the metered request units to the data directory "
@@ -277,6 +285,16 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<server::AccessLog> access_log;
+  if (!access_log_path.empty()) {
+    Result<std::unique_ptr<server::AccessLog>> log = server::AccessLog::Open(access_log_path, access_log_max_mb << 20);
+    if (!log.ok()) {
+      std::fprintf(stderr, "cirrusd: %s\n", log.status().message().c_str());
+      return 1;
+    }
+    access_log = std::move(*log);
+  }
+
   std::string temp_dir;
   if (in_memory) {
     const char* tmp = std::getenv("TMPDIR");
@@ -331,6 +349,7 @@ int main(int argc, char** argv) {
       exit_code = 1;
     } else {
       api = std::make_unique<server::Api>(accounts.get(), config);
+      if (access_log) api->SetAccessLog(access_log);
       server::HttpServer::ShutdownHooks hooks;
       if (verifier) {
         api->SetAuth(verifier);

@@ -110,7 +110,9 @@ std::string Metrics::Render(const Accounts& accounts) const {
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cumulative += l.buckets[i];
-        w.Sample("cirrus_request_duration_seconds_bucket", {{"operation", operation}, {"le", Number(kBuckets[i])}},
+        char le[32];
+        std::snprintf(le, sizeof(le), "%g", kBuckets[i]);  // "0.1", as queries name it
+        w.Sample("cirrus_request_duration_seconds_bucket", {{"operation", operation}, {"le", le}},
                  static_cast<double>(cumulative));
       }
       w.Sample("cirrus_request_duration_seconds_bucket", {{"operation", operation}, {"le", "+Inf"}},

@@ -107,6 +107,25 @@ def test_another_accounts_table_does_not_exist(server):
     assert home.get_item(TableName=name, Key=key)["Item"] == key  # untouched
 
 
+def test_a_table_arn_of_another_account_or_region_is_not_found(server):
+    home, other = client(server.url, ALICE), client(server.url, BOB)
+    name = unique("byarn")
+    create_table(home, name)
+    home.put_item(TableName=name, Item={"pk": {"S": "home"}})
+    create_table(other, name)
+    home_arn = home.describe_table(TableName=name)["Table"]["TableArn"]
+    other_arn = other.describe_table(TableName=name)["Table"]["TableArn"]
+    # Its own ARN works; the other account's ARN does not open the same-named table.
+    assert other.get_item(TableName=other_arn, Key={"pk": {"S": "home"}}).get("Item") is None
+    for arn in (home_arn, home_arn.replace(":us-east-1:", ":eu-west-1:")):
+        assert call_error(other.get_item, TableName=arn, Key={"pk": {"S": "home"}})[0] == "ResourceNotFoundException"
+        assert call_error(other.batch_get_item, RequestItems={arn: {"Keys": [{"pk": {"S": "home"}}]}})[0] == \
+            "ResourceNotFoundException"
+        assert call_error(other.transact_get_items, TransactItems=[
+            {"Get": {"TableName": arn, "Key": {"pk": {"S": "home"}}}}])[0] == "ResourceNotFoundException"
+    assert home.get_item(TableName=home_arn, Key={"pk": {"S": "home"}})["Item"] == {"pk": {"S": "home"}}
+
+
 def test_streams_are_per_account(server):
     home, other = client(server.url, ALICE), client(server.url, BOB)
     home_streams, other_streams = client(server.url, ALICE, "dynamodbstreams"), client(server.url, BOB, "dynamodbstreams")
@@ -194,6 +213,11 @@ def test_policies_name_the_accounts_resources(server):
     assert code == "AccessDeniedException"
     assert message.startswith("User: arn:aws:iam::%s:user/dave is not authorized to perform: dynamodb:PutItem "
                               "on resource: arn:aws:dynamodb:%s:%s:table/orders" % (OTHER, REGION, OTHER))
+    # A TableName given as the ARN is checked as that ARN (not wrapped in another).
+    arn = "arn:aws:dynamodb:%s:%s:table/orders" % (REGION, OTHER)
+    assert dave.get_item(TableName=arn, Key={"id": {"N": "7"}})["Item"] == {"id": {"N": "7"}}
+    code, message = call_error(dave.put_item, TableName=arn, Item={"id": {"N": "8"}})
+    assert code == "AccessDeniedException" and "on resource: %s because" % arn in message
     # Lambda calls are checked on the function's ARN.
     dave_lambda = client(server.url, DAVE, "lambda")
     code, message = call_error(dave_lambda.get_function, FunctionName="only-other")
@@ -237,3 +261,23 @@ def test_more_accounts_than_allowed_refuse_to_start(tmp_path):
     p = subprocess.run([Server().args[0], "--port", "0", "--in-memory", "--auth=sigv4", "--credentials", str(creds),
                         "--max-accounts", "3"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 1 and "--max-accounts is 3" in p.stderr, p.stderr
+
+
+def test_metrics_are_the_operators_only(server):
+    import urllib.request
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    def get(key):
+        req = AWSRequest(method="GET", url=server.url + "/metrics", data=b"")
+        SigV4Auth(Credentials(*key), "dynamodb", REGION).add_auth(req)
+        try:
+            with urllib.request.urlopen(urllib.request.Request(req.url, headers=dict(req.headers.items()))) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+    status, body = get(BOB)  # another account: the metrics name every account's tables
+    assert status == 400 and "AccessDeniedException" in body and "cirrus:GetMetrics" in body
+    status, body = get(ALICE)  # the server's own account
+    assert status == 200 and "cirrus_requests_total" in body
