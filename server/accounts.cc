@@ -18,6 +18,8 @@ Account::~Account() {
                // live on with them
   ctx.meter = nullptr;
   meter.reset();
+  ctx.limiter = nullptr;
+  limiter.reset();
 }
 
 Accounts::Accounts(Options options, streams::InvocationPool* pool) : options_(std::move(options)), pool_(pool) {
@@ -75,6 +77,10 @@ Result<std::unique_ptr<Account>> Accounts::OpenAccount(const std::string& id) co
   if (options_.usage_flush_interval.count() > 0) {
     a->meter = std::make_unique<db::UsageMeter>(a->db.get());
     a->ctx.meter = a->meter.get();
+  }
+  if (options_.enforce_capacity) {
+    a->limiter = std::make_unique<CapacityLimiter>(a->db.get(), options_.burst);
+    a->ctx.limiter = a->limiter.get();
   }
   a->ctx.tokens = std::make_shared<TransactionTokens>(
       a->db.get(), TransactionTokens::Options{.max_tokens = a->config.max_transaction_tokens});

@@ -13,6 +13,7 @@
 #include "db/database.h"
 #include "db/item/status.h"
 #include "db/usage.h"
+#include "server/capacity.h"
 #include "server/ops/operation.h"
 #include "server/ttl_expirer.h"
 #include "streams/invocation_pool.h"
@@ -35,6 +36,7 @@ struct Account {
   std::string path;  // its data directory
   std::unique_ptr<db::Database> db;
   std::unique_ptr<db::UsageMeter> meter;  // null when metering is off
+  std::unique_ptr<CapacityLimiter> limiter;  // null unless --enforce-capacity
   ServerConfig config;  // the server's, with account_id and backup_dir this account's
   OperationContext ctx{};
   std::unique_ptr<TtlExpirer> expirer;
@@ -57,6 +59,10 @@ class Accounts {
     // Metering (db/usage.h): every account's units are added to its data directory this
     // often (--usage-flush-interval), and once more when the server stops. 0: not metered.
     std::chrono::milliseconds usage_flush_interval{10000};
+    // --enforce-capacity: provisioned tables are throttled at their capacity, with this much
+    // burst (--burst-seconds). Off: nothing is throttled.
+    bool enforce_capacity = false;
+    std::chrono::seconds burst{300};
   };
 
   // `pool` runs every account's invocations; it must outlive *this.

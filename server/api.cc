@@ -1,8 +1,11 @@
 #include "server/api.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "server/backups.h"
+#include "server/capacity.h"
 #include "server/http_server.h"
 #include "server/lambda_api.h"
 #include "server/ops/transaction_conflicts.h"
@@ -120,6 +123,37 @@ Status CheckTableArns(const wire::JsonValue& body, const ServerConfig& config) {
   if (std::optional<wire::JsonValue> items = body.Find("TransactItems")) {
     for (const wire::JsonValue& item : items->elements()) {
       for (const auto& [kind, action] : item.members()) CIRRUS_RETURN_IF_ERROR(member(action, "TableName"));
+    }
+  }
+  return Status();
+}
+
+// --enforce-capacity: the tables a request reads or writes must have capacity left
+// (server/capacity.h). Which side an operation uses, by its name.
+Status AdmitCapacity(CapacityLimiter& limiter, std::string_view operation, const wire::JsonValue& body) {
+  static constexpr std::string_view kReads[] = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"};
+  static constexpr std::string_view kWrites[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+                                                 "TransactWriteItems"};
+  const bool read = std::find(std::begin(kReads), std::end(kReads), operation) != std::end(kReads);
+  if (!read && std::find(std::begin(kWrites), std::end(kWrites), operation) == std::end(kWrites)) return Status();
+  auto admit = [&](std::string_view name) {
+    if (size_t at = name.find(":table/"); name.substr(0, 4) == "arn:" && at != std::string_view::npos) {
+      name = name.substr(at + 7);
+    }
+    return limiter.Admit(name, read);
+  };
+  if (std::optional<wire::JsonValue> t = body.Find("TableName"); t && t->is(wire::JsonValue::Type::kString)) {
+    CIRRUS_RETURN_IF_ERROR(admit(t->string()));
+  }
+  if (std::optional<wire::JsonValue> items = body.Find("RequestItems")) {
+    for (const auto& [name, value] : items->members()) CIRRUS_RETURN_IF_ERROR(admit(name));
+  }
+  if (std::optional<wire::JsonValue> items = body.Find("TransactItems")) {
+    for (const wire::JsonValue& item : items->elements()) {
+      for (const auto& [kind, action] : item.members()) {
+        std::optional<wire::JsonValue> t = action.Find("TableName");
+        if (t && t->is(wire::JsonValue::Type::kString)) CIRRUS_RETURN_IF_ERROR(admit(t->string()));
+      }
     }
   }
   return Status();
@@ -333,6 +367,15 @@ void Api::Handle(const HttpRequest& request, std::shared_ptr<Reply> reply) {
     if (!allowed.ok()) return reply->Send(ErrorResponse(allowed, content_type));
   }
   if (endpoints) return reply->Send(DescribeEndpoints(request, content_type));
+  if (account->ctx.limiter) {
+    std::string_view name = request.amz_target.substr(request.amz_target.find('.') + 1);
+    if (Status admitted = AdmitCapacity(*account->ctx.limiter, name, *body); !admitted.ok()) {
+      if (config_.metrics) {
+        metrics_->RecordRequest(account->id, name, "", ErrorTypeName(admitted.kind()), std::chrono::nanoseconds(0));
+      }
+      return reply->Send(ErrorResponse(admitted, content_type));
+    }
+  }
 
   std::string_view operation = request.amz_target.substr(request.amz_target.find('.') + 1);
   std::optional<wire::JsonValue> table_member = body->Find("TableName");

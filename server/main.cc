@@ -151,6 +151,14 @@ int main(int argc, char** argv) {
                  "Count requests by operation, table and error, and serve them with the tables' "
                  "and writer's gauges on GET /metrics (Prometheus)")
       ->capture_default_str();
+  bool enforce_capacity = false;
+  app.add_flag("--enforce-capacity", enforce_capacity,
+               "Throttle PROVISIONED tables at their read and write capacity units, with burst "
+               "capacity, answering ProvisionedThroughputExceededException (off: never throttled)");
+  int64_t burst_s = 300;
+  app.add_option("--burst-seconds", burst_s, "With --enforce-capacity: seconds of unused capacity a table keeps")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600}))
+      ->capture_default_str();
   std::string access_log_path;
   app.add_option("--access-log", access_log_path,
                  "Write a JSON line per API request to FILE (- for standard output); rotated to "
@@ -339,6 +347,8 @@ int main(int argc, char** argv) {
     account_options.triggers = trigger_options;
     account_options.max_accounts = max_accounts;
     account_options.usage_flush_interval = Millis(usage_flush_s);
+    account_options.enforce_capacity = enforce_capacity;
+    account_options.burst = std::chrono::seconds(burst_s);
     pool = std::make_unique<streams::InvocationPool>(pool_options);
     accounts = std::make_unique<server::Accounts>(std::move(account_options), pool.get());
     // The server's own account first (DATA_DIR), then those the credentials name.

@@ -39,6 +39,7 @@ enum class ErrorKind : uint8_t {
   kTableInUse,
   kPointInTimeRecoveryUnavailable,
   kDuplicateItem,  // PartiQL INSERT of an existing key
+  kProvisionedThroughputExceeded,  // --enforce-capacity
   kInternal,
 };
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "db/item_codec.h"
+#include "server/capacity.h"
 #include "server/ops/indexes.h"
 #include "server/wire/item_json.h"
 #include "streams/records.h"
@@ -319,14 +320,19 @@ double TableWriteUnits::total() const {
 }
 
 void MeterRead(OperationContext& ctx, std::string_view table, double units, const db::IndexDefinition* index) {
-  if (ctx.meter) ctx.meter->AddRead(table, index ? std::string_view(index->name) : std::string_view(), units);
+  const std::string_view index_name = index ? std::string_view(index->name) : std::string_view();
+  if (ctx.meter) ctx.meter->AddRead(table, index_name, units);
+  if (ctx.limiter) ctx.limiter->Consume(table, index_name, units, true);
 }
 
 void MeterWrite(OperationContext& ctx, std::string_view table, const TableWriteUnits& units) {
-  if (!ctx.meter) return;
-  ctx.meter->AddWrite(table, "", units.table);
-  for (const auto& [name, u] : units.global) ctx.meter->AddWrite(table, name, u);
-  for (const auto& [name, u] : units.local) ctx.meter->AddWrite(table, name, u);
+  auto add = [&](std::string_view index, double u) {
+    if (ctx.meter) ctx.meter->AddWrite(table, index, u);
+    if (ctx.limiter) ctx.limiter->Consume(table, index, u, false);
+  };
+  add("", units.table);
+  for (const auto& [name, u] : units.global) add(name, u);
+  for (const auto& [name, u] : units.local) add(name, u);
 }
 
 void WriteWriteCapacity(JsonWriter& w, CapacityReport report, std::string_view table,

@@ -40,6 +40,7 @@ struct ServerConfig {
 };
 
 class TransactionTokens;
+class CapacityLimiter;
 class TransactionConflicts;
 class Backups;
 
@@ -56,6 +57,8 @@ struct OperationContext {
   std::shared_ptr<Backups> backups;
   // Metering (db/usage.h): every request's units, asked for or not. Null: not metered.
   db::UsageMeter* meter = nullptr;
+  // --enforce-capacity (server/capacity.h); null: nothing is throttled.
+  CapacityLimiter* limiter = nullptr;
 };
 
 // What an operation answers: a JSON body, or an error whose body may carry extra members

@@ -62,6 +62,8 @@ ErrorShape ShapeOf(ErrorKind kind) {
               false};
     case ErrorKind::kDuplicateItem:
       return {400, "com.amazonaws.dynamodb.v20120810#DuplicateItemException", false};
+    case ErrorKind::kProvisionedThroughputExceeded:
+      return {400, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", false};
     case ErrorKind::kRequestTooLarge:
       return {413, "", false};
     case ErrorKind::kInternal:
